@@ -1,0 +1,321 @@
+"""The embedded store: a DuckDB warehouse with migrations, and raw responses kept by content hash."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import gzip
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from horizon.schemas import TABLES, Table
+
+SCHEMA_VERSION = 1
+STATUSES = ("running", "completed", "partial", "failed")
+
+
+class StoreError(RuntimeError):
+    """The store cannot be used; the message is one line saying why and what to do."""
+
+
+def _migration_1(con: duckdb.DuckDBPyConnection) -> None:
+    for table in TABLES.values():
+        con.execute(table.ddl())
+
+
+#: Ordered migrations; each brings the store from version i-1 to i.
+MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {1: _migration_1}
+
+
+def utcnow() -> dt.datetime:
+    """Timezone-naive UTC now (DuckDB TIMESTAMP)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Store:
+    """The warehouse of one workspace. Connections are short-lived so readers can get in."""
+
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+        self.path = Path(path)
+        self.read_only = read_only
+
+    # -- connections --------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def connect(self, *, retries: int = 50) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection; waits while another process holds the write lock."""
+        if self.read_only and not self.path.exists():
+            raise StoreError(f"{self.path}: no store here yet; run `horizon scan` first")
+        delay = 0.05
+        for attempt in range(retries):
+            try:
+                con = duckdb.connect(str(self.path), read_only=self.read_only)
+                break
+            except duckdb.IOException as exc:
+                text = str(exc)
+                if "lock" in text.lower() and attempt < retries - 1:
+                    time.sleep(delay)
+                    delay = min(delay * 1.5, 1.0)
+                    continue
+                raise StoreError(f"{self.path}: cannot open the store ({_first_line(text)})") from None
+            except duckdb.Error as exc:
+                raise StoreError(
+                    f"{self.path}: not a horizon-scan store or it is damaged ({_first_line(str(exc))})"
+                ) from None
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def migrate(self) -> int:
+        """Bring the store to SCHEMA_VERSION; returns the version found before."""
+        with self.connect() as con:
+            con.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER, applied_at TIMESTAMP)"
+            )
+            row = con.execute("SELECT max(version) FROM schema_version").fetchone()
+            before = int(row[0]) if row and row[0] is not None else 0
+            if before > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path}: store schema v{before} is newer than this horizon-scan "
+                    f"(v{SCHEMA_VERSION}); upgrade horizon-scan"
+                )
+            for version in range(before + 1, SCHEMA_VERSION + 1):
+                con.execute("BEGIN TRANSACTION")
+                MIGRATIONS[version](con)
+                con.execute("INSERT INTO schema_version VALUES (?, ?)", [version, utcnow()])
+                con.execute("COMMIT")
+            return before
+
+    def schema_version(self) -> int:
+        """Version the store is at (0 for an empty file)."""
+        with self.connect() as con:
+            try:
+                row = con.execute("SELECT max(version) FROM schema_version").fetchone()
+            except duckdb.CatalogException:
+                return 0
+        return int(row[0]) if row and row[0] is not None else 0
+
+    def check_schema(self) -> None:
+        """Fail with one line when the file is not a store of this version."""
+        version = self.schema_version()
+        if version != SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path}: store schema v{version}, expected v{SCHEMA_VERSION}; "
+                "run `horizon scan` to migrate it"
+            )
+
+    # -- scans --------------------------------------------------------------------------------
+    def begin_scan(
+        self,
+        scan_id: str,
+        *,
+        demo: bool,
+        code_version: str,
+        config_sha256: dict[str, str],
+        parameters: dict[str, Any],
+    ) -> None:
+        """Record a new running scan; refuses an id that exists."""
+        with self.connect() as con:
+            exists = con.execute("SELECT 1 FROM scans WHERE scan_id = ?", [scan_id]).fetchone()
+            if exists:
+                raise StoreError(f"scan {scan_id} exists already; a scan never overwrites another")
+            con.execute(
+                "INSERT INTO scans (scan_id, started_at, status, demo, code_version, config_sha256,"
+                " source_counts, parameters) VALUES (?, ?, 'running', ?, ?, ?, ?, ?)",
+                [
+                    scan_id,
+                    utcnow(),
+                    demo,
+                    code_version,
+                    json.dumps(config_sha256, sort_keys=True),
+                    "{}",
+                    json.dumps(parameters, sort_keys=True, default=str),
+                ],
+            )
+
+    def finish_scan(
+        self,
+        scan_id: str,
+        status: str,
+        *,
+        source_counts: dict[str, Any] | None = None,
+        message: str | None = None,
+    ) -> None:
+        """Close a scan with its status and per-source counts."""
+        if status not in STATUSES:
+            raise ValueError(f"status must be one of {STATUSES}")
+        with self.connect() as con:
+            con.execute(
+                "UPDATE scans SET status = ?, finished_at = ?, message = ?,"
+                " source_counts = coalesce(?, source_counts) WHERE scan_id = ?",
+                [
+                    status,
+                    utcnow(),
+                    message,
+                    json.dumps(source_counts, sort_keys=True) if source_counts is not None else None,
+                    scan_id,
+                ],
+            )
+
+    def update_counts(self, scan_id: str, source_counts: dict[str, Any]) -> None:
+        """Store per-source counts while the scan runs."""
+        with self.connect() as con:
+            con.execute(
+                "UPDATE scans SET source_counts = ? WHERE scan_id = ?",
+                [json.dumps(source_counts, sort_keys=True), scan_id],
+            )
+
+    def scans(self) -> pd.DataFrame:
+        """Every scan, newest first."""
+        with self.connect() as con:
+            return con.execute("SELECT * FROM scans ORDER BY started_at DESC, scan_id DESC").df()
+
+    def scan(self, scan_id: str) -> dict[str, Any]:
+        """One scan's manifest row."""
+        with self.connect() as con:
+            df = con.execute("SELECT * FROM scans WHERE scan_id = ?", [scan_id]).df()
+        if df.empty:
+            raise StoreError(f"no scan {scan_id!r}; `horizon scans` lists them")
+        return df.iloc[0].to_dict()
+
+    def latest_scan(self, statuses: tuple[str, ...] = ("completed", "partial")) -> str | None:
+        """Id of the newest scan with one of these statuses."""
+        marks = ", ".join("?" for _ in statuses)
+        with self.connect() as con:
+            row = con.execute(
+                f"SELECT scan_id FROM scans WHERE status IN ({marks})"
+                " ORDER BY started_at DESC, scan_id DESC LIMIT 1",
+                list(statuses),
+            ).fetchone()
+        return row[0] if row else None
+
+    # -- tables -------------------------------------------------------------------------------
+    def replace_rows(self, table: str, scan_id: str, frame: pd.DataFrame) -> int:
+        """Replace a scan's rows of `table` with `frame` atomically (re-runs are idempotent)."""
+        schema = TABLES[table]
+        frame = conform(frame.assign(scan_id=scan_id), schema)
+        with self.connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                con.execute(f"DELETE FROM {table} WHERE scan_id = ?", [scan_id])
+                if len(frame):
+                    con.register("incoming", frame)
+                    cols = ", ".join(schema.names)
+                    con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM incoming")
+                    con.unregister("incoming")
+                con.execute("COMMIT")
+            except Exception:
+                con.execute("ROLLBACK")
+                raise
+        return len(frame)
+
+    def append_rows(self, table: str, frame: pd.DataFrame) -> int:
+        """Append rows (tables without a per-scan replace, e.g. raw_responses, quarantine)."""
+        schema = TABLES[table]
+        frame = conform(frame, schema)
+        if not len(frame):
+            return 0
+        with self.connect() as con:
+            con.register("incoming", frame)
+            cols = ", ".join(schema.names)
+            key = schema.key
+            if key:
+                cond = " AND ".join(f"t.{k} = i.{k}" for k in key)
+                con.execute(
+                    f"INSERT INTO {table} ({cols}) SELECT {cols} FROM incoming i"
+                    f" WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {cond})"
+                )
+            else:
+                con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM incoming")
+            con.unregister("incoming")
+        return len(frame)
+
+    def read(self, table: str, scan_id: str | None = None, where: str = "", params: list | None = None) -> pd.DataFrame:
+        """Rows of a table, optionally of one scan and an extra SQL condition."""
+        if table not in TABLES:
+            raise KeyError(f"unknown table {table!r}")
+        clauses, args = [], []
+        if scan_id is not None:
+            clauses.append("scan_id = ?")
+            args.append(scan_id)
+        if where:
+            clauses.append(f"({where})")
+            args.extend(params or [])
+        sql = f"SELECT * FROM {table}" + (f" WHERE {' AND '.join(clauses)}" if clauses else "")
+        with self.connect() as con:
+            return con.execute(sql, args).df()
+
+    def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
+        """Run a read query."""
+        with self.connect() as con:
+            return con.execute(sql, params or []).df()
+
+    # -- watermarks ---------------------------------------------------------------------------
+    def watermark(self, source: str) -> dt.date | None:
+        """Date the next crawl of `source` starts from."""
+        with self.connect() as con:
+            row = con.execute("SELECT since_date FROM watermarks WHERE source = ?", [source]).fetchone()
+        return row[0] if row else None
+
+    def set_watermark(self, source: str, since: dt.date, scan_id: str) -> None:
+        """Move a source's watermark (only forwards)."""
+        with self.connect() as con:
+            con.execute(
+                "INSERT INTO watermarks VALUES (?, ?, ?, ?) ON CONFLICT (source) DO UPDATE SET"
+                " since_date = greatest(watermarks.since_date, excluded.since_date),"
+                " scan_id = excluded.scan_id, updated_at = excluded.updated_at",
+                [source, since, scan_id, utcnow()],
+            )
+
+
+def conform(frame: pd.DataFrame, schema: Table) -> pd.DataFrame:
+    """Order and complete a frame's columns as the table has them; JSON columns as text."""
+    missing = [c.name for c in schema.columns if not c.nullable and c.name not in frame.columns]
+    if missing:
+        raise ValueError(f"{schema.name}: missing required columns {missing}")
+    out = pd.DataFrame(index=frame.index)
+    for col in schema.columns:
+        values = frame[col.name] if col.name in frame.columns else pd.Series(None, index=frame.index, dtype=object)
+        if col.type == "JSON":
+            values = values.map(lambda v: v if (v is None or isinstance(v, str)) else json.dumps(v, ensure_ascii=False, default=str))
+        out[col.name] = values
+    return out.reset_index(drop=True)
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else text
+
+
+class RawStore:
+    """Response bodies kept immutable on disk, gzip-compressed, addressed by sha256."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def path_for(self, sha256: str) -> Path:
+        """Where a body with this hash lives."""
+        return self.root / sha256[:2] / f"{sha256}.gz"
+
+    def put(self, body: bytes) -> tuple[str, Path]:
+        """Store a body once; returns its sha256 and path."""
+        sha = hashlib.sha256(body).hexdigest()
+        path = self.path_for(sha)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".tmp{time.monotonic_ns()}")
+            with gzip.open(tmp, "wb", compresslevel=5) as fh:
+                fh.write(body)
+            tmp.replace(path)
+        return sha, path
+
+    def get(self, sha256: str) -> bytes:
+        """A stored body."""
+        with gzip.open(self.path_for(sha256), "rb") as fh:
+            return fh.read()

@@ -1,0 +1,40 @@
+"""Test set-up: where the shared recorded data is, and a private Prefect home."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+# Prefect reads these at import time: set them before any test module imports it.
+os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="horizon-prefect-"))
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+os.environ["DO_NOT_TRACK"] = "1"
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def shared_root() -> Path:
+    """`HORIZON_SHARED`, else `../shared` beside the repository."""
+    return Path(os.environ.get("HORIZON_SHARED") or REPO.parent / "shared")
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """`shared/data`; skipped with the reason where absent, a failure under CI."""
+    data = shared_root() / "data"
+    if not (data / "SOURCES.md").exists():
+        reason = f"shared recorded data not found at {data} (set HORIZON_SHARED)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}; CI must have it")
+        pytest.skip(reason)
+    return data
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    """The repository checkout."""
+    return REPO
