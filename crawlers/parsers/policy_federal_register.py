@@ -1,0 +1,77 @@
+"""Federal Register API `documents.json` pages → US policy records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crawlers.parsers.base import ParseContext, ParseError, ParseResult
+from crawlers.parsers.common import clean_text, load_json, to_date
+from crawlers.parsers.patent_common import unique
+
+
+def _agencies(doc: dict[str, Any]) -> list[str]:
+    names = [
+        a.get("name") or a.get("raw_name") for a in doc.get("agencies") or [] if isinstance(a, dict)
+    ]
+    return unique(clean_text(str(n)) for n in names + list(doc.get("agency_names") or []) if n)
+
+
+def document_fields(doc: dict[str, Any]) -> dict[str, Any]:
+    """Record fields of one Federal Register document."""
+    number = str(doc.get("document_number") or "").strip()
+    if not number:
+        raise ParseError("document without document_number")
+    doc_type = clean_text(doc.get("type"))
+    topics = [clean_text(str(t)) for t in doc.get("topics") or []]
+    text = clean_text(doc.get("abstract")) or clean_text(doc.get("excerpts"))
+    return {
+        "record_id": f"fr:{number}",
+        "kind": "policy",
+        "title": clean_text(doc.get("title")),
+        "text": text,
+        "language": "en",
+        "published_date": to_date(doc.get("publication_date")),
+        "countries": [{"country": "US", "weight": 1.0}],
+        "organizations": _agencies(doc),
+        "codes": {"topics": unique([*topics, doc_type])},
+        "url": doc.get("html_url") or None,
+        "ids": unique([f"fr:{number}", doc.get("citation") and f"fr-citation:{doc['citation']}"]),
+        "extra": {
+            "document_type": doc_type or None,
+            "action": clean_text(doc.get("action")) or None,
+            "significant": doc.get("significant"),
+            "regulation_id_numbers": list(doc.get("regulation_id_numbers") or []),
+            "signing_date": doc.get("signing_date"),
+        },
+    }
+
+
+def parse(body: bytes, ctx: ParseContext) -> ParseResult:
+    """Parse one documents.json page; next_page is the API's `next_page_url`."""
+    data = load_json(body)
+    if not isinstance(data, dict):
+        raise ParseError("Federal Register body is not a JSON object")
+    if data.get("errors") or data.get("status") in (400, 404, 422, 500):
+        raise ParseError(f"Federal Register error body: {str(data.get('errors') or data)[:200]}")
+    if "results" not in data and "document_number" in data:
+        data = {"results": [data], "count": 1}
+    if not isinstance(data.get("results", []), list):
+        raise ParseError("Federal Register `results` is not a list")
+    result = ParseResult(
+        next_page=data.get("next_page_url") or None,
+        total=data["count"] if isinstance(data.get("count"), int) else None,
+    )
+    for doc in data.get("results") or []:
+        if not isinstance(doc, dict):
+            result.reject(ctx, "result is not an object")
+            continue
+        try:
+            fields = document_fields(doc)
+        except ParseError as exc:
+            result.reject(ctx, str(exc))
+            continue
+        result.add(fields, ctx)
+    return result
+
+
+parse_federal_register_page = parse
