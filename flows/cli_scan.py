@@ -1,9 +1,351 @@
-"""Commands of the `horizon` CLI (registered in flows/cli.py)."""
+"""`horizon scan`, `scans`, `show` and `diff`: run the weekly scan and read its list."""
 
 from __future__ import annotations
 
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from horizon.config import ConfigError
+from horizon.store import StoreError
+from horizon.workspace import Workspace
+
+console = Console()
+err = Console(stderr=True)
+
+HomeOpt = Annotated[
+    Path | None,
+    typer.Option("--home", help="Workspace folder (default: $HORIZON_HOME or ./data/workspace)."),
+]
+ScanOpt = Annotated[
+    str | None, typer.Option("--scan", help="Scan id (default: the latest completed).")
+]
+CLASS_STYLE = {"protect": "bold red", "nurture": "bold green", "monitor": "dim"}
+
+
+def resolve_home(home: Path | None) -> Path:
+    """--home, else $HORIZON_HOME, else ./data/workspace."""
+    return Path(home or os.environ.get("HORIZON_HOME") or "data/workspace").resolve()
+
+
+def fail(message: str, code: int = 2) -> None:
+    """Print a one-line error and exit."""
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def prefect_environment(home: Path) -> None:
+    """Local Prefect with no server to set up, no analytics, state kept in the workspace."""
+    os.environ.setdefault("PREFECT_HOME", str(home / ".prefect"))
+    os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+    os.environ["DO_NOT_TRACK"] = "1"
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
+
+
+def _reader(home: Path | None) -> Any:
+    ws = Workspace(resolve_home(home))
+    store = ws.store(read_only=True)
+    store.check_schema()
+    return store
+
+
+def _latest(store: Any, scan: str | None) -> str:
+    scan_id = scan or store.latest_scan()
+    if not scan_id:
+        fail("no completed scan yet; run `horizon scan --demo` or `horizon scan`")
+    return scan_id
+
+
+def scan(
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Scan the built-in demo corpus (offline).")
+    ] = False,
+    sources: Annotated[
+        str | None, typer.Option("--sources", help="Comma-separated spider names.")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Ask sources from this date (YYYY-MM-DD).")
+    ] = None,
+    max_records: Annotated[
+        int | None, typer.Option("--max-records", help="Cap per source.")
+    ] = None,
+    home: HomeOpt = None,
+    config_dir: Annotated[Path | None, typer.Option("--config-dir", help="Config folder.")] = None,
+) -> None:
+    """Run the weekly scan end to end and print the prioritised list."""
+    home_path = resolve_home(home)
+    prefect_environment(home_path)
+    from flows import weekly_scan as ws_mod
+
+    cfg = (config_dir or ws_mod.DEFAULT_CONFIG_DIR).resolve()
+    if since:
+        try:
+            pd.Timestamp(since)
+        except ValueError:
+            fail(f"--since: not a date: {since!r} (use YYYY-MM-DD)")
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]{task.fields[stage]:<9}[/] {task.description}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    ) as bar:
+        job = bar.add_task("starting", stage="scan", total=None)
+        ws_mod.progress = lambda stage, message: bar.update(job, stage=stage, description=message)
+        try:
+            result = ws_mod.weekly_scan(
+                home=str(home_path),
+                config_dir=str(cfg),
+                demo=demo,
+                sources=[s.strip() for s in sources.split(",")] if sources else None,
+                since=since,
+                max_records=max_records,
+            )
+        except (ConfigError, StoreError, ValueError) as exc:
+            fail(str(exc).splitlines()[0])
+        finally:
+            ws_mod.progress = lambda stage, message: None
+        bar.update(job, stage="done", description=f"scan {result['scan_id']} {result['status']}")
+    store = Workspace(home_path).store(read_only=True)
+    _print_list(store, result["scan_id"])
+    counts = result["counts"]
+    n = counts.get("normalize", {})
+    console.print(
+        f"\nscan [bold]{result['scan_id']}[/] {result['status']}"
+        f"{' (DEMO DATA)' if demo else ''}: {n.get('records', 0)} records, "
+        f"{n.get('quarantined', 0)} quarantined"
+        + (f" — {result['message']}" if result.get("message") else ""),
+        highlight=False,
+    )
+    console.print(f"store:     {store.path}", highlight=False)
+    for path in counts.get("briefings", []):
+        console.print(f"briefing:  {path}", highlight=False)
+
+
+def scans(home: HomeOpt = None) -> None:
+    """List past scans with their dates and status."""
+    try:
+        frame = _reader(home).scans()
+    except StoreError as exc:
+        fail(str(exc))
+    table = Table("scan_id", "started", "finished", "status", "demo", "records", title="scans")
+    for row in frame.itertuples():
+        counts = json.loads(row.source_counts or "{}")
+        table.add_row(
+            row.scan_id,
+            _ts(row.started_at),
+            _ts(row.finished_at),
+            row.status,
+            "yes" if row.demo else "",
+            str(counts.get("normalize", {}).get("records", "")),
+        )
+    console.print(table)
+
+
+def show(
+    scan: ScanOpt = None,
+    domain: Annotated[
+        str | None, typer.Option("--domain", help="One domain's indicators and evidence.")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the list as a JSON array.")
+    ] = False,
+    home: HomeOpt = None,
+) -> None:
+    """Print the ranked protect/nurture list, or one domain with its evidence."""
+    try:
+        store = _reader(home)
+        scan_id = _latest(store, scan)
+        if domain:
+            _print_domain(store, scan_id, domain, as_json)
+        elif as_json:
+            sys.stdout.write(
+                json.dumps(priority_json(store, scan_id), ensure_ascii=False, indent=2) + "\n"
+            )
+        else:
+            _print_list(store, scan_id)
+    except StoreError as exc:
+        fail(str(exc))
+
+
+def priority_json(store: Any, scan_id: str) -> list[dict[str, Any]]:
+    """The list as JSON objects (domain, class, rank, composite, axes, band, maturity)."""
+    frame = store.read("scores", scan_id).sort_values("rank")
+    out = []
+    for row in frame.itertuples():
+        out.append(
+            {
+                "domain": row.domain,
+                "label_en": row.label_en,
+                "label_ja": row.label_ja,
+                "class": row._asdict()["class"] if "class" in frame.columns else None,
+                "rank": int(row.rank),
+                "composite": _f(row.composite_score),
+                "japan_strength": _f(row.japan_strength_score),
+                "foreign_activity": _f(row.foreign_activity_score),
+                "socioeconomic": _f(row.socioeconomic_score),
+                "rank_low": _f(row.rank_low),
+                "rank_high": _f(row.rank_high),
+                "maturity": row.maturity,
+                "n_records": int(row.n_records or 0),
+            }
+        )
+    return out
+
+
+def _print_list(store: Any, scan_id: str) -> None:
+    items = priority_json(store, scan_id)
+    if not items:
+        fail(f"scan {scan_id} has no scores")
+    table = Table(
+        "rank",
+        "domain",
+        "領域",
+        "class",
+        "composite",
+        "band (5–95%)",
+        "Japan",
+        "foreign",
+        "socio",
+        "maturity",
+        "records",
+        title=f"protect / nurture list — scan {scan_id}",
+    )
+    for it in items:
+        table.add_row(
+            str(it["rank"]),
+            it["domain"],
+            it["label_ja"] or "",
+            f"[{CLASS_STYLE.get(it['class'], '')}]{it['class']}[/]",
+            f"{it['composite']:.3f}",
+            f"{it['rank_low']:.0f}–{it['rank_high']:.0f}",
+            f"{it['japan_strength']:.2f}",
+            f"{it['foreign_activity']:.2f}",
+            f"{it['socioeconomic']:.2f}",
+            str(it["maturity"] or ""),
+            str(it["n_records"]),
+        )
+    console.print(table)
+
+
+def _print_domain(store: Any, scan_id: str, domain: str, as_json: bool) -> None:
+    scores = store.read("scores", scan_id, "domain = ?", [domain])
+    if scores.empty:
+        known = ", ".join(store.read("scores", scan_id)["domain"])
+        fail(f"no domain {domain!r} in scan {scan_id}; known: {known}")
+    row = scores.iloc[0]
+    indicators = store.read("indicators", scan_id, "domain = ?", [domain])
+    evidence = store.query(
+        "SELECT e.axis, e.rank, e.weight, e.record_id, r.kind, r.title, r.published_date, r.url, e.sharing"
+        " FROM evidence e LEFT JOIN (SELECT DISTINCT ON (record_id) * FROM records"
+        " ORDER BY record_id, scan_id DESC) r USING (record_id)"
+        " WHERE e.scan_id = ? AND e.domain = ? ORDER BY e.axis, e.rank",
+        [scan_id, domain],
+    )
+    if as_json:
+        payload = {
+            "scan_id": scan_id,
+            "score": json.loads(scores.to_json(orient="records", date_format="iso"))[0],
+            "indicators": json.loads(
+                indicators.drop(columns=["scan_id"]).to_json(orient="records")
+            ),
+            "evidence": json.loads(evidence.to_json(orient="records", date_format="iso")),
+        }
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        return
+    console.print(
+        f"[bold]{row['label_en']}[/] / {row['label_ja']} ({domain}) — scan {scan_id}\n"
+        f"class [bold]{row['class']}[/], rank {row['rank']} (band {row['rank_low']:.0f}–{row['rank_high']:.0f}), "
+        f"composite {row['composite_score']:.3f}; Japan {row['japan_strength_score']:.2f}, "
+        f"foreign {row['foreign_activity_score']:.2f}, socioeconomic {row['socioeconomic_score']:.2f}; "
+        f"maturity {row['maturity']}; {row['n_records']} records",
+        highlight=False,
+    )
+    console.print(f"\n{row['rationale_en']}\n{row['rationale_ja']}\n", highlight=False)
+    if len(indicators):
+        top = indicators[indicators["country"].isin(["JP", "WORLD"]) | indicators["country"].isna()]
+        top = top.sort_values(["indicator", "window"]).drop_duplicates(
+            ["indicator", "country"], keep="last"
+        )
+        table = Table(
+            "indicator",
+            "country",
+            "window",
+            "value",
+            title="indicators (Japan and world, latest window)",
+        )
+        for ind in top.itertuples():
+            table.add_row(
+                ind.indicator, str(ind.country or ""), str(ind.window or ""), _num(ind.value)
+            )
+        console.print(table)
+    table = Table("axis", "#", "kind", "date", "title", "record_id", title="evidence documents")
+    for ev in evidence.itertuples():
+        table.add_row(
+            ev.axis,
+            str(ev.rank),
+            str(ev.kind),
+            _ts(ev.published_date)[:10],
+            str(ev.title)[:70],
+            ev.record_id,
+        )
+    console.print(table)
+
+
+def diff(
+    from_scan: Annotated[str, typer.Option("--from", help="Earlier scan id.")],
+    to_scan: Annotated[str, typer.Option("--to", help="Later scan id.")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    home: HomeOpt = None,
+) -> None:
+    """What changed between two scans: rank moves beyond the band, class changes, new terms."""
+    import scoring
+
+    try:
+        store = _reader(home)
+        for s in (from_scan, to_scan):
+            store.scan(s)
+        changes = scoring.diff_scans(*(_scan_frames(store, s) for s in (from_scan, to_scan)))
+    except StoreError as exc:
+        fail(str(exc))
+    if as_json:
+        sys.stdout.write(changes.to_json(orient="records", force_ascii=False, indent=2) + "\n")
+        return
+    table = Table(*[str(c) for c in changes.columns], title=f"changes {from_scan} → {to_scan}")
+    for row in changes.itertuples(index=False):
+        table.add_row(*[_num(v) if isinstance(v, float) else str(v) for v in row])
+    console.print(table if len(changes) else "no changes")
+
+
+def _scan_frames(store: Any, scan_id: str) -> dict[str, pd.DataFrame]:
+    return {name: store.read(name, scan_id) for name in ("scores", "indicators", "evidence")}
+
+
+def _f(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else round(float(value), 6)
+
+
+def _num(value: Any) -> str:
+    return "" if value is None or pd.isna(value) else f"{float(value):.4g}"
+
+
+def _ts(value: Any) -> str:
+    return "" if value is None or pd.isna(value) else str(value)[:19]
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the app."""
+    app.command()(scan)
+    app.command()(scans)
+    app.command()(show)
+    app.command()(diff)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import re
 from enum import StrEnum
 from typing import Any, Literal
@@ -120,6 +122,50 @@ class Record(BaseModel):
                 raise ValueError("a country is listed twice")
         return self
 
+    def content_sha256(self) -> str:
+        """Hash of what extraction and assignment read: reuse their results when it is unchanged."""
+        payload = json.dumps(
+            [
+                self.title,
+                self.text,
+                self.language,
+                str(self.published_date),
+                self.codes.model_dump(),
+                [c.model_dump() for c in self.countries],
+                self.kind.value,
+            ],
+            ensure_ascii=False,
+            sort_keys=True,
+        )
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+    def to_row(self, *, demo: bool = False) -> dict[str, Any]:
+        """The record as a row of the `records` table (JSON columns as text)."""
+        return {
+            "record_id": self.record_id,
+            "kind": self.kind.value,
+            "source": self.source,
+            "title": self.title,
+            "text": self.text,
+            "language": self.language,
+            "published_date": self.published_date,
+            "countries": json.dumps([c.model_dump() for c in self.countries]),
+            "organizations": json.dumps(self.organizations, ensure_ascii=False),
+            "codes": json.dumps(self.codes.model_dump(), ensure_ascii=False),
+            "cited_by_count": self.cited_by_count,
+            "url": self.url,
+            "sharing": self.sharing.value,
+            "raw_sha256": self.raw_sha256,
+            "fetched_at": (
+                self.fetched_at.astimezone(dt.UTC).replace(tzinfo=None)
+                if self.fetched_at.tzinfo
+                else self.fetched_at
+            ),
+            "ids": json.dumps(sorted({self.record_id, *self.ids})),
+            "content_sha256": self.content_sha256(),
+            "demo": demo,
+        }
+
     @property
     def id_prefix(self) -> str:
         """The scheme of the record id (`doi`, `arxiv`, …)."""
@@ -181,7 +227,9 @@ def fractional_weights(author_countries: list[list[str]]) -> list[CountryWeight]
 
 # --- table schemas -------------------------------------------------------------------------------
 
-ColumnType = Literal["VARCHAR", "DOUBLE", "BIGINT", "INTEGER", "BOOLEAN", "DATE", "TIMESTAMP", "JSON", "VARCHAR[]"]
+ColumnType = Literal[
+    "VARCHAR", "DOUBLE", "BIGINT", "INTEGER", "BOOLEAN", "DATE", "TIMESTAMP", "JSON", "VARCHAR[]"
+]
 
 
 class Column(BaseModel):
@@ -206,11 +254,9 @@ class Table(BaseModel):
 
     def ddl(self) -> str:
         """CREATE TABLE statement for DuckDB."""
-        cols = [
-            f"{c.name} {c.type}{'' if c.nullable else ' NOT NULL'}" for c in self.columns
-        ]
+        cols = [f'"{c.name}" {c.type}{"" if c.nullable else " NOT NULL"}' for c in self.columns]
         if self.key:
-            cols.append(f"PRIMARY KEY ({', '.join(self.key)})")
+            cols.append("PRIMARY KEY (" + ", ".join(f'"{k}"' for k in self.key) + ")")
         return f"CREATE TABLE IF NOT EXISTS {self.name} (\n  " + ",\n  ".join(cols) + "\n)"
 
     @property
@@ -218,9 +264,18 @@ class Table(BaseModel):
         """Column names in order."""
         return [c.name for c in self.columns]
 
+    @property
+    def quoted(self) -> str:
+        """Column names quoted for SQL (some, like `window`, are keywords)."""
+        return ", ".join(f'"{c.name}"' for c in self.columns)
 
-def _c(name: str, type_: ColumnType, description: str, ja: str = "", nullable: bool = True) -> Column:
-    return Column(name=name, type=type_, description=description, description_ja=ja, nullable=nullable)
+
+def _c(
+    name: str, type_: ColumnType, description: str, ja: str = "", nullable: bool = True
+) -> Column:
+    return Column(
+        name=name, type=type_, description=description, description_ja=ja, nullable=nullable
+    )
 
 
 SCAN_ID = _c("scan_id", "VARCHAR", "Scan that wrote the row", "スキャンID", nullable=False)
@@ -237,11 +292,27 @@ TABLES: dict[str, Table] = {
                 SCAN_ID,
                 _c("started_at", "TIMESTAMP", "UTC start", "開始時刻", nullable=False),
                 _c("finished_at", "TIMESTAMP", "UTC end", "終了時刻"),
-                _c("status", "VARCHAR", "running | completed | partial | failed", "状態", nullable=False),
-                _c("demo", "BOOLEAN", "True when the scan read the built-in demo corpus", "デモデータ"),
+                _c(
+                    "status",
+                    "VARCHAR",
+                    "running | completed | partial | failed",
+                    "状態",
+                    nullable=False,
+                ),
+                _c(
+                    "demo",
+                    "BOOLEAN",
+                    "True when the scan read the built-in demo corpus",
+                    "デモデータ",
+                ),
                 _c("code_version", "VARCHAR", "horizon-scan version and git commit", "コード版"),
                 _c("config_sha256", "JSON", "sha256 of every config file", "設定ハッシュ"),
-                _c("source_counts", "JSON", "per source: responses, records, quarantined", "ソース別件数"),
+                _c(
+                    "source_counts",
+                    "JSON",
+                    "per source: responses, records, quarantined",
+                    "ソース別件数",
+                ),
                 _c("parameters", "JSON", "sources, since, executor", "実行パラメータ"),
                 _c("message", "VARCHAR", "why a scan is partial or failed", "メッセージ"),
             ),
@@ -254,7 +325,13 @@ TABLES: dict[str, Table] = {
                 SCAN_ID,
                 _c("source", "VARCHAR", "Spider name", "ソース", nullable=False),
                 _c("url", "VARCHAR", "Request URL", "URL", nullable=False),
-                _c("raw_sha256", "VARCHAR", "sha256 of the body", "生データハッシュ", nullable=False),
+                _c(
+                    "raw_sha256",
+                    "VARCHAR",
+                    "sha256 of the body",
+                    "生データハッシュ",
+                    nullable=False,
+                ),
                 _c("path", "VARCHAR", "Path of the body under the workspace", "保存先"),
                 _c("status", "INTEGER", "HTTP status", "HTTPステータス"),
                 _c("content_type", "VARCHAR", "Content-Type header", "Content-Type"),
@@ -279,23 +356,62 @@ TABLES: dict[str, Table] = {
             key=("scan_id", "record_id"),
             columns=(
                 SCAN_ID,
-                _c("record_id", "VARCHAR", "Stable source-independent id (doi:…, arxiv:…, patent:…)", "レコードID", nullable=False),
+                _c(
+                    "record_id",
+                    "VARCHAR",
+                    "Stable source-independent id (doi:…, arxiv:…, patent:…)",
+                    "レコードID",
+                    nullable=False,
+                ),
                 _c("kind", "VARCHAR", "paper | patent | policy", "種別", nullable=False),
-                _c("source", "VARCHAR", "Sources that gave the record, comma-separated", "ソース", nullable=False),
+                _c(
+                    "source",
+                    "VARCHAR",
+                    "Sources that gave the record, comma-separated",
+                    "ソース",
+                    nullable=False,
+                ),
                 _c("title", "VARCHAR", "Title", "タイトル", nullable=False),
                 _c("text", "VARCHAR", "Abstract or body text", "本文・要旨"),
                 _c("language", "VARCHAR", "ISO 639-1 language", "言語"),
-                _c("published_date", "DATE", "Publication (papers, policy) or priority (patents) date", "公開日"),
-                _c("countries", "JSON", "[{country, weight}] fractional, summing to 1", "国（分数計数）"),
+                _c(
+                    "published_date",
+                    "DATE",
+                    "Publication (papers, policy) or priority (patents) date",
+                    "公開日",
+                ),
+                _c(
+                    "countries",
+                    "JSON",
+                    "[{country, weight}] fractional, summing to 1",
+                    "国（分数計数）",
+                ),
                 _c("organizations", "JSON", "Organisations named by the source", "機関"),
                 _c("codes", "JSON", "{cpc, ipc, arxiv, topics}", "分類コード"),
                 _c("cited_by_count", "BIGINT", "Citations reported by the source", "被引用数"),
                 _c("url", "VARCHAR", "Landing page", "URL"),
-                _c("sharing", "VARCHAR", "TLP 2.0 label set by the provider", "共有範囲(TLP)", nullable=False),
-                _c("raw_sha256", "VARCHAR", "Raw response the record came from", "生データハッシュ", nullable=False),
+                _c(
+                    "sharing",
+                    "VARCHAR",
+                    "TLP 2.0 label set by the provider",
+                    "共有範囲(TLP)",
+                    nullable=False,
+                ),
+                _c(
+                    "raw_sha256",
+                    "VARCHAR",
+                    "Raw response the record came from",
+                    "生データハッシュ",
+                    nullable=False,
+                ),
                 _c("fetched_at", "TIMESTAMP", "UTC fetch time", "取得時刻"),
                 _c("ids", "JSON", "Every identifier merged into this record", "統合ID"),
-                _c("content_sha256", "VARCHAR", "Hash of the normalised content (reuse key)", "内容ハッシュ"),
+                _c(
+                    "content_sha256",
+                    "VARCHAR",
+                    "Hash of the normalised content (reuse key)",
+                    "内容ハッシュ",
+                ),
                 _c("demo", "BOOLEAN", "True for built-in demo data", "デモデータ"),
             ),
         ),
@@ -326,8 +442,20 @@ TABLES: dict[str, Table] = {
                 _c("record_id", "VARCHAR", "Record", "レコードID", nullable=False),
                 DOMAIN,
                 _c("confidence", "DOUBLE", "Confidence in [0, 1]", "確信度", nullable=False),
-                _c("share", "DOUBLE", "Fraction of the record credited to the domain; sums to 1 per record", "配分", nullable=False),
-                _c("reason", "VARCHAR", "code | entities | classifier, with the evidence", "根拠", nullable=False),
+                _c(
+                    "share",
+                    "DOUBLE",
+                    "Fraction of the record credited to the domain; sums to 1 per record",
+                    "配分",
+                    nullable=False,
+                ),
+                _c(
+                    "reason",
+                    "VARCHAR",
+                    "code | entities | classifier, with the evidence",
+                    "根拠",
+                    nullable=False,
+                ),
                 _c("sharing", "VARCHAR", "Label of the record", "共有範囲(TLP)"),
             ),
         ),
@@ -339,10 +467,21 @@ TABLES: dict[str, Table] = {
                 DOMAIN,
                 _c("country", "VARCHAR", "ISO alpha-2, or WORLD", "国"),
                 _c("window", "VARCHAR", "Years covered, e.g. 2021-2025", "期間"),
-                _c("indicator", "VARCHAR", "Indicator name (docs/methodology.md)", "指標", nullable=False),
+                _c(
+                    "indicator",
+                    "VARCHAR",
+                    "Indicator name (docs/methodology.md)",
+                    "指標",
+                    nullable=False,
+                ),
                 _c("value", "DOUBLE", "Value", "値"),
                 _c("inputs", "JSON", "Counts and parameters behind the value", "入力"),
-                _c("incomplete", "BOOLEAN", "The window's last year is still being indexed", "不完全期間"),
+                _c(
+                    "incomplete",
+                    "BOOLEAN",
+                    "The window's last year is still being indexed",
+                    "不完全期間",
+                ),
             ),
         ),
         Table(
@@ -354,17 +493,49 @@ TABLES: dict[str, Table] = {
                 DOMAIN,
                 _c("label_en", "VARCHAR", "Domain name in English", "領域名(英)"),
                 _c("label_ja", "VARCHAR", "Domain name in Japanese", "領域名"),
-                _c("japan_strength_score", "DOUBLE", "Japan's technological strength in [0, 1]", "日本の技術的強み"),
-                _c("foreign_activity_score", "DOUBLE", "Foreign R&D activity in [0, 1]", "諸外国の研究開発状況"),
-                _c("socioeconomic_score", "DOUBLE", "Domestic and international socioeconomic trend in [0, 1]", "内外の社会経済動向"),
+                _c(
+                    "japan_strength_score",
+                    "DOUBLE",
+                    "Japan's technological strength in [0, 1]",
+                    "日本の技術的強み",
+                ),
+                _c(
+                    "foreign_activity_score",
+                    "DOUBLE",
+                    "Foreign R&D activity in [0, 1]",
+                    "諸外国の研究開発状況",
+                ),
+                _c(
+                    "socioeconomic_score",
+                    "DOUBLE",
+                    "Domestic and international socioeconomic trend in [0, 1]",
+                    "内外の社会経済動向",
+                ),
                 _c("composite_score", "DOUBLE", "Composite priority in [0, 1]", "総合優先度"),
                 _c("rank", "INTEGER", "Rank by composite (1 = highest)", "順位"),
                 _c("rank_low", "DOUBLE", "5th percentile rank over the Monte Carlo", "順位(5%点)"),
-                _c("rank_high", "DOUBLE", "95th percentile rank over the Monte Carlo", "順位(95%点)"),
+                _c(
+                    "rank_high",
+                    "DOUBLE",
+                    "95th percentile rank over the Monte Carlo",
+                    "順位(95%点)",
+                ),
                 _c("class", "VARCHAR", "protect | nurture | monitor", "区分"),
-                _c("maturity", "VARCHAR", "basic_research | applied | implementation band", "成熟度"),
-                _c("rationale_en", "VARCHAR", "Rationale generated from the indicators", "根拠(英)"),
-                _c("rationale_ja", "VARCHAR", "Rationale generated from the indicators (Japanese)", "根拠"),
+                _c(
+                    "maturity",
+                    "VARCHAR",
+                    "basic_research | applied | implementation band",
+                    "成熟度",
+                ),
+                _c(
+                    "rationale_en", "VARCHAR", "Rationale generated from the indicators", "根拠(英)"
+                ),
+                _c(
+                    "rationale_ja",
+                    "VARCHAR",
+                    "Rationale generated from the indicators (Japanese)",
+                    "根拠",
+                ),
                 _c("n_records", "BIGINT", "Records assigned to the domain", "件数"),
             ),
         ),
@@ -374,7 +545,13 @@ TABLES: dict[str, Table] = {
             columns=(
                 SCAN_ID,
                 DOMAIN,
-                _c("axis", "VARCHAR", "japan_strength | foreign_activity | socioeconomic", "軸", nullable=False),
+                _c(
+                    "axis",
+                    "VARCHAR",
+                    "japan_strength | foreign_activity | socioeconomic",
+                    "軸",
+                    nullable=False,
+                ),
                 _c("record_id", "VARCHAR", "Record", "レコードID", nullable=False),
                 _c("weight", "DOUBLE", "How much the record contributes", "寄与"),
                 _c("rank", "INTEGER", "Order within the axis", "順位"),

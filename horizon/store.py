@@ -59,11 +59,17 @@ class Store:
                 break
             except duckdb.IOException as exc:
                 text = str(exc)
-                if "lock" in text.lower() and attempt < retries - 1:
-                    time.sleep(delay)
-                    delay = min(delay * 1.5, 1.0)
-                    continue
-                raise StoreError(f"{self.path}: cannot open the store ({_first_line(text)})") from None
+                if "lock" in text.lower():
+                    if attempt < retries - 1:
+                        time.sleep(delay)
+                        delay = min(delay * 1.5, 1.0)
+                        continue
+                    raise StoreError(
+                        f"{self.path}: busy, another process holds it; try again when it is done"
+                    ) from None
+                raise StoreError(
+                    f"{self.path}: not a horizon-scan store or it is damaged ({_first_line(text)})"
+                ) from None
             except duckdb.Error as exc:
                 raise StoreError(
                     f"{self.path}: not a horizon-scan store or it is damaged ({_first_line(str(exc))})"
@@ -159,7 +165,9 @@ class Store:
                     status,
                     utcnow(),
                     message,
-                    json.dumps(source_counts, sort_keys=True) if source_counts is not None else None,
+                    json.dumps(source_counts, sort_keys=True)
+                    if source_counts is not None
+                    else None,
                     scan_id,
                 ],
             )
@@ -207,7 +215,7 @@ class Store:
                 con.execute(f"DELETE FROM {table} WHERE scan_id = ?", [scan_id])
                 if len(frame):
                     con.register("incoming", frame)
-                    cols = ", ".join(schema.names)
+                    cols = schema.quoted
                     con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM incoming")
                     con.unregister("incoming")
                 con.execute("COMMIT")
@@ -224,10 +232,10 @@ class Store:
             return 0
         with self.connect() as con:
             con.register("incoming", frame)
-            cols = ", ".join(schema.names)
+            cols = schema.quoted
             key = schema.key
             if key:
-                cond = " AND ".join(f"t.{k} = i.{k}" for k in key)
+                cond = " AND ".join(f't."{k}" = i."{k}"' for k in key)
                 con.execute(
                     f"INSERT INTO {table} ({cols}) SELECT {cols} FROM incoming i"
                     f" WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {cond})"
@@ -237,7 +245,9 @@ class Store:
             con.unregister("incoming")
         return len(frame)
 
-    def read(self, table: str, scan_id: str | None = None, where: str = "", params: list | None = None) -> pd.DataFrame:
+    def read(
+        self, table: str, scan_id: str | None = None, where: str = "", params: list | None = None
+    ) -> pd.DataFrame:
         """Rows of a table, optionally of one scan and an extra SQL condition."""
         if table not in TABLES:
             raise KeyError(f"unknown table {table!r}")
@@ -248,7 +258,9 @@ class Store:
         if where:
             clauses.append(f"({where})")
             args.extend(params or [])
-        sql = f"SELECT * FROM {table}" + (f" WHERE {' AND '.join(clauses)}" if clauses else "")
+        sql = f"SELECT {TABLES[table].quoted} FROM {table}" + (
+            f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        )
         with self.connect() as con:
             return con.execute(sql, args).df()
 
@@ -257,11 +269,41 @@ class Store:
         with self.connect() as con:
             return con.execute(sql, params or []).df()
 
+    def corpus(self, table: str, scan_id: str, columns: str = "*") -> pd.DataFrame:
+        """Rows of `table` for the corpus as of a scan: each record's newest version.
+
+        A record's newest version is its row in the latest scan up to `scan_id` that completed (or
+        this scan itself); rows of other record-keyed tables follow the version they were made from,
+        so an incremental scan sees everything known so far without copying it.
+        """
+        if table not in TABLES or "record_id" not in TABLES[table].names:
+            raise KeyError(f"{table!r} is not a record-keyed table")
+        sql = f"""
+            WITH target AS (SELECT started_at FROM scans WHERE scan_id = ?),
+            eligible AS (
+                SELECT s.scan_id, s.started_at FROM scans s, target
+                WHERE (s.status IN ('completed', 'partial') OR s.scan_id = ?)
+                  AND s.started_at <= target.started_at
+            ),
+            versions AS (
+                SELECT r.record_id, r.scan_id, row_number() OVER (
+                    PARTITION BY r.record_id ORDER BY e.started_at DESC, r.scan_id DESC) AS rn
+                FROM records r JOIN eligible e USING (scan_id)
+            )
+            SELECT {columns} FROM {table} t
+            WHERE EXISTS (SELECT 1 FROM versions v
+                          WHERE v.rn = 1 AND v.record_id = t.record_id AND v.scan_id = t.scan_id)
+        """
+        with self.connect() as con:
+            return con.execute(sql, [scan_id, scan_id]).df()
+
     # -- watermarks ---------------------------------------------------------------------------
     def watermark(self, source: str) -> dt.date | None:
         """Date the next crawl of `source` starts from."""
         with self.connect() as con:
-            row = con.execute("SELECT since_date FROM watermarks WHERE source = ?", [source]).fetchone()
+            row = con.execute(
+                "SELECT since_date FROM watermarks WHERE source = ?", [source]
+            ).fetchone()
         return row[0] if row else None
 
     def set_watermark(self, source: str, since: dt.date, scan_id: str) -> None:
@@ -282,9 +324,19 @@ def conform(frame: pd.DataFrame, schema: Table) -> pd.DataFrame:
         raise ValueError(f"{schema.name}: missing required columns {missing}")
     out = pd.DataFrame(index=frame.index)
     for col in schema.columns:
-        values = frame[col.name] if col.name in frame.columns else pd.Series(None, index=frame.index, dtype=object)
+        values = (
+            frame[col.name]
+            if col.name in frame.columns
+            else pd.Series(None, index=frame.index, dtype=object)
+        )
         if col.type == "JSON":
-            values = values.map(lambda v: v if (v is None or isinstance(v, str)) else json.dumps(v, ensure_ascii=False, default=str))
+            values = values.map(
+                lambda v: (
+                    v
+                    if (v is None or isinstance(v, str))
+                    else json.dumps(v, ensure_ascii=False, default=str)
+                )
+            )
         out[col.name] = values
     return out.reset_index(drop=True)
 

@@ -35,7 +35,9 @@ class Workspace:
 
     def briefing_dir(self, scan_id: str, audience: str, language: str) -> Path:
         """One briefing folder per scan, audience and language."""
-        return self.home / "briefings" / scan_id / f"{audience.lower().replace('+', '-')}-{language}"
+        return (
+            self.home / "briefings" / scan_id / f"{audience.lower().replace('+', '-')}-{language}"
+        )
 
     def store(self, *, read_only: bool = False) -> Store:
         """The warehouse as a Store."""

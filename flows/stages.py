@@ -1,0 +1,262 @@
+"""The scan's stages as thin shells: read from the store, call the pure function, write back.
+
+Each stage takes ids and paths and returns a small dict of counts, so it can run as a Prefect task
+without passing frames between tasks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from horizon.config import Taxonomy, Weights, load_taxonomy, load_weights
+from horizon.schemas import Record, Reject
+from horizon.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class ScanContext:
+    """What every stage needs to find its inputs: small, serialisable."""
+
+    home: str
+    config_dir: str
+    scan_id: str
+    demo: bool = False
+    #: Reference date of the indicators (ISO); None → the newest publication date in the corpus.
+    as_of: str | None = None
+
+    @property
+    def workspace(self) -> Workspace:
+        """The workspace."""
+        return Workspace(Path(self.home))
+
+    def crawl_dir(self, source: str) -> Path:
+        """Where a source's crawl output lands for this scan."""
+        return self.workspace.scan_dir(self.scan_id) / "crawl" / source
+
+    def taxonomy(self) -> Taxonomy:
+        """The taxonomy in force."""
+        return load_taxonomy(Path(self.config_dir) / "taxonomy.yaml")
+
+    def weights(self) -> Weights:
+        """The scoring weights in force."""
+        return load_weights(Path(self.config_dir) / "weights.yaml")
+
+
+def _jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    if not path.exists():
+        return
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                yield json.loads(line)
+
+
+def normalize(ctx: ScanContext, sources: list[str]) -> dict[str, Any]:
+    """Load each source's crawl output, merge works found in several sources, write `records`."""
+    from crawlers.merge import merge_records
+
+    store = ctx.workspace.store()
+    records: list[Record] = []
+    rejects: list[dict[str, Any]] = []
+    responses: list[dict[str, Any]] = []
+    per_source: dict[str, dict[str, int]] = {}
+    for source in sources:
+        out = ctx.crawl_dir(source)
+        n_ok = n_bad = 0
+        for row in _jsonl(out / "records.jsonl"):
+            try:
+                records.append(Record.model_validate(row))
+                n_ok += 1
+            except ValueError as exc:
+                rejects.append(
+                    Reject(
+                        source=source,
+                        reason=f"record schema: {str(exc).splitlines()[0]}",
+                        item=str(row.get("record_id"))[:200],
+                    ).model_dump()
+                )
+                n_bad += 1
+        for row in _jsonl(out / "quarantine.jsonl"):
+            rejects.append(row)
+            n_bad += 1
+        responses.extend(_jsonl(out / "responses.jsonl"))
+        per_source[source] = {"records": n_ok, "quarantined": n_bad}
+    merged = merge_records(records)
+    frame = pd.DataFrame([r.to_row(demo=ctx.demo) for r in merged])
+    store.replace_rows("records", ctx.scan_id, frame)
+    if rejects:
+        store.replace_rows("quarantine", ctx.scan_id, pd.DataFrame(rejects))
+    if responses:
+        resp = pd.DataFrame(responses).drop_duplicates(subset=["raw_sha256", "url"])
+        store.replace_rows("raw_responses", ctx.scan_id, resp)
+    return {
+        "records": len(merged),
+        "parsed": len(records),
+        "quarantined": len(rejects),
+        "responses": len(responses),
+        "per_source": per_source,
+    }
+
+
+def extract(ctx: ScanContext) -> dict[str, Any]:
+    """Find technology entities (and emerging terms) in this scan's records."""
+    import nlp
+
+    store = ctx.workspace.store()
+    taxonomy = ctx.taxonomy()
+    records = store.read("records", ctx.scan_id)
+    entities = nlp.extract_entities(records, taxonomy)
+    store.replace_rows("entities", ctx.scan_id, entities)
+    out: dict[str, Any] = {"entities": len(entities)}
+    if hasattr(nlp, "find_emerging_terms") and "emerging_terms" in _tables():
+        corpus = store.corpus("records", ctx.scan_id)
+        corpus_entities = store.corpus("entities", ctx.scan_id)
+        terms = nlp.find_emerging_terms(
+            corpus, corpus_entities, taxonomy, as_of=_as_of(corpus, ctx.as_of)
+        )
+        store.replace_rows("emerging_terms", ctx.scan_id, terms)
+        out["emerging_terms"] = len(terms)
+    return out
+
+
+def assign(ctx: ScanContext) -> dict[str, Any]:
+    """Assign this scan's records to domains (codes, entities, classifier)."""
+    import nlp
+
+    ws = ctx.workspace
+    store = ws.store()
+    taxonomy = ctx.taxonomy()
+    records = store.read("records", ctx.scan_id)
+    entities = store.read("entities", ctx.scan_id)
+    classifier = nlp.load_or_train(ws.models_dir, taxonomy)
+    assignments = nlp.assign_domains(records, entities, taxonomy, classifier)
+    store.replace_rows("assignments", ctx.scan_id, assignments)
+    assigned = assignments["record_id"].nunique() if len(assignments) else 0
+    return {
+        "assignments": len(assignments),
+        "records_assigned": int(assigned),
+        "records": len(records),
+    }
+
+
+def load_corpus(ctx: ScanContext) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Records, assignments and entities of the corpus as of this scan."""
+    store = ctx.workspace.store()
+    return (
+        store.corpus("records", ctx.scan_id),
+        store.corpus("assignments", ctx.scan_id),
+        store.corpus("entities", ctx.scan_id),
+    )
+
+
+def score(ctx: ScanContext) -> dict[str, Any]:
+    """Compute indicators, axes, the composite with its bands, classes and evidence."""
+    import scoring
+
+    store = ctx.workspace.store()
+    records, assignments, entities = load_corpus(ctx)
+    tables = scoring.score_domains(
+        records,
+        assignments,
+        entities,
+        ctx.taxonomy(),
+        ctx.weights(),
+        as_of=_as_of(records, ctx.as_of),
+        judgements=_judgements(ctx),
+    )
+    counts: dict[str, Any] = {}
+    for name in (
+        "indicators",
+        "scores",
+        "evidence",
+        "network_nodes",
+        "network_edges",
+        "judgements",
+    ):
+        frame = getattr(tables, name, None)
+        if frame is not None and name in _tables():
+            counts[name] = store.replace_rows(name, ctx.scan_id, frame)
+    problems = scoring.check_invariants(tables, records, assignments)
+    if problems:
+        raise ScanCheckFailed(
+            "; ".join(problems[:5]) + (f" (+{len(problems) - 5} more)" if len(problems) > 5 else "")
+        )
+    return counts
+
+
+def rescore_visible(ctx: ScanContext, records: pd.DataFrame) -> Any:
+    """Score again on the records an audience may see (for briefings below the top label)."""
+    import scoring
+
+    store = ctx.workspace.store()
+    ids = set(records["record_id"])
+    assignments = store.corpus("assignments", ctx.scan_id)
+    entities = store.corpus("entities", ctx.scan_id)
+    return scoring.score_domains(
+        records,
+        assignments[assignments["record_id"].isin(ids)],
+        entities[entities["record_id"].isin(ids)],
+        ctx.taxonomy(),
+        ctx.weights(),
+        as_of=_as_of(records, ctx.as_of),
+        judgements=_judgements(ctx),
+    )
+
+
+def brief(
+    ctx: ScanContext, *, audience: str, language: str, run_by: str, out_dir: Path | None = None
+) -> Path:
+    """Write one briefing folder for an audience and language."""
+    from flows.briefing import build_briefing
+    from horizon.schemas import Sharing
+
+    ws = ctx.workspace
+    label = Sharing.parse(audience)
+    return build_briefing(
+        ws.store(),
+        ctx.scan_id,
+        audience=label,
+        language=language,
+        out_dir=out_dir or ws.briefing_dir(ctx.scan_id, label.value, language),
+        taxonomy=ctx.taxonomy(),
+        weights=ctx.weights(),
+        rescore=lambda records: rescore_visible(ctx, records),
+        run_by=run_by,
+    )
+
+
+class ScanCheckFailed(RuntimeError):
+    """An invariant of the scan's output tables does not hold."""
+
+
+def _judgements(ctx: ScanContext) -> Any:
+    path = Path(ctx.config_dir) / "judgements.yaml"
+    if not path.exists():
+        return None
+    from scoring import load_judgements
+
+    return load_judgements(path)
+
+
+def _as_of(records: pd.DataFrame, fixed: str | None = None) -> dt.date:
+    """The scan's reference date: fixed, else the newest publication date in the corpus, else today."""
+    if fixed:
+        return dt.date.fromisoformat(fixed)
+    if len(records) and "published_date" in records:
+        latest = pd.to_datetime(records["published_date"], errors="coerce").max()
+        if pd.notna(latest):
+            return latest.date()
+    return dt.datetime.now(dt.UTC).date()
+
+
+def _tables() -> dict[str, Any]:
+    from horizon.schemas import TABLES
+
+    return TABLES
