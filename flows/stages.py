@@ -106,15 +106,18 @@ def normalize(ctx: ScanContext, sources: list[str]) -> dict[str, Any]:
 
 
 def extract(ctx: ScanContext) -> dict[str, Any]:
-    """Find technology entities (and emerging terms) in this scan's records."""
+    """Find technology entities (and emerging terms) in this scan's new or changed records."""
     import nlp
 
     store = ctx.workspace.store()
     taxonomy = ctx.taxonomy()
     records = store.read("records", ctx.scan_id)
-    entities = nlp.extract_entities(records, taxonomy)
+    reused, done = reuse_rows(store, "entities", ctx)
+    todo = records[~records["record_id"].isin(done)]
+    fresh = nlp.extract_entities(todo, taxonomy) if len(todo) else reused.iloc[:0]
+    entities = _concat(reused, fresh)
     store.replace_rows("entities", ctx.scan_id, entities)
-    out: dict[str, Any] = {"entities": len(entities)}
+    out: dict[str, Any] = {"entities": len(entities), "extracted": len(todo), "reused": len(done)}
     if hasattr(nlp, "find_emerging_terms") and "emerging_terms" in _tables():
         corpus = store.corpus("records", ctx.scan_id)
         corpus_entities = store.corpus("entities", ctx.scan_id)
@@ -127,23 +130,72 @@ def extract(ctx: ScanContext) -> dict[str, Any]:
 
 
 def assign(ctx: ScanContext) -> dict[str, Any]:
-    """Assign this scan's records to domains (codes, entities, classifier)."""
+    """Assign this scan's new or changed records to domains (codes, entities, classifier)."""
     import nlp
 
     ws = ctx.workspace
     store = ws.store()
     taxonomy = ctx.taxonomy()
     records = store.read("records", ctx.scan_id)
-    entities = store.read("entities", ctx.scan_id)
-    classifier = nlp.load_or_train(ws.models_dir, taxonomy)
-    assignments = nlp.assign_domains(records, entities, taxonomy, classifier)
+    reused, done = reuse_rows(store, "assignments", ctx)
+    todo = records[~records["record_id"].isin(done)]
+    fresh = reused.iloc[:0]
+    if len(todo):
+        entities = store.read("entities", ctx.scan_id)
+        classifier = nlp.load_or_train(ws.models_dir, taxonomy)
+        fresh = nlp.assign_domains(
+            todo, entities[entities["record_id"].isin(todo["record_id"])], taxonomy, classifier
+        )
+    assignments = _concat(reused, fresh)
     store.replace_rows("assignments", ctx.scan_id, assignments)
     assigned = assignments["record_id"].nunique() if len(assignments) else 0
     return {
         "assignments": len(assignments),
         "records_assigned": int(assigned),
         "records": len(records),
+        "assigned_now": len(todo),
+        "reused": len(done),
     }
+
+
+def reuse_rows(store: Any, table: str, ctx: ScanContext) -> tuple[pd.DataFrame, set[str]]:
+    """Rows of `table` made earlier for records whose content is unchanged, under the same config.
+
+    Returns those rows (relabelled with this scan's id) and the ids of every record they cover,
+    records that had no rows included: they need no work either.
+    """
+    sql = f"""
+        WITH me AS (SELECT config_sha256 FROM scans WHERE scan_id = ?),
+        cur AS (SELECT record_id, content_sha256 FROM records WHERE scan_id = ?),
+        donors AS (
+            SELECT s.scan_id FROM scans s, me
+            WHERE s.status IN ('completed', 'partial') AND s.scan_id <> ?
+              AND s.config_sha256::VARCHAR = me.config_sha256::VARCHAR
+        ),
+        prev AS (
+            SELECT r.record_id, r.scan_id FROM records r
+            JOIN cur ON r.record_id = cur.record_id AND r.content_sha256 = cur.content_sha256
+            WHERE r.scan_id IN (SELECT scan_id FROM donors)
+            QUALIFY row_number() OVER (PARTITION BY r.record_id ORDER BY r.scan_id DESC) = 1
+        )
+        SELECT t.* FROM {table} t JOIN prev USING (scan_id, record_id)
+    """
+    ids_sql = sql.replace(
+        f"SELECT t.* FROM {table} t JOIN prev USING (scan_id, record_id)",
+        "SELECT record_id FROM prev",
+    )
+    params = [ctx.scan_id, ctx.scan_id, ctx.scan_id]
+    done = set(store.query(ids_sql, params)["record_id"])
+    rows = store.query(sql, params)
+    rows["scan_id"] = ctx.scan_id
+    return rows, done
+
+
+def _concat(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
+    parts = [f for f in (a, b) if len(f)]
+    if not parts:
+        return a
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
 
 def load_corpus(ctx: ScanContext) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

@@ -62,15 +62,18 @@ def crawl_task(
     from crawlers.run import crawl_source
 
     progress("crawl", f"{source}…")
-    summary = crawl_source(
-        source,
-        home=Path(ctx.home),
-        out_dir=ctx.crawl_dir(source),
-        base_url=base_url,
-        since=dt.date.fromisoformat(since) if since else None,
-        max_records=max_records,
-        config_dir=Path(config_dir),
-    )
+    try:
+        summary = crawl_source(
+            source,
+            home=Path(ctx.home),
+            out_dir=ctx.crawl_dir(source),
+            base_url=base_url,
+            since=dt.date.fromisoformat(since) if since else None,
+            max_records=max_records,
+            config_dir=Path(config_dir),
+        )
+    except Exception as exc:  # a source that fails makes the scan partial, never stops it
+        summary = {"source": source, "finished": False, "errors": [_one_line(exc)]}
     progress(
         "crawl",
         f"{source}: {summary.get('records', 0)} records, {summary.get('quarantined', 0)} quarantined",

@@ -38,3 +38,12 @@ def shared_data() -> Path:
 def repo_root() -> Path:
     """The repository checkout."""
     return REPO
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """One Prefect test harness (temporary database) for the whole session."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness():
+        yield

@@ -1,0 +1,101 @@
+"""The weekly scan end to end on the demo corpus, under a Prefect test harness."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+from horizon.config.taxonomy import DOMAIN_SLUGS
+from horizon.workspace import Workspace
+
+
+@pytest.fixture(scope="module")
+def demo_home(tmp_path_factory, prefect_harness):
+    """Two demo scans in one workspace."""
+    from flows.weekly_scan import weekly_scan
+
+    home = tmp_path_factory.mktemp("ws")
+    first = weekly_scan(home=str(home), demo=True)
+    second = weekly_scan(home=str(home), demo=True)
+    return home, first, second
+
+
+def test_demo_scan_scores_all_20_domains(demo_home):
+    home, first, _ = demo_home
+    assert first["status"] == "completed"
+    store = Workspace(home).store(read_only=True)
+    scores = store.read("scores", first["scan_id"])
+    assert sorted(scores["domain"]) == sorted(DOMAIN_SLUGS)
+    for col in (
+        "japan_strength_score",
+        "foreign_activity_score",
+        "socioeconomic_score",
+        "composite_score",
+    ):
+        assert scores[col].between(0, 1).all(), col
+    assert set(scores["class"]) <= {"protect", "nurture", "monitor"}
+    assert sorted(scores["rank"]) == list(range(1, 21))
+    assert (scores["rank_low"] <= scores["rank_high"]).all()
+    records = store.read("records", first["scan_id"])
+    assert records["demo"].all()
+    assert {"paper", "patent", "policy"} <= set(records["kind"])
+
+
+def test_second_scan_keeps_the_first(demo_home):
+    home, first, second = demo_home
+    assert first["scan_id"] != second["scan_id"]
+    store = Workspace(home).store(read_only=True)
+    scans = store.scans()
+    assert set(scans["scan_id"]) == {first["scan_id"], second["scan_id"]}
+    assert set(scans["status"]) == {"completed"}
+    a = store.read("scores", first["scan_id"]).set_index("domain").sort_index()
+    b = store.read("scores", second["scan_id"]).set_index("domain").sort_index()
+    assert len(store.read("records", first["scan_id"])) == len(
+        store.read("records", second["scan_id"])
+    )
+    # same corpus, same seed: the same list
+    assert (a["rank"] == b["rank"]).all()
+
+
+def test_show_json_and_domain_evidence(demo_home):
+    home, _, second = demo_home
+    runner = CliRunner()
+    out = runner.invoke(app, ["show", "--json", "--home", str(home)])
+    assert out.exit_code == 0, out.output
+    items = json.loads(out.stdout)
+    assert len(items) == 20
+    for key in (
+        "domain",
+        "class",
+        "rank",
+        "composite",
+        "japan_strength",
+        "foreign_activity",
+        "socioeconomic",
+        "rank_low",
+        "rank_high",
+        "maturity",
+    ):
+        assert key in items[0]
+    out = runner.invoke(app, ["show", "--domain", "quantum", "--home", str(home)])
+    assert out.exit_code == 0, out.output
+    assert "evidence documents" in out.stdout
+    store = Workspace(home).store(read_only=True)
+    evidence = store.read("evidence", second["scan_id"], "domain = 'quantum'")
+    assert len(evidence) > 0
+    assert evidence["record_id"].iloc[0] in out.stdout
+
+
+def test_scans_and_errors_are_one_line(demo_home, tmp_path):
+    home, first, _ = demo_home
+    runner = CliRunner()
+    out = runner.invoke(app, ["scans", "--home", str(home)])
+    assert out.exit_code == 0 and first["scan_id"] in out.stdout
+    out = runner.invoke(app, ["show", "--home", str(tmp_path / "empty")])
+    assert out.exit_code == 2
+    assert "no store here yet" in out.stderr
+    out = runner.invoke(app, ["show", "--domain", "warp", "--home", str(home)])
+    assert out.exit_code == 2 and "no domain 'warp'" in out.stderr
