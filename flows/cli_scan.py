@@ -79,6 +79,17 @@ def scan(
     ] = None,
     home: HomeOpt = None,
     config_dir: Annotated[Path | None, typer.Option("--config-dir", help="Config folder.")] = None,
+    executor: Annotated[
+        str,
+        typer.Option("--executor", help="local, or dask (extraction and assignment over shards)."),
+    ] = "local",
+    dask_address: Annotated[
+        str | None,
+        typer.Option(
+            "--dask-address", help="tcp://… of a Dask scheduler (default: a LocalCluster)."
+        ),
+    ] = None,
+    shard_size: Annotated[int, typer.Option("--shard-size", help="Records per shard.")] = 50_000,
 ) -> None:
     """Run the weekly scan end to end and print the prioritised list."""
     home_path = resolve_home(home)
@@ -103,7 +114,9 @@ def scan(
         job = bar.add_task("starting", stage="scan", total=None)
         ws_mod.progress = lambda stage, message: bar.update(job, stage=stage, description=message)
         try:
-            result = ws_mod.weekly_scan(
+            flow = ws_mod.weekly_scan.with_options(task_runner=task_runner(executor, dask_address))
+            result = flow(
+                shard_size=shard_size,
                 home=str(home_path),
                 config_dir=str(cfg),
                 demo=demo,
@@ -130,6 +143,24 @@ def scan(
     console.print(f"store:     {store.path}", highlight=False)
     for path in counts.get("briefings", []):
         console.print(f"briefing:  {path}", highlight=False)
+
+
+def task_runner(executor: str, dask_address: str | None = None) -> Any:
+    """The Prefect task runner for `--executor`."""
+    if executor == "local":
+        from prefect.task_runners import ThreadPoolTaskRunner
+
+        return ThreadPoolTaskRunner(max_workers=2)
+    if executor == "dask":
+        from prefect_dask import DaskTaskRunner
+
+        if dask_address:
+            return DaskTaskRunner(address=dask_address)
+        return DaskTaskRunner(
+            cluster_kwargs={"n_workers": 2, "threads_per_worker": 1, "processes": True}
+        )
+    fail(f"--executor must be local or dask, got {executor!r}")
+    return None
 
 
 def scans(home: HomeOpt = None) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from horizon.config import Taxonomy, Weights, load_taxonomy, load_weights
-from horizon.schemas import Record, Reject
+from horizon.schemas import TABLES, Record, Reject
 from horizon.workspace import Workspace
 
 
@@ -105,57 +105,97 @@ def normalize(ctx: ScanContext, sources: list[str]) -> dict[str, Any]:
     }
 
 
-def extract(ctx: ScanContext) -> dict[str, Any]:
-    """Find technology entities (and emerging terms) in this scan's new or changed records."""
+SHARDED = ("entities", "assignments")
+
+
+def plan_shards(ctx: ScanContext, table: str, shard_size: int = 50_000) -> dict[str, Any]:
+    """Split the records that need work for `table` into Parquet shards; keep reusable rows aside.
+
+    Records whose content and config are unchanged since an earlier scan reuse that scan's rows.
+    """
+    if table not in SHARDED:
+        raise ValueError(f"{table!r} is not a sharded stage")
+    store = ctx.workspace.store()
+    work = ctx.workspace.scan_dir(ctx.scan_id) / "work" / table
+    work.mkdir(parents=True, exist_ok=True)
+    records = store.read("records", ctx.scan_id)
+    reused, done = reuse_rows(store, table, ctx)
+    todo = records[~records["record_id"].isin(done)].reset_index(drop=True)
+    reused_path = work / "reused.parquet"
+    reused.to_parquet(reused_path, index=False)
+    shards = []
+    for i, start in enumerate(range(0, len(todo), max(1, shard_size))):
+        path = work / f"in-{i:05d}.parquet"
+        todo.iloc[start : start + shard_size].to_parquet(path, index=False)
+        shards.append(str(path))
+    if table == "assignments" and shards:
+        import nlp
+
+        nlp.load_or_train(ctx.workspace.models_dir, ctx.taxonomy())  # train once, shards load it
+    return {
+        "table": table,
+        "reused": str(reused_path),
+        "shards": shards,
+        "n_reused": len(done),
+        "n_todo": len(todo),
+        "n_records": len(records),
+    }
+
+
+def run_shard(ctx: ScanContext, table: str, shard: str) -> str:
+    """Extract entities from, or assign domains to, one shard; write its rows beside it."""
     import nlp
 
-    store = ctx.workspace.store()
+    records = pd.read_parquet(shard)
     taxonomy = ctx.taxonomy()
-    records = store.read("records", ctx.scan_id)
-    reused, done = reuse_rows(store, "entities", ctx)
-    todo = records[~records["record_id"].isin(done)]
-    fresh = nlp.extract_entities(todo, taxonomy) if len(todo) else reused.iloc[:0]
-    entities = _concat(reused, fresh)
-    store.replace_rows("entities", ctx.scan_id, entities)
-    out: dict[str, Any] = {"entities": len(entities), "extracted": len(todo), "reused": len(done)}
-    if hasattr(nlp, "find_emerging_terms") and "emerging_terms" in _tables():
-        corpus = store.corpus("records", ctx.scan_id)
-        corpus_entities = store.corpus("entities", ctx.scan_id)
-        terms = nlp.find_emerging_terms(
-            corpus, corpus_entities, taxonomy, as_of=_as_of(corpus, ctx.as_of)
+    if table == "entities":
+        rows = nlp.extract_entities(records, taxonomy)
+    else:
+        ids = list(records["record_id"])
+        entities = ctx.workspace.store(read_only=True).read(
+            "entities", ctx.scan_id, "list_contains(?, record_id)", [ids]
         )
-        store.replace_rows("emerging_terms", ctx.scan_id, terms)
-        out["emerging_terms"] = len(terms)
+        classifier = nlp.load_or_train(ctx.workspace.models_dir, taxonomy)
+        rows = nlp.assign_domains(records, entities, taxonomy, classifier)
+    out = shard.replace("/in-", "/out-")
+    rows.to_parquet(out, index=False)
     return out
 
 
-def assign(ctx: ScanContext) -> dict[str, Any]:
-    """Assign this scan's new or changed records to domains (codes, entities, classifier)."""
+def combine_shards(ctx: ScanContext, plan: dict[str, Any], outputs: list[str]) -> dict[str, Any]:
+    """Write the reused rows and every shard's rows as this scan's rows of the table, at once."""
+    table = plan["table"]
+    parts = [pd.read_parquet(plan["reused"]), *(pd.read_parquet(p) for p in outputs)]
+    parts = [p for p in parts if len(p)]
+    frame = (
+        pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=TABLES[table].names)
+    )
+    n = ctx.workspace.store().replace_rows(table, ctx.scan_id, frame)
+    out = {table: n, "processed": plan["n_todo"], "reused": plan["n_reused"]}
+    if table == "assignments":
+        out["records_assigned"] = int(frame["record_id"].nunique()) if len(frame) else 0
+    return out
+
+
+def run_stage(ctx: ScanContext, table: str, shard_size: int = 50_000) -> dict[str, Any]:
+    """Plan, run every shard here, and combine (the flow spreads shards over an executor)."""
+    plan = plan_shards(ctx, table, shard_size)
+    return combine_shards(ctx, plan, [run_shard(ctx, table, s) for s in plan["shards"]])
+
+
+def emerging(ctx: ScanContext) -> dict[str, Any]:
+    """Candidate technology terms not in the taxonomy, with growth and bursts."""
     import nlp
 
-    ws = ctx.workspace
-    store = ws.store()
-    taxonomy = ctx.taxonomy()
-    records = store.read("records", ctx.scan_id)
-    reused, done = reuse_rows(store, "assignments", ctx)
-    todo = records[~records["record_id"].isin(done)]
-    fresh = reused.iloc[:0]
-    if len(todo):
-        entities = store.read("entities", ctx.scan_id)
-        classifier = nlp.load_or_train(ws.models_dir, taxonomy)
-        fresh = nlp.assign_domains(
-            todo, entities[entities["record_id"].isin(todo["record_id"])], taxonomy, classifier
-        )
-    assignments = _concat(reused, fresh)
-    store.replace_rows("assignments", ctx.scan_id, assignments)
-    assigned = assignments["record_id"].nunique() if len(assignments) else 0
-    return {
-        "assignments": len(assignments),
-        "records_assigned": int(assigned),
-        "records": len(records),
-        "assigned_now": len(todo),
-        "reused": len(done),
-    }
+    if not hasattr(nlp, "find_emerging_terms") or "emerging_terms" not in TABLES:
+        return {}
+    store = ctx.workspace.store()
+    corpus = store.corpus("records", ctx.scan_id)
+    entities = store.corpus("entities", ctx.scan_id)
+    terms = nlp.find_emerging_terms(
+        corpus, entities, ctx.taxonomy(), as_of=_as_of(corpus, ctx.as_of)
+    )
+    return {"emerging_terms": store.replace_rows("emerging_terms", ctx.scan_id, terms)}
 
 
 def reuse_rows(store: Any, table: str, ctx: ScanContext) -> tuple[pd.DataFrame, set[str]]:
@@ -189,13 +229,6 @@ def reuse_rows(store: Any, table: str, ctx: ScanContext) -> tuple[pd.DataFrame, 
     rows = store.query(sql, params)
     rows["scan_id"] = ctx.scan_id
     return rows, done
-
-
-def _concat(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
-    parts = [f for f in (a, b) if len(f)]
-    if not parts:
-        return a
-    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
 
 def load_corpus(ctx: ScanContext) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -233,7 +266,7 @@ def score(ctx: ScanContext) -> dict[str, Any]:
         "judgements",
     ):
         frame = getattr(tables, name, None)
-        if frame is not None and name in _tables():
+        if frame is not None and name in TABLES:
             counts[name] = store.replace_rows(name, ctx.scan_id, frame)
     problems = scoring.check_invariants(tables, records, assignments)
     if problems:
@@ -306,9 +339,3 @@ def _as_of(records: pd.DataFrame, fixed: str | None = None) -> dt.date:
         if pd.notna(latest):
             return latest.date()
     return dt.datetime.now(dt.UTC).date()
-
-
-def _tables() -> dict[str, Any]:
-    from horizon.schemas import TABLES
-
-    return TABLES

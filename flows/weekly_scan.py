@@ -87,16 +87,42 @@ def normalize_task(ctx: ScanContext, sources: list[str]) -> dict[str, Any]:
     return stages.normalize(ctx, sources)
 
 
-@task(name="extract", cache_policy=NONE)
-def extract_task(ctx: ScanContext) -> dict[str, Any]:
-    """Extract technology entities."""
-    return stages.extract(ctx)
+@task(name="plan-shards", cache_policy=NONE)
+def plan_task(ctx: ScanContext, table: str, shard_size: int) -> dict[str, Any]:
+    """Set reusable rows aside and split the rest into shards."""
+    return stages.plan_shards(ctx, table, shard_size)
 
 
-@task(name="assign", cache_policy=NONE)
-def assign_task(ctx: ScanContext) -> dict[str, Any]:
-    """Assign records to domains."""
-    return stages.assign(ctx)
+@task(name="shard", cache_policy=NONE)
+def shard_task(ctx: ScanContext, table: str, shard: str) -> str:
+    """Extract or assign one shard (runs on the executor's workers)."""
+    return stages.run_shard(ctx, table, shard)
+
+
+@task(name="combine", cache_policy=NONE)
+def combine_task(ctx: ScanContext, plan: dict[str, Any], outputs: list[str]) -> dict[str, Any]:
+    """Store a stage's rows at once."""
+    return stages.combine_shards(ctx, plan, outputs)
+
+
+@task(name="emerging-terms", cache_policy=NONE)
+def emerging_task(ctx: ScanContext) -> dict[str, Any]:
+    """Find emerging terms."""
+    return stages.emerging(ctx)
+
+
+def run_sharded(ctx: ScanContext, table: str, shard_size: int) -> dict[str, Any]:
+    """Plan, fan the shards out over the flow's task runner, combine."""
+    plan = plan_task(ctx, table, shard_size)
+    progress(
+        _STAGE_OF[table],
+        f"{plan['n_todo']} records in {len(plan['shards'])} shards, {plan['n_reused']} reused",
+    )
+    futures = [shard_task.submit(ctx, table, shard) for shard in plan["shards"]]
+    return combine_task(ctx, plan, [f.result() for f in futures])
+
+
+_STAGE_OF = {"entities": "extract", "assignments": "assign"}
 
 
 @task(name="score", cache_policy=NONE)
@@ -135,6 +161,8 @@ def weekly_scan(
     scan_id: str | None = None,
     audience: str = "CLEAR",
     languages: tuple[str, ...] = ("ja", "en"),
+    shard_size: int = 50_000,
+    as_of: str | None = None,
 ) -> dict[str, Any]:
     """One full scan; returns the scan id, status, counts and briefing paths."""
     ws = Workspace(Path(home)).ensure()
@@ -152,7 +180,13 @@ def weekly_scan(
             raise ValueError(
                 f"unknown source {unknown[0]!r}; configured: {', '.join(sources_cfg.sources)}"
             )
-        ctx = ScanContext(home=str(ws.home), config_dir=str(config_dir), scan_id=scan_id, demo=demo)
+        ctx = ScanContext(
+            home=str(ws.home),
+            config_dir=str(config_dir),
+            scan_id=scan_id,
+            demo=demo,
+            as_of=as_of if as_of or demo else dt.datetime.now(dt.UTC).date().isoformat(),
+        )
         store.begin_scan(
             scan_id,
             demo=demo,
@@ -187,9 +221,10 @@ def weekly_scan(
             counts["normalize"] = normalize_task(ctx, chosen)
             store.update_counts(scan_id, counts)
             progress("extract", f"{counts['normalize']['records']} records")
-            counts["extract"] = extract_task(ctx)
+            counts["extract"] = run_sharded(ctx, "entities", shard_size)
+            counts["extract"].update(emerging_task(ctx))
             progress("assign", "domains")
-            counts["assign"] = assign_task(ctx)
+            counts["assign"] = run_sharded(ctx, "assignments", shard_size)
             progress("score", "indicators, axes, uncertainty")
             counts["score"] = score_task(ctx)
             store.update_counts(scan_id, counts)
