@@ -569,5 +569,21 @@ TABLES: dict[str, Table] = {
                 _c("updated_at", "TIMESTAMP", "UTC", "更新時刻"),
             ),
         ),
+        Table(
+            name="exports",
+            description="Audit of every briefing that left the store: who, when, for whom, which files.",
+            key=("export_id",),
+            columns=(
+                _c("export_id", "VARCHAR", "Export", "エクスポートID", nullable=False),
+                SCAN_ID,
+                _c("audience", "VARCHAR", "TLP label of the audience", "提供先(TLP)", nullable=False),
+                _c("language", "VARCHAR", "ja | en", "言語", nullable=False),
+                _c("run_by", "VARCHAR", "Who ran the export", "実行者", nullable=False),
+                _c("created_at", "TIMESTAMP", "UTC", "作成時刻", nullable=False),
+                _c("out_dir", "VARCHAR", "Folder written", "出力先"),
+                _c("files", "JSON", "[{path, bytes, sha256}]", "ファイル"),
+                _c("withheld", "JSON", "Items withheld by sharing scope, per kind", "非開示件数"),
+            ),
+        ),
     ]
 }
