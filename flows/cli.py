@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from flows import cli_brief, cli_crawl, cli_nlp, cli_scan
+from flows import cli_brief, cli_crawl, cli_nlp, cli_ops, cli_scan
 
 app = typer.Typer(
     name="horizon",
@@ -13,7 +13,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-for module in (cli_scan, cli_crawl, cli_nlp, cli_brief):
+for module in (cli_scan, cli_crawl, cli_nlp, cli_brief, cli_ops):
     module.register(app)
 
 

@@ -18,7 +18,7 @@ from horizon.store import StoreError
 from horizon.workspace import Workspace
 
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 HomeOpt = Annotated[
     Path | None,
@@ -43,6 +43,7 @@ def fail(message: str, code: int = 2) -> None:
 
 def prefect_environment(home: Path) -> None:
     """Local Prefect with no server to set up, no analytics, state kept in the workspace."""
+    (home / ".prefect").mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("PREFECT_HOME", str(home / ".prefect"))
     os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
     os.environ["DO_NOT_TRACK"] = "1"
