@@ -7,6 +7,7 @@ from typing import Any
 from crawlers.parsers.base import ParseContext, ParseError, ParseResult
 from crawlers.parsers.common import clean_text, load_json, to_date
 from crawlers.parsers.patent_common import unique
+from crawlers.parsers.policy_feed import html_to_text
 
 
 def _agencies(doc: dict[str, Any]) -> list[str]:
@@ -23,7 +24,7 @@ def document_fields(doc: dict[str, Any]) -> dict[str, Any]:
         raise ParseError("document without document_number")
     doc_type = clean_text(doc.get("type"))
     topics = [clean_text(str(t)) for t in doc.get("topics") or []]
-    text = clean_text(doc.get("abstract")) or clean_text(doc.get("excerpts"))
+    text = clean_text(doc.get("abstract")) or html_to_text(doc.get("excerpts"))
     return {
         "record_id": f"fr:{number}",
         "kind": "policy",

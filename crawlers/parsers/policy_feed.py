@@ -39,6 +39,31 @@ _SJIS_ALIASES = {
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
 _LATIN = re.compile(r"[A-Za-z]")
 _WS = re.compile(r"\s+")
+_BLOCK_TAGS = (
+    "p",
+    "div",
+    "br",
+    "li",
+    "ul",
+    "ol",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "tr",
+    "td",
+    "th",
+    "table",
+    "section",
+    "article",
+    "blockquote",
+    "dd",
+    "dt",
+    "pre",
+    "hr",
+)
 _DROP_TAGS = ("script", "style", "noscript", "iframe", "object", "embed", "template")
 
 
@@ -50,8 +75,10 @@ def html_to_text(markup: str | None) -> str:
         root = lxml.html.fragment_fromstring(markup, create_parent="div")
     except (etree.ParserError, ValueError):
         return ""
-    for node in root.iter(*_DROP_TAGS):
+    for node in list(root.iter(*_DROP_TAGS)):
         node.drop_tree()
+    for node in root.iter(*_BLOCK_TAGS):
+        node.tail = " " + (node.tail or "")
     return _WS.sub(" ", root.text_content()).strip()
 
 
