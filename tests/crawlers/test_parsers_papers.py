@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from crawlers.parsers import papers_arxiv, papers_arxiv_oai, papers_crossref, papers_openalex
+from crawlers.parsers import (
+    papers_arxiv,
+    papers_arxiv_oai,
+    papers_crossref,
+    papers_jstage,
+    papers_openalex,
+)
 from crawlers.parsers.base import ParseContext, ParseError, ParseResult
 from horizon.schemas import Sharing
 
@@ -470,3 +476,46 @@ def test_crossref_recorded(shared_data):
     widget = records["doi:10.1007/978-1-4302-0197-7_9"]
     assert widget.published_date is None and widget.extra["type"] == "book-chapter"
     assert widget.url == "https://doi.org/10.1007/978-1-4302-0197-7_9"
+
+
+JSTAGE_PAGE = """<?xml version="1.0" encoding="UTF-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xmlns:prism="http://prismstandard.org/namespaces/basic/2.0/"
+ xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/" xml:lang="ja">
+<result><status>{status}</status><message>{message}</message></result><servicecd>3</servicecd>
+<opensearch:totalResults>5</opensearch:totalResults><opensearch:startIndex>1</opensearch:startIndex>
+<opensearch:itemsPerPage>1</opensearch:itemsPerPage>
+<entry><article_title><en><![CDATA[ Quantum dots ]]></en><ja><![CDATA[量子ドット]]></ja></article_title>
+<article_link><en>https://www.jstage.jst.go.jp/article/x/1/1/1_1/_article</en></article_link>
+<material_title><en><![CDATA[Journal X]]></en></material_title><pubyear>2019</pubyear>
+<title><![CDATA[量子ドット]]></title><id>https://www.jstage.jst.go.jp/article/x/1/1/1_1/_article/-char/ja/</id>
+</entry></feed>"""
+
+
+def test_jstage_literal_and_recorded(shared_data):
+    page = run(papers_jstage, JSTAGE_PAGE.format(status=0, message="").encode())
+    (record,) = page.records
+    assert record.record_id == "url:https://www.jstage.jst.go.jp/article/x/1/1/1_1/_article"
+    assert record.title == "量子ドット" and record.language == "ja"
+    assert record.extra["title_alt"] == "Quantum dots" and record.published_date == dt.date(
+        2019, 1, 1
+    )
+    assert page.next_page == "2" and page.total == 5
+    with pytest.raises(ParseError, match="J-STAGE error status ERR_001: bad"):
+        run(papers_jstage, JSTAGE_PAGE.format(status="ERR_001", message="bad").encode())
+    folder = shared_data / "fixtures/jp_research_metadata/jstage_webapi"
+    recorded = run(
+        papers_jstage, read(folder / "jstage_service3_search_abst_recorded_2020-01-14.xml")
+    )
+    assert [r.record_id for r in recorded.records] == [
+        "doi:10.11249/jsbpjjpp.23.1_53",
+        "doi:10.11249/jsbpjjpp.25.2_109",
+        "doi:10.4264/numa.70.125",
+    ]
+    first = recorded.records[0]
+    assert first.title == "進化論の見地からみる統合失調症" and first.published_date == dt.date(
+        2012, 1, 1
+    )
+    assert first.extra["container_title"] == "Japanese Journal of Biological Psychiatry"
+    assert recorded.total == 677 and recorded.next_page == "4"
+    with pytest.raises(ParseError, match="service 2"):
+        run(papers_jstage, read(folder / "jstage_service2_volumes_manual_sample.xml"))
