@@ -17,13 +17,11 @@ _BRACKET_CC = re.compile(r"\s*\[([A-Z]{2})\]\s*$")
 _US_GRANT_NUMBER = re.compile(r"^(RE|PP|D|H|T|X)?0*(\d+)$")
 
 # ISO 8879 Greek entity names (ISOgrk1) used by the 2001 USPTO files; HTML has no such names.
-_ISO_GREEK = dict(
-    zip(
-        ["agr", "bgr", "ggr", "dgr", "egr", "zgr", "eegr", "thgr", "igr", "kgr", "lgr", "mgr", "ngr", "xgr", "ogr", "pgr", "rgr", "sgr", "sfgr", "tgr", "ugr", "phgr", "khgr", "psgr", "ohgr"],
-        "αβγδεζηθικλμνξοπρσςτυφχψω",
-        strict=True,
-    )
+_ISO_GREEK_NAMES = (
+    "agr bgr ggr dgr egr zgr eegr thgr igr kgr lgr mgr ngr xgr ogr pgr rgr sgr sfgr tgr ugr phgr "
+    "khgr psgr ohgr"
 )
+_ISO_GREEK = dict(zip(_ISO_GREEK_NAMES.split(), "αβγδεζηθικλμνξοπρσςτυφχψω", strict=True))
 _ISO_GREEK |= {
     name[0].upper() + name[1:]: ch.upper() for name, ch in _ISO_GREEK.items() if name != "sfgr"
 }
