@@ -491,7 +491,7 @@ JSTAGE_PAGE = """<?xml version="1.0" encoding="UTF-8"?>
 </entry></feed>"""
 
 
-def test_jstage_literal_and_recorded(shared_data):
+def test_jstage_literal_page():
     page = run(papers_jstage, JSTAGE_PAGE.format(status=0, message="").encode())
     (record,) = page.records
     assert record.record_id == "url:https://www.jstage.jst.go.jp/article/x/1/1/1_1/_article"
@@ -502,6 +502,9 @@ def test_jstage_literal_and_recorded(shared_data):
     assert page.next_page == "2" and page.total == 5
     with pytest.raises(ParseError, match="J-STAGE error status ERR_001: bad"):
         run(papers_jstage, JSTAGE_PAGE.format(status="ERR_001", message="bad").encode())
+
+
+def test_jstage_recorded(shared_data):
     folder = shared_data / "fixtures/jp_research_metadata/jstage_webapi"
     recorded = run(
         papers_jstage, read(folder / "jstage_service3_search_abst_recorded_2020-01-14.xml")
