@@ -460,6 +460,40 @@ TABLES: dict[str, Table] = {
             ),
         ),
         Table(
+            name="emerging_terms",
+            description="Candidate technology phrases not in the taxonomy, for analysts to review.",
+            key=("scan_id", "term", "language"),
+            columns=(
+                SCAN_ID,
+                _c("term", "VARCHAR", "Normalised phrase", "候補語", nullable=False),
+                _c("language", "VARCHAR", "en | ja", "言語", nullable=False),
+                _c(
+                    "domain_hint",
+                    "VARCHAR",
+                    "Most frequent domain of taxonomy terms beside it",
+                    "推定領域",
+                ),
+                _c("first_seen_date", "DATE", "Earliest publication date", "初出日"),
+                _c("weeks", "JSON", "{ISO week: records}", "週別件数"),
+                _c("sources", "JSON", "{source: records}", "ソース別件数"),
+                _c("count", "BIGINT", "Records that contain it", "件数"),
+                _c(
+                    "growth",
+                    "DOUBLE",
+                    "(recent weeks − the weeks before) / max(before, 1)",
+                    "伸び率",
+                ),
+                _c("burst_weight", "DOUBLE", "Kleinberg two-state burst weight", "バースト強度"),
+                _c("record_ids", "JSON", "A few example records", "例"),
+                _c(
+                    "sharing",
+                    "VARCHAR",
+                    "Most restrictive TLP label of the records it came from",
+                    "共有範囲(TLP)",
+                ),
+            ),
+        ),
+        Table(
             name="indicators",
             description="Indicators per domain, country and window, with their inputs.",
             columns=(

@@ -1,0 +1,113 @@
+"""Entity extraction over the records table: TECH everywhere; ORG, GPE and MONEY in policy texts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pandas as pd
+from spacy.language import Language
+
+from horizon.config.taxonomy import Taxonomy
+from nlp.normalize import detect_language, normalize_text
+from nlp.pipeline import boundaries_in_normalized, build_pipeline, sudachi_spans
+from nlp.terms import TermIndex, build_term_index, match_terms
+
+ENTITY_COLUMNS = [
+    "record_id", "label", "text", "term_id", "subtech", "domain", "start_char", "end_char",
+    "value", "currency", "sharing",
+]  # fmt: skip
+
+_INDEX: dict[int, tuple[Taxonomy, TermIndex]] = {}
+_PIPES: dict[tuple[int, str], tuple[Taxonomy, Language]] = {}
+
+
+def term_index_for(taxonomy: Taxonomy) -> TermIndex:
+    """The term index of this taxonomy object (built once, reused across batches)."""
+    cached = _INDEX.get(id(taxonomy))
+    if cached is None or cached[0] is not taxonomy:
+        if len(_INDEX) > 4:
+            _INDEX.clear()
+        cached = _INDEX[id(taxonomy)] = (taxonomy, build_term_index(taxonomy))
+    return cached[1]
+
+
+def pipeline_for(taxonomy: Taxonomy, language: str) -> Language:
+    """The spaCy pipeline (blank en, or blank ja with Sudachi) for this taxonomy."""
+    key = (id(taxonomy), language)
+    cached = _PIPES.get(key)
+    if cached is None or cached[0] is not taxonomy:
+        if len(_PIPES) > 8:
+            _PIPES.clear()
+        cached = _PIPES[key] = (taxonomy, build_pipeline(language, term_index_for(taxonomy)))
+    return cached[1]
+
+
+def record_text(title: object, text: object) -> str:
+    """The text entity offsets refer to: title, a newline, then the body."""
+    title = "" if title is None or title != title else str(title)
+    body = "" if text is None or text != text else str(text)
+    return f"{title}\n{body}" if body else title
+
+
+def _batches(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def extract_entities(
+    records: pd.DataFrame, taxonomy: Taxonomy, *, batch_size: int = 1000
+) -> pd.DataFrame:
+    """Entities of the records (the `entities` table without scan_id).
+
+    Papers and patents go through the Aho-Corasick matcher only (Japanese after one Sudachi pass
+    for token edges); policy texts go through the spaCy pipeline (`nlp.pipe`, as tuples) for TECH,
+    ORG, GPE and MONEY. GPE rows carry the ISO alpha-2 code in `term_id`.
+    """
+    index = term_index_for(taxonomy)
+    cols: dict[str, list] = {c: [] for c in ENTITY_COLUMNS}
+    policy: dict[str, list[tuple[str, tuple[str, str]]]] = {"en": [], "ja": []}
+    kinds = records["kind"] if "kind" in records else pd.Series("paper", index=records.index)
+    sharing = (
+        records["sharing"] if "sharing" in records else pd.Series("CLEAR", index=records.index)
+    )
+    texts = records["text"] if "text" in records else pd.Series("", index=records.index)
+
+    def add(rid, label, surface, tid, sub, dom, start, end, value, currency, share):
+        for col, val in zip(
+            ENTITY_COLUMNS,
+            (rid, label, surface, tid, sub, dom, start, end, value, currency, share),
+            strict=False,
+        ):
+            cols[col].append(val)
+
+    for rid, kind, title, text, share in zip(
+        records["record_id"], kinds, records["title"], texts, sharing, strict=False
+    ):
+        full = record_text(title, text)
+        lang = "ja" if detect_language(full) == "ja" else "en"
+        if kind == "policy":
+            policy[lang].append((full, (rid, share)))
+            continue
+        norm, offsets = normalize_text(full)
+        bounds = boundaries_in_normalized(sudachi_spans(full), offsets) if lang == "ja" else None
+        for start, end, entry in match_terms(index, norm, full, offsets, bounds):
+            add(rid, "TECH", full[start:end], *entry[:3], start, end, None, None, share)
+
+    for lang, items in policy.items():
+        if not items:
+            continue
+        nlp = pipeline_for(taxonomy, lang)
+        for batch in _batches(items, batch_size):
+            for doc, (rid, share) in nlp.pipe(batch, as_tuples=True, batch_size=batch_size):
+                for span in doc.spans["tech"]:
+                    add(rid, "TECH", span.text, span._.term_id, span._.subtech, span._.domain,
+                        span.start_char, span.end_char, None, None, share)  # fmt: skip
+                for span in doc.ents:
+                    gpe = span._.term_id if span.label_ == "GPE" else None
+                    add(rid, span.label_, span.text, gpe, None, None, span.start_char,
+                        span.end_char, span._.value, span._.currency, share)  # fmt: skip
+    frame = pd.DataFrame(cols, columns=ENTITY_COLUMNS)
+    frame["start_char"] = frame["start_char"].astype("int64")
+    frame["end_char"] = frame["end_char"].astype("int64")
+    frame["value"] = frame["value"].astype("float64")
+    return frame

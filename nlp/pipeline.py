@@ -1,0 +1,186 @@
+"""spaCy pipelines built from the taxonomy: registered components and a one-pass Sudachi tokenizer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+
+import spacy
+from spacy.language import Language
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+from sudachipy import Dictionary, SplitMode
+
+from nlp.gazetteer import COUNTRIES, ORG_ACRONYMS, ORG_SUFFIXES_EN, ORG_SUFFIXES_JA
+from nlp.money import MONEY_PATTERNS, parse_money
+from nlp.normalize import normalize_text
+from nlp.terms import TermIndex, match_terms
+
+TECH_MATCHER = "horizon_tech_matcher_v1"
+MONEY_MATCHER = "horizon_money_matcher_v1"
+ORG_GPE_MATCHER = "horizon_org_gpe_matcher_v1"
+SUDACHI_TOKENIZER = "horizon_sudachi_tokenizer_v1"
+#: Sudachi refuses inputs over ~49 kB; texts are cut at sentence ends below this many characters.
+SUDACHI_CHUNK = 8000
+
+for _name in ("term_id", "subtech", "domain", "value", "currency"):
+    if not Span.has_extension(_name):
+        Span.set_extension(_name, default=None)
+
+
+@lru_cache(maxsize=1)
+def sudachi_tokenizer():
+    """The Sudachi tokenizer (core dictionary, split mode A: every word edge is a match boundary)."""
+    return Dictionary(dict="core").tokenizer(mode=SplitMode.A, fields=set())
+
+
+def _chunks(text: str) -> Iterable[tuple[int, str]]:
+    start = 0
+    while len(text) - start > SUDACHI_CHUNK:
+        cut = max(text.rfind(sep, start, start + SUDACHI_CHUNK) for sep in ("。", "\n", "．", " "))
+        cut = cut + 1 if cut > start else start + SUDACHI_CHUNK
+        yield start, text[start:cut]
+        start = cut
+    yield start, text[start:]
+
+
+def sudachi_spans(text: str) -> list[tuple[int, int]]:
+    """(begin, end) character offsets of Sudachi morphemes; one tokenisation per text."""
+    tok = sudachi_tokenizer()
+    spans: list[tuple[int, int]] = []
+    for base, chunk in _chunks(text):
+        spans.extend((base + m.begin(), base + m.end()) for m in tok.tokenize(chunk))
+    return spans
+
+
+def boundaries_in_normalized(spans: list[tuple[int, int]], offsets) -> set[int]:
+    """Token edges, translated into offsets of the normalised text."""
+    edges = {b for s in spans for b in s}
+    if offsets is None:
+        return edges
+    return {j for j, o in enumerate(offsets) if o in edges and (j == 0 or offsets[j - 1] != o)}
+
+
+class SudachiLiteTokenizer:
+    """Blank `ja` tokenizer: one Sudachi pass, tokens only (no readings or inflections)."""
+
+    def __init__(self, vocab):
+        self.vocab = vocab
+
+    def __call__(self, text: str) -> Doc:
+        words = []
+        for begin, end in sudachi_spans(text):
+            if end > begin:
+                words.append(text[begin:end])
+        return Doc(self.vocab, words=words, spaces=[False] * len(words))
+
+
+@spacy.registry.tokenizers(SUDACHI_TOKENIZER)
+def create_sudachi_tokenizer():
+    """Registered factory of the Sudachi tokenizer."""
+    return lambda nlp: SudachiLiteTokenizer(nlp.vocab)
+
+
+class TechMatcher:
+    """Marks taxonomy terms as TECH spans (doc.spans["tech"]) with the Aho-Corasick term index."""
+
+    def __init__(self, nlp: Language, name: str):
+        self.name = name
+        self.index: TermIndex | None = None
+        self.japanese = nlp.lang == "ja"
+
+    def set_index(self, index: TermIndex) -> None:
+        """Attach the term index built from the taxonomy."""
+        self.index = index
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans = []
+        if self.index is not None:
+            norm, offsets = normalize_text(doc.text)
+            bounds = None
+            if self.japanese:
+                edges = [(t.idx, t.idx + len(t.text)) for t in doc]
+                bounds = boundaries_in_normalized(edges, offsets)
+            for hit in match_terms(self.index, norm, doc.text, offsets, bounds):
+                span = doc.char_span(hit.start, hit.end, label="TECH", alignment_mode="expand")
+                if span is None:
+                    continue
+                span._.term_id, span._.subtech, span._.domain = hit.entry[:3]
+                spans.append(span)
+        doc.spans["tech"] = spans
+        return doc
+
+
+class OrgGpeMoneyMatcher:
+    """ORG, GPE and MONEY entities in policy texts (Matcher and PhraseMatcher patterns)."""
+
+    def __init__(self, nlp: Language, name: str):
+        self.name = name
+        self.gpe = PhraseMatcher(nlp.vocab, attr="ORTH")
+        for code, names in COUNTRIES.items():
+            self.gpe.add(code, [nlp.make_doc(n) for n in names])
+        self.org = Matcher(nlp.vocab)
+        self.money = Matcher(nlp.vocab)
+        self.money.add("MONEY", MONEY_PATTERNS)
+        if nlp.lang == "ja":
+            noun = {"TEXT": {"REGEX": r"^[\u4e00-\u9fff\u30a0-\u30ffA-Za-z]+$"}, "OP": "+"}
+            self.org.add("ORG", [[noun, {"TEXT": {"IN": list(ORG_SUFFIXES_JA)}}]])
+        else:
+            title = {"IS_TITLE": True, "OP": "+"}
+            heads = ["Ministry", "Department", "Office", "University", "Institute", "Agency"]
+            self.org.add(
+                "ORG",
+                [
+                    [title, {"ORTH": {"IN": list(ORG_SUFFIXES_EN)}}],
+                    [{"ORTH": {"IN": heads}}, {"LOWER": {"IN": ["of", "for"]}}, title],
+                    [
+                        {"ORTH": {"IN": heads}},
+                        {"LOWER": "of"},
+                        title,
+                        {"ORTH": ","},
+                        title,
+                        {"LOWER": "and"},
+                        title,
+                    ],
+                    [{"ORTH": {"IN": list(ORG_ACRONYMS)}}],
+                ],
+            )
+
+    def __call__(self, doc: Doc) -> Doc:
+        found: list[Span] = []
+        for match_id, start, end in self.gpe(doc):
+            span = Span(doc, start, end, label="GPE")
+            span._.term_id = doc.vocab.strings[match_id]
+            found.append(span)
+        found.extend(Span(doc, s, e, label="ORG") for _, s, e in self.org(doc))
+        for _, start, end in self.money(doc):
+            span = Span(doc, start, end, label="MONEY")
+            span._.value, span._.currency = parse_money(span.text)
+            if span._.currency:
+                found.append(span)
+        doc.ents = filter_spans(found)
+        return doc
+
+
+@Language.factory(TECH_MATCHER)
+def make_tech_matcher(nlp: Language, name: str) -> TechMatcher:
+    """Registered factory of the taxonomy term matcher."""
+    return TechMatcher(nlp, name)
+
+
+@Language.factory(ORG_GPE_MATCHER)
+def make_org_gpe_matcher(nlp: Language, name: str) -> OrgGpeMoneyMatcher:
+    """Registered factory of the ORG/GPE/MONEY matcher."""
+    return OrgGpeMoneyMatcher(nlp, name)
+
+
+def build_pipeline(language: str, index: TermIndex) -> Language:
+    """Blank `en` or `ja` (Sudachi) pipeline with the term, ORG/GPE and money components."""
+    if language == "ja":
+        nlp = spacy.blank("ja", config={"nlp": {"tokenizer": {"@tokenizers": SUDACHI_TOKENIZER}}})
+    else:
+        nlp = spacy.blank("en")
+    nlp.add_pipe(TECH_MATCHER).set_index(index)
+    nlp.add_pipe(ORG_GPE_MATCHER)
+    return nlp

@@ -1,0 +1,162 @@
+"""The taxonomy's terms as one Aho-Corasick automaton over normalised text, with boundary checks."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import ahocorasick
+
+from horizon.config.taxonomy import Taxonomy
+from nlp.normalize import Offsets, normalize_term, to_original
+
+
+class Entry(NamedTuple):
+    """What a matched key means for one sub-technology."""
+
+    term_id: str
+    subtech: str
+    domain: str
+    #: NFKC surface that must match case-sensitively (abbreviations), else None.
+    exact: str | None
+
+
+class Hit(NamedTuple):
+    """A technology term found in a text (offsets into the original text)."""
+
+    start: int
+    end: int
+    entry: Entry
+
+
+@dataclass
+class TermIndex:
+    """An automaton over normalised taxonomy terms; values are (length, entries, excluded subtechs)."""
+
+    automaton: ahocorasick.Automaton
+    keys: dict[str, tuple[Entry, ...]] = field(default_factory=dict)
+    version: str = ""
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+
+def term_id(subtech: str, term: str) -> str:
+    """Stable id of a term: `subtech/normalised-term`."""
+    return f"{subtech}/{normalize_term(term)}"
+
+
+def build_term_index(taxonomy: Taxonomy) -> TermIndex:
+    """Index every en/ja/abbr term (normalised, lowercased); exclusions are indexed to veto."""
+    entries: dict[str, list[Entry]] = {}
+    vetoes: dict[str, set[str]] = {}
+    for domain in taxonomy.domains:
+        for sub in domain.subtechs:
+            for kind in ("en", "ja", "abbr"):
+                for term in getattr(sub.terms, kind):
+                    key = normalize_term(term)
+                    if not key:
+                        continue
+                    exact = unicodedata.normalize("NFKC", term.strip()) if kind == "abbr" else None
+                    entry = Entry(term_id(sub.slug, term), sub.slug, domain.slug, exact)
+                    bucket = entries.setdefault(key, [])
+                    if all(e.subtech != sub.slug or e.exact != exact for e in bucket):
+                        bucket.append(entry)
+            for phrase in sub.exclude:
+                key = normalize_term(phrase)
+                if key:
+                    vetoes.setdefault(key, set()).add(sub.slug)
+    automaton = ahocorasick.Automaton()
+    keys: dict[str, tuple[Entry, ...]] = {}
+    for key in set(entries) | set(vetoes):
+        veto = frozenset(vetoes.get(key, ()))
+        kept = tuple(e for e in entries.get(key, ()) if e.subtech not in veto)
+        keys[key] = kept
+        automaton.add_word(key, (len(key), kept, veto))
+    if keys:
+        automaton.make_automaton()
+    return TermIndex(automaton=automaton, keys=keys, version=taxonomy.version)
+
+
+def _is_word_char(ch: str) -> bool:
+    """Latin letters and digits glue words together; CJK characters do not (no spaces in Japanese)."""
+    return ch.isalnum() and ord(ch) < 0x2E80
+
+
+def _is_katakana(ch: str) -> bool:
+    return "\u30a1" <= ch <= "\u30fc"
+
+
+def _edge_ok(prev: str, first: str) -> bool:
+    if _is_word_char(first):
+        return not _is_word_char(prev)
+    if _is_katakana(first):
+        return not _is_katakana(prev)
+    return True
+
+
+def match_terms(
+    index: TermIndex,
+    norm: str,
+    original: str,
+    offsets: Offsets = None,
+    boundaries: set[int] | None = None,
+) -> list[Hit]:
+    """Longest non-overlapping term hits in `norm` (normalised `original`), offsets in `original`.
+
+    Latin-edged terms need non-alphanumeric neighbours ("GaN" not inside "organ"); katakana-edged
+    terms must not sit inside a longer katakana word; with `boundaries` (token edges from Sudachi),
+    CJK-edged terms must start and end on a token edge. Abbreviations must match case-sensitively.
+    """
+    if not index.keys:
+        return []
+    found: list[tuple[int, int, tuple[Entry, ...], frozenset]] = []
+    n = len(norm)
+    for end_idx, (length, entries, veto) in index.automaton.iter(norm):
+        end = end_idx + 1
+        start = end - length
+        first, last = norm[start], norm[end_idx]
+        if start > 0 and not _edge_ok(norm[start - 1], first):
+            continue
+        if end < n and not _edge_ok(norm[end], last):
+            continue
+        if boundaries is not None and (
+            (not _is_word_char(first) and start not in boundaries)
+            or (not _is_word_char(last) and end not in boundaries)
+        ):
+            continue
+        found.append((start, end, entries, veto))
+    if not found:
+        return []
+    vetoed: list[tuple[int, int, frozenset]] = [(s, e, v) for s, e, _, v in found if v]
+    found.sort(key=lambda f: (f[0], f[0] - f[1]))
+    hits: list[Hit] = []
+    taken_end = -1
+    for start, end, entries, _ in found:
+        if start < taken_end or not entries:
+            continue
+        o_start, o_end = to_original(offsets, start), to_original(offsets, end)
+        surface = original[o_start:o_end]
+        kept = []
+        for entry in entries:
+            if entry.exact is not None and unicodedata.normalize("NFKC", surface) != entry.exact:
+                continue
+            if any(vs <= start and end <= ve and entry.subtech in v for vs, ve, v in vetoed):
+                continue
+            kept.append(entry)
+        if not kept:
+            continue
+        taken_end = end
+        hits.extend(Hit(o_start, o_end, entry) for entry in kept)
+    return hits
+
+
+def collisions(taxonomy: Taxonomy) -> dict[str, list[str]]:
+    """Normalised terms that name sub-technologies of more than one domain → those domains."""
+    seen: dict[str, set[str]] = {}
+    for domain in taxonomy.domains:
+        for sub in domain.subtechs:
+            for term in (*sub.terms.en, *sub.terms.ja, *sub.terms.abbr):
+                seen.setdefault(normalize_term(term), set()).add(domain.slug)
+    return {k: sorted(v) for k, v in sorted(seen.items()) if len(v) > 1}

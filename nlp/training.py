@@ -1,0 +1,104 @@
+"""Training data the project may use (labelled arXiv train split, weak labels from codes) and training."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from horizon.config.taxonomy import Taxonomy
+from nlp.classifier import META_FILE, DomainClassifier
+from nlp.codes import code_domains, code_rules, parse_codes
+from nlp.extract import record_text
+from nlp.gold import gold_domains, is_holdout, load_gold
+from nlp.normalize import normalize_term
+
+
+def taxonomy_terms(taxonomy: Taxonomy) -> list[str]:
+    """Normalised English terms and abbreviations, the classifier's taxonomy features."""
+    terms = set()
+    for d in taxonomy.domains:
+        for s in d.subtechs:
+            terms.update(normalize_term(t) for t in (*s.terms.en, *s.terms.abbr))
+    return sorted(t for t in terms if t.isascii())
+
+
+def weak_labels(records: pd.DataFrame, taxonomy: Taxonomy) -> tuple[list[str], list[set[str]]]:
+    """Texts and domain sets of records whose codes signal domains (codes are weak labels)."""
+    rules = code_rules(taxonomy)
+    texts, labels = [], []
+    n = len(records)
+    dates = records["published_date"] if "published_date" in records else [None] * n
+    body = records["text"] if "text" in records else [""] * n
+    for title, text, codes, published in zip(
+        records["title"], body, records["codes"], dates, strict=False
+    ):
+        found = code_domains(parse_codes(codes), published, taxonomy, rules)
+        if found:
+            texts.append(record_text(title, text))
+            labels.append(set(found))
+    return texts, labels
+
+
+def gold_training_set(gold_dir: Path, taxonomy: Taxonomy) -> tuple[list[str], list[set[str]]]:
+    """Title + abstract and gold domains of the labelled corpus, held-out split excluded."""
+    gold = load_gold(gold_dir)
+    train = gold[~gold["arxiv_id"].map(is_holdout)]
+    texts = [record_text(t, a) for t, a in zip(train["title"], train["abstract"], strict=False)]
+    return texts, [gold_domains(c, taxonomy) for c in train["categories"]]
+
+
+def train_classifier(
+    taxonomy: Taxonomy,
+    *,
+    gold_dir: Path | None = None,
+    records: pd.DataFrame | None = None,
+) -> DomainClassifier:
+    """Fit a DomainClassifier on the gold train split (if present) and weak labels of `records`."""
+    texts: list[str] = []
+    labels: list[set[str]] = []
+    described = []
+    if gold_dir is not None and Path(gold_dir).is_dir():
+        t, y = gold_training_set(Path(gold_dir), taxonomy)
+        texts += t
+        labels += y
+        described.append(
+            f"arXiv labelled corpus {Path(gold_dir).name} (train split, {len(t)} records)"
+        )
+    if records is not None and len(records):
+        t, y = weak_labels(records, taxonomy)
+        texts += t
+        labels += y
+        described.append(f"weak labels from codes ({len(t)} records)")
+    clf = DomainClassifier(taxonomy.slugs, terms=taxonomy_terms(taxonomy))
+    clf.metadata.update(
+        taxonomy_version=taxonomy.version, training_data="; ".join(described) or "none"
+    )
+    if len(texts) >= clf.folds * 2 and any(labels):
+        clf.fit(texts, labels)
+    return clf
+
+
+def load_or_train(
+    models_dir: Path,
+    taxonomy: Taxonomy,
+    *,
+    gold_dir: Path | None = None,
+    records: pd.DataFrame | None = None,
+    retrain: bool = False,
+) -> DomainClassifier:
+    """The saved classifier if it fits this taxonomy version and scikit-learn, else train and save."""
+    models_dir = Path(models_dir)
+    if not retrain and (models_dir / META_FILE).exists():
+        try:
+            clf = DomainClassifier.load(models_dir)
+            if (
+                clf.metadata.get("taxonomy_version") == taxonomy.version
+                and clf.domains == taxonomy.slugs
+            ):
+                return clf
+        except (ValueError, OSError, EOFError):
+            pass
+    clf = train_classifier(taxonomy, gold_dir=gold_dir, records=records)
+    clf.save(models_dir)
+    return clf
