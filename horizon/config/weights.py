@@ -12,6 +12,33 @@ from horizon.config.loader import load_model
 Normalisation = Literal["minmax", "rank", "zscore", "frontier"]
 Aggregation = Literal["arithmetic", "geometric"]
 AXES = ("japan_strength", "foreign_activity", "socioeconomic")
+AxisName = Literal["japan_strength", "foreign_activity", "socioeconomic"]
+
+#: Indicators an axis may weight, and the country their row is read for (docs/methodology.md).
+#: "home" = the home country's row (JP), "world" = the domain-level row (WORLD).
+SCORABLE_INDICATORS: dict[str, Literal["home", "world"]] = {
+    "paper_share": "home",
+    "patent_share": "home",
+    "top10_share": "home",
+    "fwci": "home",
+    "activity_index_sym": "home",
+    "rta_patents_sym": "home",
+    "indispensability": "home",
+    "exposure": "home",
+    "foreign_volume": "world",
+    "foreign_cagr": "world",
+    "foreign_acceleration": "world",
+    "foreign_burst_weight": "world",
+    "n_countries_specialised": "world",
+    "research_lead": "world",
+    "hhi": "world",
+    "monopoly_risk": "world",
+    "policy_intensity_foreign": "world",
+    "policy_intensity_domestic": "world",
+    "policy_momentum": "world",
+    "policy_funding_usd": "world",
+    "jp_policy_alignment": "home",
+}
 
 
 class _Frozen(BaseModel):
@@ -32,10 +59,20 @@ class AxisWeights(_Frozen):
     """Indicator weights within one axis (renormalised to sum to 1)."""
 
     indicators: dict[str, float]
+    #: Skewed indicators clipped to the winsor quantiles before normalising (Handbook step 4).
+    winsorise: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _check(self) -> AxisWeights:
+        unknown = [k for k in self.indicators if k not in SCORABLE_INDICATORS]
+        if unknown:
+            raise ValueError(
+                f"indicators.{unknown[0]}: unknown indicator; known: {', '.join(SCORABLE_INDICATORS)}"
+            )
         _positive_weights(self.indicators, "indicators")
+        stray = [k for k in self.winsorise if k not in self.indicators]
+        if stray:
+            raise ValueError(f"winsorise.{stray[0]}: not an indicator of this axis")
         return self
 
 
@@ -46,9 +83,18 @@ class Uncertainty(_Frozen):
     seed: int = 20260930
     #: Each weight is multiplied by U(1 − jitter, 1 + jitter) per draw.
     weight_jitter: float = Field(default=0.5, ge=0, lt=1)
-    normalisations: tuple[Normalisation, ...] = ("minmax", "rank")
-    aggregations: tuple[Aggregation, ...] = ("arithmetic", "geometric")
+    normalisations: tuple[Normalisation, ...] = Field(default=("minmax", "rank"), min_length=1)
+    aggregations: tuple[Aggregation, ...] = Field(default=("arithmetic", "geometric"), min_length=1)
     percentiles: tuple[float, float] = (5.0, 95.0)
+    #: Quantile bins of a weight's multiplier for the first-order (Sobol-style) index.
+    sensitivity_bins: int = Field(default=10, ge=2, le=100)
+
+    @model_validator(mode="after")
+    def _check(self) -> Uncertainty:
+        lo, hi = self.percentiles
+        if not 0 <= lo < hi <= 100:
+            raise ValueError("percentiles: need 0 ≤ low < high ≤ 100")
+        return self
 
 
 class ClassRule(_Frozen):
@@ -68,6 +114,84 @@ class Windows(_Frozen):
     years: int = Field(default=5, ge=1, le=20)
     #: A window whose last year has less than this fraction of the previous year's volume is flagged.
     incomplete_ratio: float = Field(default=0.6, ge=0, le=1)
+    #: How many windows (latest first) get indicator rows; axes read the latest.
+    count: int = Field(default=2, ge=1, le=10)
+    #: Moving sums over this many years damp noise before CAGR (methods.md § Growth).
+    moving_sum: int = Field(default=3, ge=1, le=10)
+    #: CAGR is taken over this many years; acceleration compares two such spans.
+    growth_span: int = Field(default=3, ge=1, le=10)
+
+
+class Citations(_Frozen):
+    """Highly-cited share (ASPI, NISTEP)."""
+
+    top_share: float = Field(default=0.10, gt=0, lt=1)
+
+
+class Concentration(_Frozen):
+    """Lead, concentration, specialisation, indispensability and exposure."""
+
+    cr_k: int = Field(default=3, ge=1, le=20)
+    #: CR_k at or above this means the top countries hold most of the output.
+    concentrated_min: float = Field(default=0.6, ge=0, le=1)
+    #: Home share below this counts as absent (exposure).
+    absent_max: float = Field(default=0.02, ge=0, le=1)
+    lead_cap: float = Field(default=100.0, gt=1)
+    #: Countries with less fractional output than this are not counted as specialised (RTA > 1).
+    rta_min_count: float = Field(default=1.0, ge=0)
+    high_lead: float = Field(default=3.0, gt=1)
+    high_institutions: int = Field(default=8, ge=1)
+    medium_lead: float = Field(default=2.0, gt=1)
+    medium_institutions: int = Field(default=5, ge=1)
+    top_institutions: int = Field(default=10, ge=1)
+
+
+class Bursts(_Frozen):
+    """Kleinberg two-state batched bursts."""
+
+    gamma: float = Field(default=1.0, gt=0)
+    s: float = Field(default=2.0, gt=1)
+    bin: Literal["year", "month"] = "year"
+
+
+class Socioeconomic(_Frozen):
+    """Policy-announcement intensity, momentum and funding."""
+
+    half_life_days: float = Field(default=365.0, gt=0)
+    momentum_days: int = Field(default=365, ge=7)
+    #: USD per unit of each currency, to add announced amounts (approximate, update with the file).
+    fx_usd: dict[str, float] = {
+        "USD": 1.0, "JPY": 0.0067, "EUR": 1.08, "GBP": 1.27, "CNY": 0.14, "KRW": 0.00073,
+        "AUD": 0.66, "CAD": 0.73, "INR": 0.012, "TWD": 0.031, "CHF": 1.13, "SGD": 0.74,
+    }  # fmt: skip
+
+
+class Maturity(_Frozen):
+    """Maturity band from the paper/patent/policy mix (Watts & Porter) and a logistic fit."""
+
+    #: Stage weight of each kind; the mix index is the weighted mean, in [0, 1].
+    stage_weights: dict[Literal["paper", "patent", "policy"], float] = {
+        "paper": 0.0, "patent": 1.0, "policy": 1.0,
+    }  # fmt: skip
+    #: Index below the first cut → basic_research; below the second → applied; else implementation.
+    cuts: tuple[float, float] = (0.25, 0.5)
+    bootstrap: int = Field(default=200, ge=10, le=10_000)
+    logistic_min_years: int = Field(default=5, ge=4)
+
+    @model_validator(mode="after")
+    def _check(self) -> Maturity:
+        if not 0 <= self.cuts[0] < self.cuts[1] <= 1:
+            raise ValueError("cuts: need 0 ≤ first < second ≤ 1")
+        return self
+
+
+class Network(_Frozen):
+    """Technology co-occurrence network."""
+
+    #: Above this many nodes, betweenness is estimated from `betweenness_k` sampled sources.
+    exact_betweenness_max: int = Field(default=300, ge=1)
+    betweenness_k: int = Field(default=100, ge=1)
+    min_edge_records: float = Field(default=1.0, ge=0)
 
 
 class Weights(_Frozen):
@@ -77,9 +201,19 @@ class Weights(_Frozen):
     home_country: str = Field(default="JP", pattern=r"^[A-Z]{2}$")
     normalisation: Normalisation = "minmax"
     aggregation: Aggregation = "arithmetic"
+    #: Winsor quantiles for the indicators an axis lists under `winsorise`.
+    winsor_quantiles: tuple[float, float] = (0.05, 0.95)
+    #: Geometric aggregation floors values at this before taking logs (zeros would absorb all).
+    geometric_floor: float = Field(default=0.01, gt=0, lt=1)
     windows: Windows = Windows()
-    axes: dict[Literal["japan_strength", "foreign_activity", "socioeconomic"], AxisWeights]
-    composite: dict[Literal["japan_strength", "foreign_activity", "socioeconomic"], float]
+    citations: Citations = Citations()
+    concentration: Concentration = Concentration()
+    bursts: Bursts = Bursts()
+    socioeconomic_params: Socioeconomic = Socioeconomic()
+    maturity: Maturity = Maturity()
+    network: Network = Network()
+    axes: dict[AxisName, AxisWeights]
+    composite: dict[AxisName, float]
     uncertainty: Uncertainty = Uncertainty()
     classes: dict[Literal["protect", "nurture"], ClassRule]
     evidence_per_axis: int = Field(default=10, ge=1, le=1000)
@@ -90,6 +224,9 @@ class Weights(_Frozen):
         if missing:
             raise ValueError(f"axes.{missing[0]}: missing axis")
         _positive_weights(dict(self.composite), "composite")
+        lo, hi = self.winsor_quantiles
+        if not 0 <= lo < hi <= 1:
+            raise ValueError("winsor_quantiles: need 0 ≤ low < high ≤ 1")
         return self
 
 

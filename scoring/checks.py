@@ -1,0 +1,111 @@
+"""Checks as data: invariants of the scored tables; a non-empty result fails the scan."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from horizon.config.weights import AXES
+from scoring.inputs import decode_json
+
+TOL = 1e-6
+
+
+def _weight_sums(records: pd.DataFrame) -> list[str]:
+    if "countries" not in records or records.empty:
+        return []
+    lists = decode_json(records["countries"], [])
+    sums = np.array(
+        [
+            sum(float(c.get("weight") or 0) for c in x if isinstance(c, dict)) if x else 1.0
+            for x in lists
+        ]
+    )
+    bad = np.flatnonzero(np.abs(sums - 1.0) > TOL)
+    if len(bad):
+        rid = records["record_id"].iloc[bad[0]]
+        return [
+            f"fractional country weights do not sum to 1 for {len(bad)} records (e.g. {rid}: {sums[bad[0]]:.6f})"
+        ]
+    return []
+
+
+def _share_sums(assignments: pd.DataFrame) -> list[str]:
+    if assignments.empty:
+        return []
+    sums = (
+        pd.to_numeric(assignments["share"], errors="coerce").groupby(assignments["record_id"]).sum()
+    )
+    bad = sums[(sums - 1.0).abs() > TOL]
+    if len(bad):
+        return [
+            f"assignment shares do not sum to 1 for {len(bad)} records (e.g. {bad.index[0]}: {bad.iloc[0]:.6f})"
+        ]
+    return []
+
+
+def _valid_ranking(ranks: np.ndarray) -> bool:
+    """1..n with competition ties: each rank r held by m domains is followed by r + m."""
+    r = np.sort(ranks)
+    expected = np.array([1 + int((r < x).sum()) for x in r])
+    return bool(len(r) == 0 or (r == expected).all())
+
+
+def check_invariants(tables: Any, records: pd.DataFrame, assignments: pd.DataFrame) -> list[str]:
+    """Every broken invariant as one line; empty when the scan is sound."""
+    problems = _weight_sums(records) + _share_sums(assignments)
+    s = tables.scores
+    for col in [*(f"{a}_score" for a in AXES), "composite_score", "base_composite_score"]:
+        if col not in s:
+            continue
+        v = pd.to_numeric(s[col], errors="coerce")
+        bad = s.loc[v.isna() | (v < 0) | (v > 1), "domain"]
+        if len(bad):
+            problems.append(f"{col} outside [0, 1] or missing for {', '.join(map(str, bad))}")
+    if not _valid_ranking(s["rank"].to_numpy()):
+        problems.append("rank is not a ranking of 1..n (ties share the best rank)")
+    band = s[
+        ~((s["rank_low"] <= s["rank_median"] + TOL) & (s["rank_median"] <= s["rank_high"] + TOL))
+    ]
+    if len(band):
+        problems.append(
+            f"rank band does not contain the median rank for {', '.join(map(str, band['domain']))}"
+        )
+    bad_class = s[~s["class"].isin(["protect", "nurture", "monitor"])]
+    if len(bad_class):
+        problems.append(f"unknown class for {', '.join(map(str, bad_class['domain']))}")
+    problems += _evidence(tables, records, assignments)
+    return problems
+
+
+def _evidence(tables: Any, records: pd.DataFrame, assignments: pd.DataFrame) -> list[str]:
+    """Domains with records that can be evidence (a known country, or policy) have evidence rows."""
+    ev = tables.evidence
+    out = []
+    listed = set(tables.scores["domain"])
+    if len(records) and len(assignments):
+        has_country = (
+            [bool(x) for x in decode_json(records["countries"], [])]
+            if "countries" in records
+            else [False] * len(records)
+        )
+        usable = records.loc[
+            np.array(has_country) | (records["kind"].astype(str) == "policy"), "record_id"
+        ]
+        asg = assignments[
+            assignments["record_id"].isin(usable) & assignments["domain"].isin(listed)
+        ]
+        asg = asg[pd.to_numeric(asg["share"], errors="coerce") > 0]
+        missing = sorted(set(asg["domain"]) - set(ev["domain"]))
+        if missing:
+            out.append(f"no evidence rows for domains with records: {', '.join(missing)}")
+    unknown = set(ev["record_id"]) - set(records["record_id"]) if len(ev) else set()
+    if unknown:
+        out.append(
+            f"evidence cites {len(unknown)} records not in the input (e.g. {sorted(unknown)[0]})"
+        )
+    if len(ev) and ev["sharing"].isna().any():
+        out.append("evidence rows without a sharing label")
+    return out
