@@ -1,0 +1,341 @@
+"""Build a briefing folder for one scan, audience and language: workbook, CSV, Parquet, data
+dictionary, HTML report and manifest, holding nothing above the audience's sharing scope; each
+export is recorded in the `exports` audit table.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+import shutil
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from flows.briefing_excel import write_workbook
+from flows.briefing_html import render_report
+from flows.briefing_scope import (
+    WITHHELD_TEXT,
+    BriefingError,
+    Rescore,
+    Scoped,
+    read_scan,
+    scope_scan,
+)
+from flows.briefing_tables import (
+    EXPORT_TABLES,
+    WITHHELD_NOTE,
+    arrow_schema,
+    build_tables,
+    data_dictionary,
+)
+from horizon.api import Network, Reader, network_from_assignments, normalise_network
+from horizon.schemas import TABLES, Sharing
+from horizon.store import Store, utcnow
+
+__all__ = ["BriefingError", "build_briefing", "previous_scan_id"]
+
+LANGUAGES = ("ja", "en")
+_TOKEN_SPLIT = re.compile(r"[\s\"'\[\]{}(),;<>]+")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def previous_scan_id(store: Store, scan_id: str) -> str | None:
+    """The newest completed scan that started before `scan_id`."""
+    return Reader(store).previous_scan(scan_id)
+
+
+def redact(frames: dict[str, pd.DataFrame], ids: frozenset[str], titles: frozenset[str]) -> int:
+    """Blank any text cell naming a withheld record (by id token or title); returns cells blanked.
+
+    A last guard behind the filters: with rescoring it finds nothing; with figures kept and marked
+    it removes e.g. a rationale that quotes a withheld title.
+    """
+    if not ids and not titles:
+        return 0
+    long_titles = [t for t in titles if len(t) >= 12]
+
+    def leaks(text: str) -> bool:
+        if text in titles or any(t in text for t in long_titles):
+            return True
+        return bool(ids) and any(tok in ids for tok in _TOKEN_SPLIT.split(text))
+
+    count = 0
+    for frame in frames.values():
+        for col in frame.columns:
+            if frame[col].dtype != object:
+                continue
+            hit = frame[col].map(lambda v: isinstance(v, str) and leaks(v)).astype(bool)
+            if hit.any():
+                frame.loc[hit, col] = WITHHELD_TEXT
+                count += int(hit.sum())
+    return count
+
+
+def _network(scoped: Scoped, tables: dict[str, pd.DataFrame]) -> Network:
+    f = scoped.frames
+    labels = dict(
+        zip(tables["priority_list"]["domain"], tables["priority_list"]["domain_label"], strict=True)
+    )
+    if not f.network_nodes.empty or not f.network_edges.empty:
+        net = normalise_network(f.network_nodes, f.network_edges)
+        net.nodes["label"] = [
+            labels.get(d, lab) if isinstance(d, str) and nid == d else lab
+            for nid, d, lab in zip(
+                net.nodes["node_id"], net.nodes["domain"], net.nodes["label"], strict=True
+            )
+        ]
+        return net
+    return network_from_assignments(f.assignments, labels)
+
+
+def _csv_cell(value: Any) -> Any:
+    """Text that Excel would read as a formula is prefixed with an apostrophe."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _write_csv(path: Path, frame: pd.DataFrame) -> None:
+    out = frame.astype(object).map(_csv_cell) if len(frame) else frame
+    out.to_csv(
+        path, index=False, encoding="utf-8-sig", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n"
+    )
+
+
+def _write_parquet(path: Path, frame: pd.DataFrame, name: str, meta: dict[str, Any]) -> None:
+    table = pa.Table.from_pandas(
+        frame, schema=arrow_schema(EXPORT_TABLES[name]), preserve_index=False
+    )
+    info = {
+        "scan_id": meta["scan_id"],
+        "audience": meta["audience"],
+        "includes_withheld": meta["includes_withheld"],
+    }
+    table = table.replace_schema_metadata({b"horizon": json.dumps(info).encode()})
+    pq.write_table(table, path)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _snapshots(records: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """Per source: visible records and the span of their fetch dates."""
+    if records.empty:
+        return {}
+    rows = records.assign(source=records["source"].astype(str).str.split(",")).explode("source")
+    rows["source"] = rows["source"].str.strip()
+    fetched = pd.to_datetime(rows["fetched_at"], errors="coerce")
+    out = {}
+    for source, idx in rows.groupby("source").groups.items():
+        f = fetched.loc[idx].dropna()
+        out[str(source)] = {
+            "records": len(idx),
+            "first_fetched": f.min().isoformat() if len(f) else None,
+            "last_fetched": f.max().isoformat() if len(f) else None,
+        }
+    return out
+
+
+def _replace_dir(tmp: Path, out_dir: Path) -> None:
+    """Swap the finished folder in, so a reader never sees a half-written briefing."""
+    if out_dir.exists():
+        old = out_dir.with_name(f".{out_dir.name}.old-{uuid.uuid4().hex[:8]}")
+        out_dir.rename(old)
+        tmp.rename(out_dir)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        tmp.rename(out_dir)
+
+
+def _record_export(store: Store, row: dict[str, Any]) -> None:
+    with store.connect() as con:
+        con.execute(TABLES["exports"].ddl())
+    store.append_rows("exports", pd.DataFrame([row]))
+
+
+def build_briefing(
+    store: Store,
+    scan_id: str,
+    *,
+    audience: Sharing | str,
+    language: str,
+    out_dir: Path,
+    taxonomy: Any = None,
+    weights: Any = None,
+    rescore: Rescore | None = None,
+    run_by: str,
+    mark_withheld: bool = False,
+) -> Path:
+    """Write the briefing folder `out_dir` for `audience` in `language`; returns the folder.
+
+    `rescore(visible_records)` recomputes the figures when documents are withheld; without it the
+    briefing is refused unless `mark_withheld` labels the figures as including withheld material.
+    """
+    started = time.perf_counter()
+    audience = audience if isinstance(audience, Sharing) else Sharing.parse(audience)
+    if language not in LANGUAGES:
+        raise BriefingError(f"language must be ja or en, got {language!r}")
+    scoped = scope_scan(
+        read_scan(store, scan_id),
+        audience,
+        rescore=rescore,
+        taxonomy=taxonomy,
+        weights=weights,
+        mark_withheld=mark_withheld,
+    )
+    prev_id = previous_scan_id(store, scan_id)
+    previous = (
+        scope_scan(
+            read_scan(store, prev_id),
+            audience,
+            rescore=rescore,
+            taxonomy=taxonomy,
+            weights=weights,
+            mark_withheld=mark_withheld,
+        )
+        if prev_id
+        else None
+    )
+    tables = build_tables(scoped, previous, language, taxonomy)
+    network = _network(scoped, tables)
+    ids, titles = scoped.withheld_ids, scoped.withheld_titles
+    if previous is not None:
+        ids, titles = ids | previous.withheld_ids, titles | previous.withheld_titles
+    redacted = redact({**tables, "network": network.nodes}, ids, titles)
+    dictionary = data_dictionary()
+    created_at = utcnow()
+    meta = {
+        "scan_id": scan_id,
+        "audience": audience.value,
+        "language": language,
+        "created_at": created_at.isoformat(timespec="seconds") + "Z",
+        "run_by": run_by,
+        "withheld": scoped.withheld,
+        "includes_withheld": scoped.includes_withheld
+        or bool(previous and previous.includes_withheld),
+    }
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_dir.with_name(f".{out_dir.name}.tmp-{uuid.uuid4().hex[:8]}")
+    tmp.mkdir()
+    try:
+        stem = re.sub(
+            r"[^A-Za-z0-9._-]",
+            "_",
+            f"{scan_id}_{audience.value.lower().replace('+', '-')}-{language}",
+        )
+        for name, frame in tables.items():
+            _write_csv(tmp / f"{name}.csv", frame)
+            _write_parquet(tmp / f"{name}.parquet", frame, name, meta)
+        _write_csv(tmp / "data_dictionary.csv", dictionary)
+        about = _about(meta, scoped, prev_id, language)
+        write_workbook(tmp / f"briefing_{stem}.xlsx", tables, dictionary, language, about)
+        (tmp / f"report_{stem}.html").write_text(
+            render_report(tables, network, meta, language), encoding="utf-8"
+        )
+        files = [
+            {"path": p.name, "bytes": p.stat().st_size, "sha256": _sha256(p)}
+            for p in sorted(tmp.iterdir())
+            if p.is_file()
+        ]
+        scan = scoped.frames.scan
+        manifest = {
+            **meta,
+            "scan": {
+                k: _plain(scan.get(k))
+                for k in ("status", "started_at", "finished_at", "demo", "code_version")
+            },
+            "config_sha256": _json_or_empty(scan.get("config_sha256")),
+            "source_snapshots": _snapshots(scoped.frames.records),
+            "previous_scan_id": prev_id,
+            "counts": {
+                "documents_visible": len(scoped.frames.records),
+                **{n: len(f) for n, f in tables.items()},
+            },
+            "redacted_cells": redacted,
+            "note": WITHHELD_NOTE[language] if meta["includes_withheld"] else None,
+            "files": files,
+            "build_seconds": round(time.perf_counter() - started, 3),
+        }
+        (tmp / "manifest.json").write_text(
+            json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
+        )
+        _replace_dir(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _record_export(
+        store,
+        {
+            "export_id": uuid.uuid4().hex,
+            "scan_id": scan_id,
+            "audience": audience.value,
+            "language": language,
+            "run_by": run_by,
+            "created_at": created_at,
+            "out_dir": str(out_dir.resolve()),
+            "files": files,
+            "withheld": {**scoped.withheld, "redacted_cells": redacted},
+        },
+    )
+    return out_dir
+
+
+def _about(
+    meta: dict[str, Any], scoped: Scoped, prev_id: str | None, language: str
+) -> list[tuple[str, Any]]:
+    labels = {
+        "ja": [
+            "スキャンID",
+            "提供先(TLP)",
+            "言語",
+            "作成時刻",
+            "作成者",
+            "比較対象スキャン",
+            "非開示文書数",
+            "注記",
+        ],
+        "en": [
+            "Scan",
+            "Audience (TLP)",
+            "Language",
+            "Created",
+            "Run by",
+            "Previous scan",
+            "Documents withheld",
+            "Note",
+        ],
+    }[language]
+    values = [
+        meta["scan_id"], f"TLP:{meta['audience']}", language, meta["created_at"], meta["run_by"],
+        prev_id or "", scoped.withheld["documents"], WITHHELD_NOTE[language] if meta["includes_withheld"] else "",
+    ]  # fmt: skip
+    return list(zip(labels, values, strict=True))
+
+
+def _plain(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value.item() if hasattr(value, "item") else value
+
+
+def _json_or_empty(value: Any) -> Any:
+    try:
+        return json.loads(value) if isinstance(value, str) else (value or {})
+    except ValueError:
+        return {}

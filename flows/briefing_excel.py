@@ -1,0 +1,145 @@
+"""The briefing workbook (openpyxl): one sheet per table, localised headers, frozen header rows,
+widths and number formats, links to the evidence; written so Excel opens it without repair.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from flows.briefing_tables import EXPORT_TABLES, ExportTable
+
+MAX_CELL = 32_767  # Excel's limit on characters in a cell
+MAX_LINK = 2_000  # Excel repairs a workbook whose hyperlink is longer than 2,079 characters
+HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
+SHEET_BAD = str.maketrans({c: "_" for c in "[]:*?/\\"})
+DICTIONARY_SHEET = {"ja": "データ辞書", "en": "Data dictionary"}
+ABOUT_SHEET = {"ja": "概要", "en": "About"}
+NUMBER_FORMATS = {"DOUBLE": "0.000", "BIGINT": "#,##0", "INTEGER": "0", "DATE": "yyyy-mm-dd"}
+LINKED = {"evidence": ("title", "url")}
+
+
+def sheet_name(name: str) -> str:
+    """A valid sheet name: no `[]:*?/\\`, not blank, at most 31 characters."""
+    return (name.translate(SHEET_BAD).strip("'") or "Sheet")[:31]
+
+
+def cell_text(value: str) -> str:
+    """Text Excel accepts: no control characters, within the cell limit."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_CELL]
+
+
+def cell_value(value: Any) -> Any:
+    """A Python value openpyxl writes cleanly (no NaN, no numpy types, naive datetimes)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and pd.isna(value):
+        return None
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    if isinstance(value, str):
+        return cell_text(value)
+    return value
+
+
+def display_width(text: str) -> int:
+    """Columns a text takes: East Asian wide characters count twice."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def safe_link(url: Any) -> str | None:
+    """An http(s) URL short enough for Excel, else None (no javascript:, file: or data: links)."""
+    if not isinstance(url, str):
+        return None
+    url = url.strip()
+    ok = url.lower().startswith(("http://", "https://")) and len(url) <= MAX_LINK
+    return url if ok and not ILLEGAL_CHARACTERS_RE.search(url) else None
+
+
+def _write_rows(ws: Any, headers: list[str], rows: list[list[Any]], types: list[str]) -> None:
+    """Header row, data rows as text or numbers (never formulas), widths and formats."""
+    ws.append([cell_text(h) for h in headers])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(vertical="top", wrap_text=True)
+    for r, row in enumerate(rows, start=2):
+        for c, value in enumerate(row, start=1):
+            cell = ws.cell(row=r, column=c)
+            value = cell_value(value)
+            cell.value = value
+            if isinstance(value, str):
+                cell.data_type = "s"  # a title starting with "=" stays text
+            fmt = NUMBER_FORMATS.get(types[c - 1])
+            if fmt and value is not None:
+                cell.number_format = fmt
+    for c, header in enumerate(headers, start=1):
+        sample = [display_width(str(r[c - 1])) for r in rows[:200] if r[c - 1] is not None]
+        width = max([display_width(header), *sample], default=8)
+        ws.column_dimensions[get_column_letter(c)].width = min(max(width + 2, 8), 60)
+    ws.freeze_panes = "A2"
+    if rows:
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(rows) + 1}"
+
+
+def _table_sheet(wb: Workbook, table: ExportTable, frame: pd.DataFrame, language: str) -> None:
+    ws = wb.create_sheet(sheet_name(table.sheet(language)))
+    headers = [c.header(language) for c in table.columns]
+    types = [c.column.type for c in table.columns]
+    rows = frame[table.names].astype(object).values.tolist()
+    _write_rows(ws, headers, rows, types)
+    if table.name in LINKED:
+        text_col, url_col = LINKED[table.name]
+        tc, uc = table.names.index(text_col) + 1, table.names.index(url_col) + 1
+        for r, url in enumerate(frame[url_col].tolist(), start=2):
+            link = safe_link(url)
+            if link:
+                for col in (tc, uc):
+                    cell = ws.cell(row=r, column=col)
+                    cell.hyperlink = link
+                    cell.style = "Hyperlink"
+
+
+def write_workbook(
+    path: Path,
+    tables: dict[str, pd.DataFrame],
+    dictionary: pd.DataFrame,
+    language: str,
+    about: list[tuple[str, Any]],
+) -> Path:
+    """Write the workbook: About, one sheet per briefing table, and the data dictionary."""
+    wb = Workbook()
+    first = wb.active
+    first.title = sheet_name(ABOUT_SHEET[language])
+    heads = {"ja": ["項目", "内容"], "en": ["Item", "Value"]}[language]
+    _write_rows(first, heads, [[k, str(v)] for k, v in about], ["VARCHAR", "VARCHAR"])
+    for name, table in EXPORT_TABLES.items():
+        _table_sheet(wb, table, tables[name], language)
+    ws = wb.create_sheet(sheet_name(DICTIONARY_SHEET[language]))
+    cols = [
+        "table",
+        "column",
+        f"header_{language}",
+        "type",
+        "description" if language == "en" else "description_ja",
+        "source",
+    ]
+    heads = {
+        "ja": ["表", "列名", "見出し", "型", "説明", "出所"],
+        "en": ["Table", "Column", "Header", "Type", "Description", "Source"],
+    }[language]
+    _write_rows(ws, heads, dictionary[cols].astype(object).values.tolist(), ["VARCHAR"] * len(cols))
+    wb.save(path)
+    return path

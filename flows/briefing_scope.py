@@ -1,0 +1,255 @@
+"""Sharing scope of a briefing: what an audience may see of a scan, and figures recomputed from it.
+
+The information provider sets each document's TLP label; an export for audience X holds nothing
+derived only from documents labelled above X. Figures are recomputed on the visible documents by a
+`rescore` callable, or — only when asked — kept and marked as including withheld material.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import pandas as pd
+
+from horizon.api import id_list, read_tables
+from horizon.schemas import Sharing
+from horizon.store import Store
+
+#: rescore(visible_records) -> an object (or mapping) with ScoreTables frames: scores, indicators,
+#: evidence[, network_nodes, network_edges], computed on those records only.
+Rescore = Callable[[pd.DataFrame], Any]
+FIGURE_TABLES = ("scores", "indicators", "evidence", "network_nodes", "network_edges")
+WITHHELD_TEXT = "[withheld]"
+
+
+class BriefingError(RuntimeError):
+    """A briefing cannot be built; the message is one line saying why and what to do."""
+
+
+@dataclass(frozen=True)
+class ScanFrames:
+    """The tables of one scan a briefing reads."""
+
+    scan: dict[str, Any]
+    records: pd.DataFrame
+    assignments: pd.DataFrame
+    entities: pd.DataFrame
+    scores: pd.DataFrame
+    indicators: pd.DataFrame
+    evidence: pd.DataFrame
+    emerging_terms: pd.DataFrame
+    network_nodes: pd.DataFrame
+    network_edges: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class Scoped:
+    """A scan as one audience may see it."""
+
+    frames: ScanFrames
+    audience: Sharing
+    withheld: dict[str, int]
+    includes_withheld: bool
+    withheld_ids: frozenset[str] = field(default_factory=frozenset)
+    withheld_titles: frozenset[str] = field(default_factory=frozenset)
+
+
+def read_scan(store: Store, scan_id: str) -> ScanFrames:
+    """Read every table of a scan a briefing needs (absent optional tables come back empty)."""
+    corpus = {name: store.corpus(name, scan_id) for name in ("records", "assignments", "entities")}
+    tables = (
+        "scores",
+        "indicators",
+        "evidence",
+        "emerging_terms",
+        "network_nodes",
+        "network_edges",
+    )
+    return ScanFrames(
+        scan=store.scan(scan_id), **corpus, **read_tables(store, list(tables), scan_id)
+    )
+
+
+def visible_mask(labels: pd.Series, audience: Sharing) -> pd.Series:
+    """True where a label is at or below the audience; unknown or missing labels are withheld."""
+
+    def ok(value: Any) -> bool:
+        try:
+            return Sharing.parse(str(value)).level <= audience.level
+        except (ValueError, TypeError):
+            return False
+
+    return labels.map(ok).astype(bool) if len(labels) else pd.Series([], dtype=bool)
+
+
+def _own_label_ok(frame: pd.DataFrame, audience: Sharing) -> pd.Series:
+    """Rows whose own `sharing` cell (where the table has one and it is set) is visible."""
+    if "sharing" not in frame.columns or frame.empty:
+        return pd.Series(True, index=frame.index)
+    return frame["sharing"].isna() | visible_mask(frame["sharing"], audience)
+
+
+def _by_record(frame: pd.DataFrame, visible_ids: set[str], audience: Sharing) -> pd.DataFrame:
+    """Rows of a per-record table whose record is visible and whose own label is too."""
+    if frame.empty or "record_id" not in frame.columns:
+        return frame
+    keep = frame["record_id"].isin(visible_ids) & _own_label_ok(frame, audience)
+    return frame[keep].reset_index(drop=True)
+
+
+def _frame(result: Any, name: str) -> pd.DataFrame:
+    value = result.get(name) if isinstance(result, Mapping) else getattr(result, name, None)
+    return value.copy() if isinstance(value, pd.DataFrame) else pd.DataFrame()
+
+
+def scope_terms(
+    terms: pd.DataFrame, labels: dict[str, str], audience: Sharing, *, mark_withheld: bool
+) -> pd.DataFrame:
+    """Terms the audience may see, given the labels of the visible records.
+
+    A term whose most restrictive label is above the audience also came from withheld records:
+    it stays only when a visible record is among its examples, with those examples alone and,
+    unless figures are marked, without the counts that include the withheld records.
+    """
+    if terms.empty:
+        return terms
+    rows = []
+    for row in terms.to_dict("records"):
+        if _label_ok(row.get("sharing"), audience):
+            rows.append(row)
+            continue
+        ids = [i for i in id_list(row.get("record_ids")) if i in labels]
+        if not ids:
+            continue
+        row["record_ids"] = ids
+        row["sharing"] = max((Sharing.parse(labels[i]) for i in ids), key=lambda s: s.level).value
+        if not mark_withheld:
+            for name in ("count", "growth", "burst_weight", "weeks", "sources", "first_seen_date"):
+                row[name] = None
+        rows.append(row)
+    return pd.DataFrame(rows, columns=terms.columns)
+
+
+def _label_ok(value: Any, audience: Sharing) -> bool:
+    try:
+        return Sharing.parse(str(value)).level <= audience.level
+    except (ValueError, TypeError):
+        return False
+
+
+def _public_nodes(
+    nodes: pd.DataFrame, entities: pd.DataFrame, domains: set[str], audience: Sharing
+) -> pd.Series:
+    """Nodes that are domains of the list or name an entity of a visible document."""
+    if nodes.empty:
+        return pd.Series([], dtype=bool)
+    seen = set(domains)
+    for col in ("term_id", "text", "subtech", "domain"):
+        if col in entities.columns:
+            seen |= set(entities[col].dropna().astype(str))
+    cols = [
+        c
+        for c in ("node_id", "node", "id", "term_id", "label", "text", "name")
+        if c in nodes.columns
+    ]
+    named = pd.Series(False, index=nodes.index)
+    for col in cols:
+        named |= nodes[col].astype(str).isin(seen)
+    return named & _own_label_ok(nodes, audience)
+
+
+def scope_scan(
+    frames: ScanFrames,
+    audience: Sharing,
+    *,
+    rescore: Rescore | None,
+    taxonomy: Any,
+    weights: Any,
+    mark_withheld: bool = False,
+) -> Scoped:
+    """The scan as `audience` may see it: documents filtered, figures recomputed or marked."""
+    records = frames.records
+    visible = (
+        visible_mask(records["sharing"], audience)
+        if not records.empty
+        else pd.Series([], dtype=bool)
+    )
+    visible_ids = set(records.loc[visible, "record_id"]) if not records.empty else set()
+    hidden = records[~visible] if not records.empty else records
+    withheld_ids = set(hidden["record_id"]) if not hidden.empty else set()
+    labels = (
+        dict(zip(records.loc[visible, "record_id"], records.loc[visible, "sharing"], strict=True))
+        if not records.empty
+        else {}
+    )
+    visible_titles = set(records.loc[visible, "title"]) if not records.empty else set()
+    withheld_titles = {
+        t for t in (hidden["title"] if not hidden.empty else []) if t not in visible_titles
+    }
+
+    out = replace(
+        frames,
+        records=records[visible].reset_index(drop=True) if not records.empty else records,
+        assignments=_by_record(frames.assignments, visible_ids, audience),
+        entities=_by_record(frames.entities, visible_ids, audience),
+        emerging_terms=scope_terms(
+            frames.emerging_terms, labels, audience, mark_withheld=mark_withheld
+        ),
+    )
+    includes_withheld = False
+    if withheld_ids:
+        if rescore is not None:
+            result = rescore(out.records)
+            figures = {name: _frame(result, name) for name in FIGURE_TABLES}
+            terms = _frame(result, "emerging_terms")
+            if not terms.empty:  # recomputed on the visible records
+                figures["emerging_terms"] = terms[_own_label_ok(terms, audience)]
+            figures["scores"] = _with_labels(figures["scores"], frames.scores, taxonomy)
+            out = replace(out, **figures)
+        elif mark_withheld:
+            includes_withheld = True
+            domains = set(frames.scores["domain"]) if "domain" in frames.scores.columns else set()
+            keep = _public_nodes(frames.network_nodes, out.entities, domains, audience)
+            out = replace(out, network_nodes=frames.network_nodes[keep].reset_index(drop=True))
+        else:
+            raise BriefingError(
+                f"scan {frames.scan['scan_id']}: {len(withheld_ids)} documents are above "
+                f"TLP:{audience.value}; figures must be recomputed without them (no rescoring is "
+                "available) or marked as including withheld material (--mark-withheld)"
+            )
+    evidence = _by_record(out.evidence, visible_ids, audience)
+    out = replace(out, evidence=evidence)
+    withheld = {
+        "documents": len(withheld_ids),
+        "evidence_rows": int(
+            len(frames.evidence) - len(_by_record(frames.evidence, visible_ids, audience))
+        ),
+        "emerging_terms": int(len(frames.emerging_terms) - len(out.emerging_terms)),
+        "entities": int(len(frames.entities) - len(out.entities)),
+    }
+    return Scoped(
+        frames=out,
+        audience=audience,
+        withheld=withheld,
+        includes_withheld=includes_withheld,
+        withheld_ids=frozenset(str(i) for i in withheld_ids),
+        withheld_titles=frozenset(str(t) for t in withheld_titles),
+    )
+
+
+def _with_labels(scores: pd.DataFrame, stored: pd.DataFrame, taxonomy: Any) -> pd.DataFrame:
+    """Rescored rows keep the domain labels (configuration, never document-derived)."""
+    if scores.empty:
+        return scores
+    labels = {d.slug: (d.label_en, d.label_ja) for d in getattr(taxonomy, "domains", ())}
+    if not stored.empty:
+        for row in stored[["domain", "label_en", "label_ja"]].itertuples(index=False):
+            labels.setdefault(row.domain, (row.label_en, row.label_ja))
+    for i, name in enumerate(("label_en", "label_ja")):
+        have = scores[name] if name in scores.columns else pd.Series(None, index=scores.index)
+        scores[name] = have.where(
+            have.notna(), scores["domain"].map(lambda d, i=i: labels.get(d, (d, d))[i])
+        )
+    return scores
