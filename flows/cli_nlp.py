@@ -1,9 +1,192 @@
-"""Commands of the `horizon` CLI (registered in flows/cli.py)."""
+"""`horizon classify`, `evaluate`, `train` and `taxonomy check|promote`."""
 
 from __future__ import annotations
 
+import json
+import os
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from horizon.config.loader import ConfigError
+
+HomeOpt = Annotated[
+    Path | None,
+    typer.Option("--home", help="Workspace folder (default: $HORIZON_HOME or ./data/workspace)."),
+]
+TaxonomyOpt = Annotated[
+    Path, typer.Option("--taxonomy", help="Taxonomy file.")
+]  # fmt: skip
+DEFAULT_TAXONOMY = Path("data/config/taxonomy.yaml")
+GOLD_RELATIVE = Path("data/corpus/arxiv_labeled")
+
+
+def _home(home: Path | None) -> Path:
+    return Path(home or os.environ.get("HORIZON_HOME") or "data/workspace").resolve()
+
+
+def _default_gold() -> Path | None:
+    """The shared labelled corpus: $HORIZON_SHARED/data/…, else ../shared/data/… beside the repo."""
+    roots = [os.environ.get("HORIZON_SHARED"), Path(__file__).resolve().parents[2] / "shared"]
+    for root in roots:
+        if root and (Path(root) / GOLD_RELATIVE).is_dir():
+            return Path(root) / GOLD_RELATIVE
+    return None
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def _taxonomy(path: Path):
+    from horizon.config.taxonomy import load_taxonomy
+
+    try:
+        return load_taxonomy(path)
+    except ConfigError as exc:
+        _fail(str(exc))
+
+
+def _classifier(home: Path | None, taxonomy, gold: Path | None = None):
+    import nlp
+
+    return nlp.load_or_train(_home(home) / "models", taxonomy, gold_dir=gold or _default_gold())
+
+
+def classify(
+    in_file: Annotated[Path, typer.Option("--in", help="JSON Lines: id, title, abstract|text.")],
+    out_file: Annotated[
+        Path, typer.Option("--out", help="JSON Lines: id, domains[{domain, score}].")
+    ],
+    home: HomeOpt = None,
+    taxonomy_path: TaxonomyOpt = DEFAULT_TAXONOMY,
+) -> None:
+    """Assign domains to texts (no codes): classifier + taxonomy entities."""
+    import pandas as pd
+
+    import nlp
+
+    taxonomy = _taxonomy(taxonomy_path)
+    rows, bad = [], 0
+    try:
+        lines = in_file.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        _fail(f"{in_file}: cannot read ({exc.__class__.__name__})")
+    for line in lines:
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            rows.append({"id": str(item["id"]), "title": str(item.get("title") or ""),
+                         "text": str(item.get("abstract") or item.get("text") or "")})  # fmt: skip
+        except (json.JSONDecodeError, KeyError, TypeError):
+            bad += 1
+    records = pd.DataFrame(rows, columns=["id", "title", "text"])
+    records["record_id"] = records["id"]
+    records["kind"] = "paper"
+    records["sharing"] = "CLEAR"
+    entities = nlp.extract_entities(records, taxonomy)
+    assigned = nlp.assign_domains(records, entities, taxonomy, _classifier(home, taxonomy))
+    by_id: dict[str, list[dict]] = {}
+    for rid, dom, conf in zip(
+        assigned["record_id"], assigned["domain"], assigned["confidence"], strict=True
+    ):
+        by_id.setdefault(rid, []).append({"domain": dom, "score": round(float(conf), 4)})
+    with out_file.open("w", encoding="utf-8") as handle:
+        for rid in records["id"]:
+            found = sorted(by_id.get(rid, []), key=lambda d: -d["score"])
+            handle.write(json.dumps({"id": rid, "domains": found}, ensure_ascii=False) + "\n")
+    typer.echo(
+        f"{len(records)} classified → {out_file}" + (f"; {bad} bad lines skipped" if bad else "")
+    )
+
+
+def evaluate(
+    gold: Annotated[Path, typer.Option("--gold", help="Folder of labelled arXiv JSON Lines.")],
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write the report as JSON.")
+    ] = None,
+    split: Annotated[str, typer.Option("--split", help="holdout | all")] = "holdout",
+    home: HomeOpt = None,
+    taxonomy_path: TaxonomyOpt = DEFAULT_TAXONOMY,
+) -> None:
+    """Per-domain precision/recall/F1, macro and micro F1, from title + abstract only."""
+    import nlp
+
+    if not gold.is_dir():
+        _fail(f"{gold}: not a folder")
+    taxonomy = _taxonomy(taxonomy_path)
+    report = nlp.evaluate(gold, taxonomy, _classifier(home, taxonomy), split=split)
+    typer.echo(report.table())
+    if json_out:
+        json_out.write_text(json.dumps(report.to_dict(), indent=2), encoding="utf-8")
+
+
+def train(
+    home: HomeOpt = None,
+    gold: Annotated[
+        Path | None, typer.Option("--gold", help="Labelled corpus (default: shared).")
+    ] = None,
+    taxonomy_path: TaxonomyOpt = DEFAULT_TAXONOMY,
+) -> None:
+    """Rebuild the classifier artefact in the workspace models folder."""
+    import nlp
+
+    taxonomy = _taxonomy(taxonomy_path)
+    gold = gold or _default_gold()
+    models = _home(home) / "models"
+    clf = nlp.load_or_train(models, taxonomy, gold_dir=gold, retrain=True)
+    if not clf.models:
+        _fail("no training data: the labelled corpus was not found (pass --gold)")
+    typer.echo(f"trained on {clf.metadata.get('training_data')} → {models}")
+
+
+taxonomy_app = typer.Typer(help="Check the taxonomy file or promote a reviewed term into it.")
+
+
+@taxonomy_app.command("check")
+def taxonomy_check(taxonomy_path: TaxonomyOpt = DEFAULT_TAXONOMY) -> None:
+    """Validate the taxonomy, print counts and the terms that collide across domains."""
+    from nlp.taxonomy_edit import check_taxonomy
+
+    result = check_taxonomy(_taxonomy(taxonomy_path))
+    total = sum(result.terms.values())
+    typer.echo(f"{taxonomy_path}: version {result.version}, {result.domains} domains, "
+               f"{result.subtechs} sub-technologies, {total} terms "
+               f"(en {result.terms['en']}, ja {result.terms['ja']}, abbr {result.terms['abbr']}), "
+               f"{result.codes} code patterns, {result.arxiv_mapped} arXiv categories mapped")  # fmt: skip
+    typer.echo(f"{len(result.collisions)} terms collide across domains")
+    for term, domains in result.collisions.items():
+        typer.echo(f"  {term}: {', '.join(domains)}")
+
+
+@taxonomy_app.command("promote")
+def taxonomy_promote(
+    term: Annotated[str, typer.Argument(help="The reviewed term.")],
+    domain: Annotated[str, typer.Option("--domain", help="Domain slug.")],
+    subtech: Annotated[str | None, typer.Option("--subtech", help="Sub-technology slug.")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="en | ja | abbr")] = "en",
+    by: Annotated[str, typer.Option("--by", help="Who reviewed it.")] = "analyst",
+    why: Annotated[str, typer.Option("--why", help="Why it belongs.")] = "",
+    taxonomy_path: TaxonomyOpt = DEFAULT_TAXONOMY,
+) -> None:
+    """Add a reviewed term to the taxonomy, with a note of who/when/why."""
+    from nlp.taxonomy_edit import promote_term
+
+    try:
+        slug = promote_term(
+            taxonomy_path, term, domain=domain, subtech=subtech, lang=lang, by=by, why=why
+        )
+    except (ConfigError, KeyError) as exc:
+        _fail(str(exc).strip('"'))
+    typer.echo(f"added {term!r} to {domain}/{slug} ({lang}) in {taxonomy_path}")
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the app."""
+    app.command("classify")(classify)
+    app.command("evaluate")(evaluate)
+    app.command("train")(train)
+    app.add_typer(taxonomy_app, name="taxonomy")

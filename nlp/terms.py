@@ -119,14 +119,22 @@ def match_terms(
         first, last = norm[start], norm[end_idx]
         if start > 0 and not _edge_ok(norm[start - 1], first):
             continue
+        plural = 0
         if end < n and not _edge_ok(norm[end], last):
-            continue
+            # English plural: "semiconductors", "LLMs" count as the term
+            if (
+                norm[end] != "s"
+                or not _is_word_char(last)
+                or (end + 1 < n and _is_word_char(norm[end + 1]))
+            ):
+                continue
+            plural = 1
         if boundaries is not None and (
             (not _is_word_char(first) and start not in boundaries)
             or (not _is_word_char(last) and end not in boundaries)
         ):
             continue
-        found.append((start, end, entries, veto))
+        found.append((start, end + plural, entries, veto))
     if not found:
         return []
     vetoed: list[tuple[int, int, frozenset]] = [(s, e, v) for s, e, _, v in found if v]
@@ -138,9 +146,13 @@ def match_terms(
             continue
         o_start, o_end = to_original(offsets, start), to_original(offsets, end)
         surface = original[o_start:o_end]
+        singular = surface[:-1] if surface.endswith("s") else surface
         kept = []
         for entry in entries:
-            if entry.exact is not None and unicodedata.normalize("NFKC", surface) != entry.exact:
+            if entry.exact is not None and entry.exact not in {
+                unicodedata.normalize("NFKC", surface),
+                unicodedata.normalize("NFKC", singular),
+            }:
                 continue
             if any(vs <= start and end <= ve and entry.subtech in v for vs, ve, v in vetoed):
                 continue

@@ -13,6 +13,8 @@ from nlp.extract import record_text
 from nlp.gold import gold_domains, is_holdout, load_gold
 from nlp.normalize import normalize_term
 
+_LOADED: dict[tuple, DomainClassifier] = {}
+
 
 def taxonomy_terms(taxonomy: Taxonomy) -> list[str]:
     """Normalised English terms and abbreviations, the classifier's taxonomy features."""
@@ -87,7 +89,11 @@ def load_or_train(
     records: pd.DataFrame | None = None,
     retrain: bool = False,
 ) -> DomainClassifier:
-    """The saved classifier if it fits this taxonomy version and scikit-learn, else train and save."""
+    """The saved classifier if it fits this taxonomy version and scikit-learn, else train and save.
+
+    Training uses the labelled corpus at `gold_dir` (train split) when present and weak labels from
+    the codes of `records`; with neither, an untrained classifier (all scores 0) is returned.
+    """
     models_dir = Path(models_dir)
     if not retrain and (models_dir / META_FILE).exists():
         try:
