@@ -1,0 +1,177 @@
+"""The crawl's output files and the item pipeline that writes them.
+
+One crawl writes into its out folder: `records.jsonl`, `quarantine.jsonl`, `responses.jsonl`,
+`summary.json` and `checkpoint.json` (where each paged query stands, for resuming after a kill).
+Lines are appended and flushed page by page; the checkpoint is replaced atomically after the
+page's records are on disk, so a resumed crawl re-reads at most one page and writes nothing twice.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from crawlers.items import PageItem
+
+RECORDS = "records.jsonl"
+QUARANTINE = "quarantine.jsonl"
+RESPONSES = "responses.jsonl"
+SUMMARY = "summary.json"
+CHECKPOINT = "checkpoint.json"
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Replace a JSON file in one step (a reader never sees half of it)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    tmp.replace(path)
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """Rows of a JSON Lines file; a torn last line (killed mid-write) is skipped."""
+    if not path.exists():
+        return []
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return rows
+
+
+class CrawlOutput:
+    """The files of one crawl, appended as it goes; `resume=True` keeps what is there."""
+
+    def __init__(self, out_dir: Path, source: str, *, resume: bool) -> None:
+        self.dir = Path(out_dir)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.source = source
+        self.chains: dict[str, dict[str, Any]] = {}
+        self.record_ids: set[str] = set()
+        self.counts = {"responses": 0, "records": 0, "quarantined": 0}
+        self.errors: list[str] = []
+        if resume:
+            self._reload()
+        else:
+            for name in (RECORDS, QUARANTINE, RESPONSES, CHECKPOINT, SUMMARY):
+                (self.dir / name).unlink(missing_ok=True)
+        self._files = {
+            name: (self.dir / name).open("a", encoding="utf-8")
+            for name in (RECORDS, QUARANTINE, RESPONSES)
+        }
+
+    def _reload(self) -> None:
+        self._trim_torn_lines()
+        for row in read_jsonl(self.dir / RECORDS):
+            self.record_ids.add(row["record_id"])
+        self.counts["records"] = len(self.record_ids)
+        self.counts["quarantined"] = len(read_jsonl(self.dir / QUARANTINE))
+        self.counts["responses"] = len(read_jsonl(self.dir / RESPONSES))
+        path = self.dir / CHECKPOINT
+        if path.exists():
+            try:
+                self.chains = json.loads(path.read_text(encoding="utf-8")).get("chains", {})
+            except (json.JSONDecodeError, AttributeError):
+                self.chains = {}
+
+    def _trim_torn_lines(self) -> None:
+        for name in (RECORDS, QUARANTINE, RESPONSES):
+            path = self.dir / name
+            if path.exists():
+                data = path.read_bytes()
+                if data and not data.endswith(b"\n"):
+                    path.write_bytes(data[: data.rfind(b"\n") + 1])
+
+    # -- writing ------------------------------------------------------------------------------
+    def add_response(self, row: dict[str, Any]) -> None:
+        """One row of the store's raw_responses table."""
+        self._write(RESPONSES, row)
+        self.counts["responses"] += 1
+
+    def add_page(self, item: PageItem) -> None:
+        """A page's records and rejects, then its chain's checkpoint."""
+        for record in item.records:
+            if record.record_id in self.record_ids:
+                continue
+            self.record_ids.add(record.record_id)
+            self._files[RECORDS].write(record.model_dump_json() + "\n")
+            self.counts["records"] += 1
+        for reject in item.rejects:
+            self._files[QUARANTINE].write(reject.model_dump_json() + "\n")
+            self.counts["quarantined"] += 1
+        self._files[RECORDS].flush()
+        self._files[QUARANTINE].flush()
+        if item.chain is not None:
+            state = self.chains.setdefault(item.chain, {"pages": 0})
+            if item.ended:
+                state["pages"] = int(state.get("pages", 0)) + 1
+                state["next_url"] = item.next_url
+                state["next_page"] = item.next_page
+                state["done"] = item.next_url is None
+                state["failed"] = False
+            else:  # the page did not parse: keep pointing at it so a resume retries it
+                state["failed"] = True
+                state["error"] = item.rejects[0].reason if item.rejects else "unparseable page"
+            write_json_atomic(self.dir / CHECKPOINT, {"source": self.source, "chains": self.chains})
+
+    def fail_chain(self, chain: str, reason: str) -> None:
+        """Mark a chain as stopped on an error (kept for the next resume)."""
+        state = self.chains.setdefault(chain, {"pages": 0})
+        state["failed"] = True
+        state["error"] = reason
+        write_json_atomic(self.dir / CHECKPOINT, {"source": self.source, "chains": self.chains})
+
+    def add_error(self, message: str) -> None:
+        """An error the summary reports (already redacted)."""
+        if len(self.errors) < 200:
+            self.errors.append(message[:500])
+
+    def _write(self, name: str, row: dict[str, Any]) -> None:
+        fh = self._files[name]
+        fh.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+        fh.flush()
+
+    def write_summary(self, *, finished: bool, reason: str | None = None) -> dict[str, Any]:
+        """Write and return summary.json."""
+        last = {k: v.get("next_page") for k, v in self.chains.items() if v.get("next_page")}
+        summary = {
+            "source": self.source,
+            **self.counts,
+            "errors": list(self.errors),
+            "finished": finished,
+            "reason": reason,
+            "chains": len(self.chains),
+            "chains_done": sum(1 for v in self.chains.values() if v.get("done")),
+            "chains_failed": sorted(k for k, v in self.chains.items() if v.get("failed")),
+            "last_page": last,
+        }
+        write_json_atomic(self.dir / SUMMARY, summary)
+        return summary
+
+    def close(self) -> None:
+        """Flush and close the files."""
+        for fh in self._files.values():
+            fh.close()
+
+
+class OutputPipeline:
+    """Writes each PageItem through the spider's CrawlOutput."""
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> OutputPipeline:
+        """Scrapy's constructor hook."""
+        return cls(crawler)
+
+    def process_item(self, item: Any) -> Any:
+        """Write a page; other items pass through untouched."""
+        if isinstance(item, PageItem):
+            self.crawler.spider.output.add_page(item)
+        return item

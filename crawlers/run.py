@@ -1,0 +1,256 @@
+"""Run one spider in its own process (Twisted's reactor cannot restart) and read its summary.
+
+    python -m crawlers.run SOURCE --home DIR --out DIR [--base-url URL] [--since YYYY-MM-DD]
+        [--until YYYY-MM-DD] [--max-records N] [--config-dir DIR] [--jobdir DIR]
+        [--credentials-stdin] [--no-term-filter] [--demo]
+
+Writes records.jsonl, quarantine.jsonl, responses.jsonl and summary.json into --out. A crawl whose
+out folder holds an unfinished checkpoint resumes from it. Credentials arrive as a JSON object on
+stdin (never in argv or the environment of the child) and never reach its outputs or logs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib
+import json
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_CONFIG_DIR = REPO / "data" / "config"
+#: How far back a source with neither --since, a watermark nor default_since looks.
+DEFAULT_LOOKBACK_DAYS = 365
+#: Environment variables that would steer Scrapy or Prefect in the child; dropped.
+_DROP_ENV = ("SCRAPY_SETTINGS_MODULE", "SCRAPY_PROJECT", "SCRAPY_PYTHON_SHELL", "PREFECT_API_URL")
+
+
+def spider_class(source: str) -> type:
+    """The spider of a source (`crawlers.spiders.<source>`, class with that `name`)."""
+    from crawlers.spiders.base import SourceSpider
+
+    module = importlib.import_module(f"crawlers.spiders.{source}")
+    for value in vars(module).values():
+        if isinstance(value, type) and issubclass(value, SourceSpider) and value.name == source:
+            return value
+    raise ValueError(f"crawlers.spiders.{source} defines no spider named {source!r}")
+
+
+def taxonomy_path(config_dir: Path) -> Path:
+    """The taxonomy beside sources.yaml, else the committed one (the demo folder has none)."""
+    path = Path(config_dir) / "taxonomy.yaml"
+    return path if path.exists() else DEFAULT_CONFIG_DIR / "taxonomy.yaml"
+
+
+def should_resume(out_dir: Path) -> bool:
+    """An earlier crawl into this folder stopped before finishing."""
+    checkpoint, summary = out_dir / "checkpoint.json", out_dir / "summary.json"
+    if not checkpoint.exists():
+        return False
+    try:
+        return not json.loads(summary.read_text(encoding="utf-8")).get("finished", False)
+    except (OSError, ValueError):
+        return True
+
+
+def run(args: argparse.Namespace, credentials: Mapping[str, str]) -> int:
+    """Configure and run the crawl in this process; 0 when it finished."""
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.settings import Settings
+
+    from crawlers.middlewares import SecretFilter, is_loopback
+    from crawlers.pipelines import CrawlOutput
+    from crawlers.settings import crawl_settings
+    from horizon.config import load_sources
+    from horizon.config.taxonomy import load_taxonomy
+
+    config_dir = Path(args.config_dir)
+    sources = load_sources(config_dir / "sources.yaml")
+    if args.source not in sources.sources:
+        raise ValueError(f"source {args.source!r} is not in {config_dir / 'sources.yaml'}")
+    config = sources.sources[args.source]
+    taxonomy = load_taxonomy(taxonomy_path(config_dir), require_japan_20=False)
+    base_url = args.base_url or config.base_url
+    replay = bool(args.base_url) and is_loopback(args.base_url)
+    out_dir = Path(args.out)
+    jobdir = Path(args.jobdir) if args.jobdir else out_dir / "jobdir"
+    resume = should_resume(out_dir)
+    if not resume and jobdir.exists():
+        shutil.rmtree(jobdir)
+    output = CrawlOutput(out_dir, args.source, resume=resume)
+    until = dt.date.fromisoformat(args.until) if args.until else dt.date.today()
+    since = (
+        dt.date.fromisoformat(args.since)
+        if args.since
+        else config.default_since or until - dt.timedelta(days=DEFAULT_LOOKBACK_DAYS)
+    )
+    settings = Settings()
+    settings.setmodule("crawlers.settings", priority="project")
+    settings.setdict(
+        crawl_settings(
+            sources,
+            config,
+            raw_dir=Path(args.home) / "raw",
+            jobdir=jobdir,
+            loopback=replay,
+            log_file=out_dir / "crawl.log",
+        ),
+        priority="cmdline",
+    )
+    secrets = SecretFilter(credentials.values())
+    process = CrawlerProcess(settings, install_root_handler=True)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(secrets)
+    process.crawl(
+        spider_class(args.source),
+        config=config,
+        taxonomy=taxonomy,
+        output=output,
+        since=since,
+        until=until,
+        max_records=args.max_records,
+        base_url=base_url,
+        credentials=dict(credentials),
+        replay=replay,
+        term_filter=not args.no_term_filter,
+        secret_filter=secrets,
+    )
+    process.start()
+    summary = json.loads((out_dir / "summary.json").read_text(encoding="utf-8"))
+    return 0 if summary.get("finished") else 1
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command-line arguments of the runner."""
+    parser = argparse.ArgumentParser(
+        prog="python -m crawlers.run", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("source")
+    parser.add_argument("--home", required=True, help="workspace (raw bodies go to HOME/raw)")
+    parser.add_argument("--out", required=True, help="folder for this crawl's output files")
+    parser.add_argument(
+        "--base-url", default=None, help="replace the source's endpoint (replay server)"
+    )
+    parser.add_argument("--since", default=None, help="first date asked for (YYYY-MM-DD)")
+    parser.add_argument("--until", default=None, help="last date asked for (default today)")
+    parser.add_argument("--max-records", type=int, default=None)
+    parser.add_argument("--config-dir", default=str(DEFAULT_CONFIG_DIR))
+    parser.add_argument("--jobdir", default=None, help="Scrapy JOBDIR (default OUT/jobdir)")
+    parser.add_argument(
+        "--credentials-stdin",
+        action="store_true",
+        help="read a JSON object of credentials from stdin",
+    )
+    parser.add_argument(
+        "--no-term-filter", action="store_true", help="keep feed items that name no taxonomy term"
+    )
+    parser.add_argument(
+        "--demo", action="store_true", help="the crawl reads the built-in demo corpus"
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of `python -m crawlers.run`."""
+    args = parse_args(argv)
+    credentials: dict[str, str] = {}
+    if args.credentials_stdin:
+        data = json.loads(sys.stdin.read() or "{}")
+        credentials = {str(k): str(v) for k, v in data.items() if v}
+    try:
+        return run(args, credentials)
+    except Exception as exc:  # one line on stderr, the summary says the rest
+        message = f"{exc.__class__.__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        for secret in credentials.values():
+            message = message.replace(secret, "***")
+        print(f"crawl failed: {message}", file=sys.stderr)
+        _failed_summary(Path(args.out), args.source, message)
+        return 2
+
+
+def _failed_summary(out_dir: Path, source: str, message: str) -> dict[str, Any]:
+    from crawlers.pipelines import SUMMARY, write_json_atomic
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / SUMMARY
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        summary = {"source": source, "responses": 0, "records": 0, "quarantined": 0, "errors": []}
+    summary["errors"] = [*summary.get("errors", []), message][-200:]
+    summary["finished"] = False
+    write_json_atomic(path, summary)
+    return summary
+
+
+def child_env(environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment of the crawl process: the parent's, minus what steers Scrapy or Prefect."""
+    env = {k: v for k, v in environ.items() if k not in _DROP_ENV}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def crawl_source(
+    source: str,
+    *,
+    home: Path,
+    out_dir: Path,
+    base_url: str | None = None,
+    since: dt.date | None = None,
+    max_records: int | None = None,
+    config_dir: Path = DEFAULT_CONFIG_DIR,
+    timeout: float = 1800,
+    until: dt.date | None = None,
+    credentials: Mapping[str, str] | None = None,
+    term_filter: bool = True,
+    demo: bool = False,
+) -> dict[str, Any]:
+    """Crawl one source in a child process; return its summary (also in OUT/summary.json)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, "-m", "crawlers.run", source, "--home", str(home), "--out", str(out_dir),
+           "--config-dir", str(config_dir), "--credentials-stdin"]  # fmt: skip
+    for flag, value in (("--base-url", base_url), ("--since", since), ("--until", until),
+                        ("--max-records", max_records)):  # fmt: skip
+        if value is not None:
+            cmd += [flag, str(value)]
+    if not term_filter:
+        cmd.append("--no-term-filter")
+    if demo:
+        cmd.append("--demo")
+    secret = json.dumps(dict(credentials or {}))
+    proc = subprocess.Popen(
+        cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env=child_env(os.environ), cwd=str(out_dir), start_new_session=True, text=True,
+    )  # fmt: skip
+    try:
+        _, stderr = proc.communicate(secret, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+        return _failed_summary(out_dir, source, f"crawl timed out after {timeout:.0f} s")
+    try:
+        summary = json.loads((out_dir / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        tail = (stderr or "").strip().splitlines()[-1:] or [f"exit status {proc.returncode}"]
+        return _failed_summary(out_dir, source, f"crawl process failed: {tail[0][:300]}")
+    if proc.returncode not in (0, 1) and summary.get("finished"):
+        summary = _failed_summary(out_dir, source, f"crawl process exit status {proc.returncode}")
+    return summary
+
+
+if __name__ == "__main__":
+    sys.exit(main())

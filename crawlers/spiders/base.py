@@ -1,0 +1,342 @@
+"""The declarative base spider: a source is a plan of paged queries, a paging rule and a parser.
+
+A subclass says which queries to ask (`plan`, built from the taxonomy and the date window) and how
+a parser's `next_page` becomes the next URL (`paging` and `page_param`); the base does the rest:
+parse with the source's pure parser, quarantine what fails, keep the record cap, checkpoint each
+query chain after its page is written, and resume from the checkpoint after an interruption.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import AsyncIterator, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+import scrapy
+from scrapy.http import Request, Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from crawlers.items import PageItem
+from crawlers.middlewares import redact_url, with_params
+from crawlers.parsers.base import ParseContext, ParseError, ParseResult
+from crawlers.parsers.registry import get_parser
+from crawlers.pipelines import CrawlOutput
+from horizon.config.sources import SourceConfig
+from horizon.config.taxonomy import Taxonomy
+from horizon.schemas import Record, Sharing
+
+#: A chain that pages more than this is assumed to loop.
+MAX_PAGES_PER_CHAIN = 10_000
+
+
+@dataclass(frozen=True)
+class Chain:
+    """One paged query: a stable key, its first page, and the context its pages parse with."""
+
+    key: str
+    url: str
+    domain: str | None = None
+    method: str = "GET"
+    body: dict[str, Any] | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    sharing: Sharing | None = None
+
+
+def rebase(url: str, base_url: str) -> str:
+    """The URL moved onto another origin (scheme, host, port), keeping path and query."""
+    parts, base = urlsplit(url), urlsplit(base_url)
+    return urlunsplit(parts._replace(scheme=base.scheme, netloc=base.netloc))
+
+
+def query_of(next_url: str, current: str) -> str:
+    """The current endpoint with the query string of a next-page URL (any host)."""
+    return urlunsplit(urlsplit(current)._replace(query=urlsplit(next_url).query))
+
+
+def or_terms(terms: Iterable[str], limit: int = 12) -> str:
+    """Terms as a quoted OR query (`"a" OR "b"`), at most `limit` of them."""
+    picked = list(dict.fromkeys(t.strip() for t in terms if t and t.strip()))[:limit]
+    return " OR ".join(f'"{t}"' if " " in t or "-" in t else t for t in picked)
+
+
+class SourceSpider(scrapy.Spider):
+    """Base of every source spider; subclasses declare `name`, `plan()` and the paging rule."""
+
+    name: ClassVar[str] = ""  # type: ignore[misc]
+    #: cursor | start | range | token | next_url | none
+    paging: ClassVar[str] = "cursor"
+    #: Query parameter the cursor / start index / range goes into.
+    page_param: ClassVar[str] = "cursor"
+
+    def __init__(
+        self,
+        *,
+        config: SourceConfig,
+        taxonomy: Taxonomy,
+        output: CrawlOutput,
+        since: dt.date,
+        until: dt.date,
+        max_records: int | None = None,
+        base_url: str | None = None,
+        credentials: dict[str, str] | None = None,
+        replay: bool = False,
+        term_filter: bool = True,
+        secret_filter: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(name=self.name, **kwargs)
+        self.config = config
+        self.taxonomy = taxonomy
+        self.output = output
+        self.since = since
+        self.until = until
+        self.max_records = max_records or config.max_records
+        self.base_url = (base_url or config.base_url).rstrip("/")
+        self.credentials = dict(credentials or {})
+        self.replay = replay
+        self.term_filter = term_filter
+        self.secret_filter = secret_filter
+        self.parser = get_parser(self.name)
+        self.seen: set[str] = set(output.record_ids)
+        self.processed: set[tuple[str, str]] = set()
+        self.chains: dict[str, Chain] = {}
+        self.capped = False
+
+    # -- what to ask (subclasses) ---------------------------------------------------------------
+    def plan(self) -> list[Chain]:
+        """The paged queries of one scan (pure: config, taxonomy, date window)."""
+        raise NotImplementedError
+
+    def next_url(self, chain: Chain, url: str, next_page: str) -> str | None:
+        """The URL of the page after `url`, given the parser's next-page pointer."""
+        if self.paging in ("cursor", "start"):
+            return with_params(url, {self.page_param: next_page})
+        if self.paging == "range":
+            if next_page.isdigit():
+                first = int(next_page)
+                next_page = f"{first}-{first + self.config.page_size - 1}"
+            return with_params(url, {self.page_param: next_page})
+        if self.paging == "next_url":
+            return query_of(next_page, url)
+        return None
+
+    # -- requests -------------------------------------------------------------------------------
+    @property
+    def query_credentials(self) -> dict[str, str]:
+        """Query parameters the credentials middleware adds at download time."""
+        return {}
+
+    #: Authorization header value the credentials middleware adds at download time.
+    auth_header: str | None = None
+    #: Further secret headers added at download time.
+    extra_headers: ClassVar[dict[str, str]] = {}
+
+    def chain_request(self, chain: Chain, url: str) -> Request:
+        """A request for one page of a chain."""
+        body = json.dumps(chain.body).encode() if chain.body is not None else None
+        headers = {"Content-Type": "application/json"} if body is not None else None
+        return Request(
+            url,
+            method=chain.method,
+            body=body,
+            headers=headers,
+            callback=self.parse_page,
+            errback=self.on_error,
+            meta={"chain": chain.key},
+            dont_filter=True,
+        )
+
+    def start_chains(self) -> Iterator[Request]:
+        """First (or resumed) request of every planned chain not finished yet."""
+        for chain in self.plan():
+            self.chains[chain.key] = chain
+            state = self.output.chains.get(chain.key) or {}
+            if state.get("done"):
+                continue
+            yield self.chain_request(chain, state.get("next_url") or chain.url)
+
+    async def start(self) -> AsyncIterator[Any]:
+        """Scrapy's entry point."""
+        self.output.write_summary(finished=False, reason="running")
+        for request in self.start_chains():
+            yield request
+
+    # -- parsing --------------------------------------------------------------------------------
+    def context(self, response: Response, chain: Chain | None, **options: Any) -> ParseContext:
+        """The parse context of a response: provenance, label and the chain's options."""
+        meta = response.meta
+        sha = meta.get("raw_sha256") or hashlib.sha256(response.body).hexdigest()
+        fetched = meta.get("fetched_at")
+        content_type = response.headers.get(b"Content-Type")
+        return ParseContext(
+            source=self.name,
+            url=redact_url(response.url),
+            fetched_at=dt.datetime.fromisoformat(fetched)
+            if fetched
+            else dt.datetime.now(dt.UTC).replace(tzinfo=None),
+            raw_sha256=sha,
+            sharing=(chain.sharing if chain and chain.sharing else self.config.sharing),
+            content_type=content_type.decode("latin-1") if content_type else None,
+            options={**(chain.options if chain else {}), **options},
+        )
+
+    def run_parser(
+        self, body: bytes, ctx: ParseContext, parser: Any = None
+    ) -> tuple[ParseResult, bool]:
+        """Parse a body; one that cannot be parsed becomes a single reject (second value True)."""
+        try:
+            return (parser or self.parser)(body, ctx), False
+        except ParseError as exc:
+            reason = str(exc) or "unparseable body"
+        except Exception as exc:  # a parser bug must not stop the crawl
+            reason = f"parser failed: {exc.__class__.__name__}: {exc}"
+        result = ParseResult()
+        result.reject(ctx, reason.splitlines()[0][:500] if reason.strip() else "unparseable body")
+        return result, True
+
+    def keep(self, records: list[Record]) -> list[Record]:
+        """New records within the cap (a record seen earlier in this crawl is dropped)."""
+        fresh = []
+        for record in records:
+            if record.record_id in self.seen:
+                continue
+            if len(self.seen) >= self.max_records:
+                self.capped = True
+                break
+            self.seen.add(record.record_id)
+            fresh.append(record)
+        if len(self.seen) >= self.max_records:
+            self.capped = True
+        return fresh
+
+    def filter_records(self, records: list[Record], chain: Chain) -> list[Record]:
+        """Hook: drop records a source keeps only when relevant (policy feeds)."""
+        return records
+
+    def parse_page(self, response: Response) -> Iterator[Any]:
+        """Parse one page of a chain; yield its page item, followed pages and the next page."""
+        chain = self.chains[response.meta["chain"]]
+        if (chain.key, response.url) in self.processed:
+            return  # a duplicate of a page already handled in this run (restored queue)
+        self.processed.add((chain.key, response.url))
+        ctx = self.context(response, chain)
+        result, failed = self.run_parser(response.body, ctx)
+        records = self.keep(self.filter_records(result.records, chain))
+        nxt = None
+        if result.next_page and not self.capped and (result.records or result.rejects):
+            candidate = self.next_url(chain, response.url, result.next_page)
+            pages = int((self.output.chains.get(chain.key) or {}).get("pages", 0))
+            if candidate and candidate != response.url and pages < MAX_PAGES_PER_CHAIN:
+                nxt = candidate
+        held, follows = self.follow_requests(response, chain, result, records)
+        if failed:
+            self.output.add_error(f"{chain.key}: {result.rejects[0].reason} at {ctx.url}")
+        yield PageItem(
+            url=ctx.url,
+            records=[r for r in records if r.record_id not in held],
+            rejects=result.rejects,
+            chain=chain.key,
+            next_url=nxt,
+            next_page=result.next_page if nxt else None,
+            ended=not failed,
+        )
+        yield from follows
+        if nxt:
+            yield self.chain_request(chain, nxt)
+
+    def follow_requests(
+        self, response: Response, chain: Chain, result: ParseResult, records: list[Record]
+    ) -> tuple[set[str], list[Request]]:
+        """Requests for the pages a parser asks to follow; ids of records held until they return."""
+        requests = []
+        for url in result.follow:
+            target = urljoin(response.url, url)
+            if self.replay:
+                target = rebase(target, self.base_url)
+            requests.append(
+                Request(
+                    target,
+                    callback=self.parse_follow,
+                    errback=self.on_error,
+                    meta={"parent": chain.key},
+                )
+            )
+        return set(), requests
+
+    def parse_follow(self, response: Response) -> Iterator[Any]:
+        """Parse a followed page (a biblio document, a content item): records only."""
+        chain = self.chains.get(response.meta.get("parent") or "")
+        ctx = self.context(response, chain)
+        result, _ = self.run_parser(response.body, ctx)
+        records = self.keep(self.filter_records(result.records, chain) if chain else result.records)
+        yield PageItem(url=ctx.url, records=records, rejects=result.rejects)
+
+    # -- errors and the end -------------------------------------------------------------------
+    def on_error(self, failure: Failure) -> Iterator[Any]:
+        """A request that failed for good: note it, mark its chain, let the crawl go on."""
+        request = failure.request  # type: ignore[attr-defined]
+        if failure.check(HttpError):
+            status = failure.value.response.status
+            what = f"HTTP {status}"
+        else:
+            what = f"{failure.type.__name__}: {str(failure.value).splitlines()[0][:200] if str(failure.value) else ''}"
+        chain = request.meta.get("chain")
+        where = chain or f"follow of {request.meta.get('parent') or '?'}"
+        message = f"{where}: {what} at {redact_url(request.url)}"
+        self.output.add_error(message)
+        self.logger.warning(message)
+        if chain:
+            self.output.fail_chain(chain, message)
+        yield from self.on_follow_error(request)
+
+    def on_follow_error(self, request: Request) -> Iterator[Any]:
+        """A failed enrichment request still writes the record it held back."""
+        held = request.meta.get("held")
+        if held is not None:
+            yield PageItem(url=redact_url(request.url), records=[held])
+
+    def enrich_requests(
+        self, chain: Chain, records: list[Record], targets: dict[str, str], callback: Any
+    ) -> tuple[set[str], list[Request]]:
+        """Hold records back while a richer page for each is fetched (article text, content item)."""
+        by_id = {r.record_id: r for r in records}
+        held, requests = set(), []
+        for record_id, url in targets.items():
+            record = by_id.get(record_id)
+            if record is None:
+                continue
+            held.add(record_id)
+            target = rebase(url, self.base_url) if self.replay else url
+            requests.append(
+                Request(
+                    target,
+                    callback=callback,
+                    errback=self.on_error,
+                    meta={"parent": chain.key, "held": record},
+                )
+            )
+        return held, requests
+
+    def release(self, response: Response, enriched: Record | None) -> Iterator[Any]:
+        """Write the enriched record, or the held one when enrichment gave nothing."""
+        held: Record = response.meta["held"]
+        yield PageItem(url=redact_url(response.url), records=[enriched or held])
+
+    def is_finished(self) -> bool:
+        """Every planned chain ended normally (or the cap stopped the crawl)."""
+        states = [self.output.chains.get(k) or {} for k in self.chains]
+        if any(s.get("failed") for s in states):
+            return False
+        return self.capped or all(s.get("done") for s in states)
+
+    def closed(self, reason: str) -> None:
+        """Write the summary when Scrapy closes the spider."""
+        finished = reason == "finished" and self.is_finished()
+        why = "max_records" if self.capped and finished else reason
+        self.output.write_summary(finished=finished, reason=why)
+        self.output.close()

@@ -1,0 +1,68 @@
+"""GOV.UK: the search API per domain term (news and policy supergroups, paged by `start`), then
+each hit's content item from the content API for the full body."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from scrapy.http import Request, Response
+
+from crawlers.parsers.base import ParseResult
+from crawlers.spiders.base import Chain, SourceSpider
+from crawlers.spiders.terms import domain_terms
+
+SUPERGROUPS = ("news_and_communications", "policy_and_engagement")
+#: Search queries per domain (GOV.UK search has no OR; each term is its own query).
+TERMS_PER_DOMAIN = 3
+
+
+class GovukSpider(SourceSpider):
+    """Search hits become records, enriched by their content item when it can be fetched."""
+
+    name = "policy_govuk"
+    paging = "start"
+    page_param = "start"
+
+    def plan(self) -> list[Chain]:
+        """One search per domain term."""
+        chains = []
+        for domain in self.taxonomy.domains:
+            for i, term in enumerate(domain_terms(domain, "en")[:TERMS_PER_DOMAIN]):
+                pairs = [
+                    ("q", term),
+                    *(("filter_content_purpose_supergroup[]", g) for g in SUPERGROUPS),
+                    ("filter_public_timestamp", f"from:{self.since},to:{self.until}"),
+                    ("order", "-public_timestamp"),
+                    ("count", str(min(self.config.page_size, 1000))),
+                    ("start", "0"),
+                ]
+                url = f"{self.base_url}/api/search.json?{urlencode(pairs)}"
+                chains.append(Chain(key=f"{domain.slug}:{i}", url=url, domain=domain.slug))
+        return chains
+
+    def content_url(self, page_url: str) -> str:
+        """Content API URL of a GOV.UK page."""
+        return f"{self.base_url}/api/content{urlsplit(page_url).path}"
+
+    def follow_requests(
+        self, response: Response, chain: Chain, result: ParseResult, records: list[Any]
+    ) -> tuple[set[str], list[Request]]:
+        """Fetch the content item of every new hit; hold the hit until it arrives."""
+        if not response.url.split("?", 1)[0].endswith("/search.json"):
+            return set(), []
+        targets = {r.record_id: self.content_url(r.url) for r in records if r.url}
+        return self.enrich_requests(chain, records, targets, self.parse_content)
+
+    def parse_content(self, response: Response) -> Iterator[Any]:
+        """The content item's record replaces the search hit; a bad body keeps the hit."""
+        held = response.meta["held"]
+        ctx = self.context(response, self.chains.get(response.meta.get("parent") or ""))
+        result, _ = self.run_parser(response.body, ctx)
+        same = [r for r in result.records if r.record_id == held.record_id]
+        if result.rejects:
+            from crawlers.items import PageItem
+
+            yield PageItem(url=ctx.url, rejects=result.rejects)
+        yield from self.release(response, same[0] if same else None)
