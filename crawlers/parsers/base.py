@@ -4,14 +4,57 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from horizon.schemas import Record, Reject, Sharing, validate_record
 
+#: Longest quarantine reason kept (a reason names the fault; it never carries the body).
+MAX_REASON_CHARS = 500
+#: Field bounds applied to every record a parser emits (bounded memory downstream).
+MAX_TITLE_CHARS = 2_000
+MAX_TEXT_CHARS = 200_000
+MAX_ID_CHARS = 2_000
+MAX_URL_CHARS = 4_096
+MAX_LIST_ITEMS = 1_000
+MAX_ITEM_CHARS = 1_000
+MAX_EXTRA_CHARS = 10_000
+MAX_EXTRA_DEPTH = 6
+
+_SECRET_NAME = (
+    r"(?:api[_-]?key|apikey|x-api-key|access[_-]?token|refresh[_-]?token|id[_-]?token"
+    r"|client[_-]?secret|token|mailto|key|password|passwd|secret|signature|sig|authorization)"
+)
+_SECRET_PAIR = re.compile(
+    rf"(?i)(?<![A-Za-z0-9])({_SECRET_NAME})(\\?[\"']?\s*(?:=|%3D|:)\s*\\?[\"']?)([^\s\"'&,;<>\\]+)"
+)
+_AUTH_SCHEME = re.compile(r"(?i)\b(Bearer|Basic|Token|Digest)(\s+)[A-Za-z0-9._~+/=:-]{4,}")
+REDACTED = "REDACTED"
+
+
+def redact_text(text: str) -> str:
+    """The text with credentials masked: `api_key=…`, `"access_token": "…"`, `Bearer …`."""
+    if not text:
+        return text
+    text = _AUTH_SCHEME.sub(rf"\1\2{REDACTED}", text)
+    return _SECRET_PAIR.sub(lambda m: m[0] if m[3] == REDACTED else f"{m[1]}{m[2]}{REDACTED}", text)
+
+
+def one_line(text: str, limit: int = MAX_REASON_CHARS) -> str:
+    """White space folded, credentials masked, at most `limit` characters."""
+    folded = " ".join(str(text).split())
+    if len(folded) > limit + 1000:
+        folded = folded[: limit + 1000]  # redact a bounded head, never the whole of a huge text
+    folded = redact_text(folded)
+    return folded if len(folded) <= limit else folded[: limit - 1] + "…"
+
 
 class ParseError(ValueError):
     """The whole body cannot be parsed; the message is the quarantine reason (one line)."""
+
+    def __init__(self, reason: object = "") -> None:
+        super().__init__(one_line(str(reason)))
 
 
 @dataclass(frozen=True)
@@ -55,18 +98,102 @@ class ParseResult:
             "sharing": ctx.sharing,
             **fields,
         }
-        built = validate_record(fields, ctx.source)
+        refusal = oversized(fields)
+        if refusal:
+            self.reject(ctx, refusal, item=str(fields.get("record_id") or "")[:200] or None)
+            return
+        built = validate_record(bound_fields(fields), ctx.source)
         if isinstance(built, Record):
             self.records.append(built)
         else:
-            self.rejects.append(built)
+            self.rejects.append(
+                built.model_copy(
+                    update={
+                        "reason": one_line(built.reason),
+                        "url": _redact_url(built.url, MAX_URL_CHARS),
+                        "item": one_line(built.item, 200) if built.item else None,
+                    }
+                )
+            )
 
     def reject(self, ctx: ParseContext, reason: str, item: str | None = None) -> None:
-        """Refuse one item with a reason."""
+        """Refuse one item with a reason (credentials masked, one line)."""
         self.rejects.append(
-            Reject(source=ctx.source, reason=reason, url=ctx.url or None,
-                   raw_sha256=ctx.raw_sha256 or None, item=item)
-        )
+            Reject(source=ctx.source, reason=one_line(reason) or "refused",
+                   url=_redact_url(ctx.url, MAX_URL_CHARS),
+                   raw_sha256=ctx.raw_sha256 or None,
+                   item=one_line(item, 200) if item else None)
+        )  # fmt: skip
+
+
+def oversized(fields: dict[str, Any]) -> str | None:
+    """Why an item's fields are too large to be a record (a 50 MB title), or None."""
+    for name, limit in (("title", MAX_TITLE_CHARS), ("record_id", MAX_ID_CHARS)):
+        value = fields.get(name)
+        if isinstance(value, str) and len(value) > limit:
+            return f"{name} of {len(value)} characters exceeds the {limit}-character limit"
+    return None
+
+
+def bound_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """Fields with long text cut, long lists shortened and URLs redacted; cuts noted in `extra`."""
+    out = dict(fields)
+    cuts: dict[str, int] = {}
+    text = out.get("text")
+    if isinstance(text, str) and len(text) > MAX_TEXT_CHARS:
+        out["text"], cuts["text"] = text[:MAX_TEXT_CHARS], len(text)
+    for name in ("organizations", "ids"):
+        values = out.get(name)
+        if isinstance(values, list):
+            if len(values) > MAX_LIST_ITEMS:
+                cuts[name] = len(values)
+            out[name] = [_cut(v, MAX_ITEM_CHARS) for v in values[:MAX_LIST_ITEMS]]
+    codes = out.get("codes")
+    if isinstance(codes, dict):
+        out["codes"] = {
+            k: [_cut(v, MAX_ITEM_CHARS) for v in vs[:MAX_LIST_ITEMS]]
+            if isinstance(vs, list)
+            else vs
+            for k, vs in codes.items()
+        }
+    if isinstance(out.get("url"), str):
+        out["url"] = _redact_url(out["url"], MAX_URL_CHARS)
+    extra = out.get("extra")
+    if isinstance(extra, dict):
+        out["extra"] = _bounded(extra, 0)
+        if cuts:
+            out["extra"]["truncated"] = cuts
+    return out
+
+
+def _cut(value: Any, limit: int) -> Any:
+    return value[:limit] if isinstance(value, str) else value
+
+
+def _bounded(value: Any, depth: int) -> Any:
+    """A copy of a JSON-like value no deeper, longer or wider than the extra-field bounds."""
+    if isinstance(value, str):
+        return value[:MAX_EXTRA_CHARS]
+    if depth >= MAX_EXTRA_DEPTH and isinstance(value, dict | list | tuple):
+        return None
+    if isinstance(value, dict):
+        items = list(value.items())[:MAX_LIST_ITEMS]
+        return {str(k)[:MAX_ITEM_CHARS]: _bounded(v, depth + 1) for k, v in items}
+    if isinstance(value, list | tuple):
+        return [_bounded(v, depth + 1) for v in value[:MAX_LIST_ITEMS]]
+    return value
+
+
+_URL_SECRET = re.compile(rf"(?i)([?&;#]{_SECRET_NAME}=)[^&;#]*|(//[^/?#@]*?:)[^/?#@]*(@)")
+
+
+def _redact_url(url: str | None, limit: int) -> str | None:
+    """A URL with credential query parameters and passwords masked (see common.redact_url)."""
+    if not url:
+        return None
+    return _URL_SECRET.sub(
+        lambda m: f"{m[1]}{REDACTED}" if m[1] else f"{m[2]}{REDACTED}{m[3]}", url[:limit]
+    )
 
 
 class Parser(Protocol):

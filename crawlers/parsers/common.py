@@ -8,12 +8,19 @@ import json
 import re
 from typing import Any
 
+import numpy as np
 from lxml import etree
 
-from crawlers.parsers.base import ParseError
+from crawlers.parsers.base import MAX_URL_CHARS, ParseError, _redact_url, redact_text
+
+__all__ = ["redact_text", "redact_url"]
 
 #: Bodies larger than this are refused before parsing (bounded memory on hostile input).
 MAX_BODY_BYTES = 256 * 1024 * 1024
+#: JSON nested deeper than this is refused before json.loads (real APIs nest < 12 levels).
+MAX_JSON_DEPTH = 64
+_NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
+_CHUNK = 1 << 22
 _WS = re.compile(r"\s+")
 _TAG = re.compile(r"<[^>]+>")
 
@@ -36,14 +43,16 @@ def load_xml(body: bytes, *, encoding: str | None = None) -> etree._Element:
     check_size(body)
     if not body.strip():
         raise ParseError("empty body")
-    if b"<!ENTITY" in body[:65536]:
+    if b"<!ENTITY" in body:
         raise ParseError("XML declares entities (DTD entity definitions are refused)")
     data = body
     if encoding:
         try:
             text = body.decode(encoding)
         except UnicodeDecodeError as exc:
-            raise ParseError(f"cannot decode as {encoding}: {exc.reason} at byte {exc.start}") from None
+            raise ParseError(
+                f"cannot decode as {encoding}: {exc.reason} at byte {exc.start}"
+            ) from None
         text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text, count=1)
         data = text.encode("utf-8")
     try:
@@ -65,14 +74,50 @@ def load_json(body: bytes) -> Any:
         raise ParseError("empty body")
     if head.startswith((b"<!doctype html", b"<html", b"<?xml", b"<")):
         raise ParseError("expected JSON, got markup (an error page?)")
+    depth = json_depth(body)
+    if depth > MAX_JSON_DEPTH:
+        raise ParseError(f"JSON nested {depth} levels deep (limit {MAX_JSON_DEPTH})")
     try:
-        return json.loads(body)
+        # NaN / Infinity are not JSON: read as null rather than poison scores downstream.
+        return json.loads(body, parse_constant=lambda _name: None)
     except UnicodeDecodeError as exc:
         raise ParseError(f"JSON is not valid UTF-8: {exc.reason} at byte {exc.start}") from None
     except json.JSONDecodeError as exc:
-        raise ParseError(f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+        raise ParseError(
+            f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
     except RecursionError:
         raise ParseError("JSON nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise ParseError(f"malformed JSON: {exc}") from None
+
+
+def json_depth(body: bytes) -> int:
+    """Deepest bracket nesting of a JSON body, strings skipped; computed without recursion."""
+    unescaped = body.replace(b"\\\\", b"").replace(b'\\"', b"")
+    marks = b"".join(unescaped.split(b'"')[0::2]).translate(None, _NOT_BRACKET)
+    if len(marks) <= 2 * MAX_JSON_DEPTH:
+        depth = peak = 0
+        for mark in marks:
+            depth += 1 if mark in b"[{" else -1
+            peak = max(peak, depth)
+        return peak
+    steps = np.frombuffer(marks, dtype=np.uint8)
+    depth, peak = 0, 0
+    for start in range(0, len(steps), _CHUNK):
+        chunk = steps[start : start + _CHUNK]
+        # `[` 0x5B and `{` 0x7B have bit 0x02 set, `]` 0x5D and `}` 0x7D have it clear.
+        steps_of_chunk = (chunk & 2).astype(np.int32) - 1
+        levels = np.cumsum(steps_of_chunk) + depth
+        peak = max(peak, int(levels.max()))
+        depth = int(levels[-1])
+    return peak
+
+
+def redact_url(url: str) -> str:
+    """The URL with `api_key`, `mailto`, `token`, `access_token`, `client_secret`, `key` (and
+    other credential) query values and any password masked as `REDACTED`; safe to log."""
+    return _redact_url(url, MAX_URL_CHARS) or ""
 
 
 def check_size(body: bytes) -> None:

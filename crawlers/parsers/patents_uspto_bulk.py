@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
 from lxml import etree
@@ -77,27 +77,37 @@ def _check_member(info: zipfile.ZipInfo) -> None:
         raise ParseError(f"zip member {name[:120]!r} has an absurd compression ratio (refused)")
 
 
-def _iter_zip(stream: BinaryIO) -> Iterator[bytes]:
+def _iter_zip(stream: BinaryIO, refused: Callable[[str], None]) -> Iterator[bytes]:
+    """Documents of every acceptable member; a refused or unreadable member is reported, skipped."""
     try:
         archive = zipfile.ZipFile(stream)
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise ParseError(f"bad zip archive: {exc}") from None
     with archive:
-        infos = archive.infolist()
-        for info in infos:
-            _check_member(info)
-        for info in infos:
+        for info in archive.infolist():
             if info.is_dir() or not info.filename.lower().endswith(_DOCUMENT_SUFFIXES):
+                continue
+            try:
+                _check_member(info)
+            except ParseError as exc:
+                refused(str(exc))
                 continue
             try:
                 with archive.open(info) as member:
                     yield from _split_concatenated(member)
-            except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
-                raise ParseError(f"cannot read zip member {info.filename[:120]!r}: {exc}") from None
+            except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, ValueError) as exc:
+                refused(f"cannot read zip member {info.filename[:120]!r}: {exc}")
 
 
-def iter_documents(stream: BinaryIO) -> Iterator[bytes]:
-    """Yield each XML document of a bulk file (plain or zipped) without loading the whole file."""
+def iter_documents(
+    stream: BinaryIO, refused: Callable[[str], None] | None = None
+) -> Iterator[bytes]:
+    """Yield each XML document of a bulk file (plain or zipped) without loading the whole file.
+
+    A refused zip member (unsafe path, bomb, corrupt data) never stops the others: it is passed
+    to `refused(reason)`, or, without a callback, raised as one ParseError after the last document.
+    """
+    reasons: list[str] = []
     if stream.seekable():
         start = stream.tell()
         magic = stream.read(4)
@@ -108,9 +118,11 @@ def iter_documents(stream: BinaryIO) -> Iterator[bytes]:
     if magic == _ZIP_MAGIC:
         if not stream.seekable():
             raise ParseError("a zip archive needs a seekable stream")
-        yield from _iter_zip(stream)
+        yield from _iter_zip(stream, refused or reasons.append)
     else:
         yield from _split_concatenated(stream)
+    if reasons:
+        raise ParseError("; ".join(reasons))
 
 
 # --- one document --------------------------------------------------------------------------------
@@ -326,15 +338,18 @@ def _add_document(doc: bytes, ctx: ParseContext, result: ParseResult) -> str | N
 def parse_stream(stream: BinaryIO, ctx: ParseContext) -> ParseResult:
     """Parse every document of a bulk file stream; unreadable documents become rejects."""
     result = ParseResult()
+    refusals: list[str] = []
     count = 0
     failure = None
-    for doc in iter_documents(stream):
+    for doc in iter_documents(stream, refusals.append):
         count += 1
         failure = _add_document(doc, ctx, result)
     if count == 0:
-        raise ParseError("no patent documents in the body")
-    if count == 1 and failure:
+        raise ParseError(refusals[0] if refusals else "no patent documents in the body")
+    if count == 1 and failure and not refusals:
         raise ParseError(failure)
+    for reason in refusals:
+        result.reject(ctx, reason)
     return result
 
 

@@ -8,6 +8,7 @@ configuration through the context: `ctx.options["country"]`, `ctx.sharing`,
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import re
 import time
@@ -20,7 +21,7 @@ import trafilatura
 from lxml import etree
 
 from crawlers.parsers.base import ParseContext, ParseError, ParseResult
-from crawlers.parsers.common import check_size, to_date
+from crawlers.parsers.common import check_size, redact_url, to_date
 from crawlers.parsers.patent_common import unique
 
 _TRACKING = re.compile(
@@ -100,7 +101,17 @@ def canonical_url(url: str | None) -> str | None:
         ]
     )
     path = parts.path.rstrip("/") if parts.path not in ("", "/") else ""
-    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, query, ""))
+    return redact_url(urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, query, "")))
+
+
+def entry_record_id(url: str, entry: Any, title: str, date: dt.date | None) -> str:
+    """`url:<link>` for an entry with its own id (guid, atom:id, rdf:about); else
+    `url:<link>#<hash of title and date>`, since id-less feeds (gov-online) point several
+    notices at one ministry landing page; the same notice keeps its id in every snapshot."""
+    if entry.get("id"):
+        return f"url:{url}"
+    key = f"{' '.join(title.split())}\x1f{date.isoformat() if date else ''}"
+    return f"url:{url}#{hashlib.sha256(key.encode('utf-8')).hexdigest()[:12]}"
 
 
 def detect_language(text: str) -> str:
@@ -180,18 +191,20 @@ def entry_fields(entry: Any, feed: Any, ctx: ParseContext) -> dict[str, Any]:
     countries, issuer = _countries(ctx)
     orgs = [ctx.options.get("organization"), entry.get("publisher"), entry.get("author")]
     links = [canonical_url(link.get("href")) for link in entry.get("links") or []]
+    published = _entry_date(entry)
+    record_id = entry_record_id(url, entry, title, published)
     return {
-        "record_id": f"url:{url}",
+        "record_id": record_id,
         "kind": "policy",
         "title": title,
         "text": text,
         "language": _language(entry, feed.feed, f"{title} {text}"),
-        "published_date": _entry_date(entry),
+        "published_date": published,
         "countries": countries,
         "organizations": unique(html_to_text(o) for o in orgs if isinstance(o, str)),
         "codes": {"topics": unique(html_to_text(t.get("term")) for t in entry.get("tags") or [])},
         "url": url,
-        "ids": [f"url:{url}"],
+        "ids": [record_id],
         "extra": {
             "issuer": issuer,
             "feed_title": html_to_text(feed.feed.get("title")) or None,

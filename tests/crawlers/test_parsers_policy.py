@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from pathlib import Path
 
@@ -187,7 +188,7 @@ RSS = b"""<?xml version="1.0" encoding="UTF-8"?>
 <item><title>Fact Sheet: AI &amp; Quantum</title>
 <link>https://Example.gov/briefings/ai-quantum/?utm_source=rss&amp;id=7#top</link>
 <description>&lt;p&gt;Text &lt;a href="javascript:alert(1)"&gt;here&lt;/a&gt;&lt;script&gt;steal()&lt;/script&gt;&lt;/p&gt;</description>
-<pubDate>Tue, 02 Jan 2024 15:00:00 -0500</pubDate></item>
+<pubDate>Tue, 02 Jan 2024 15:00:00 -0500</pubDate><guid isPermaLink="false">briefing-7</guid></item>
 <item><title>Bad link</title><link>javascript:alert(2)</link><description>x</description></item>
 </channel></rss>"""
 
@@ -212,6 +213,34 @@ def test_feed_rss_links_scripts_and_dates():
     assert [(c.country, c.weight) for c in rec.countries] == [("US", 1.0)]
     assert rec.sharing == Sharing.green
     assert len(result.rejects) == 1 and "http(s) link" in result.rejects[0].reason
+
+
+SHARED_LINK_RSS = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>各府省の新着情報</title><link>https://www.gov-online.go.jp/info/</link>
+{items}</channel></rss>"""
+ITEM = """<item><title>{title}</title><link>https://www.esri.cao.go.jp/jp/stat/di/di.html</link>
+<pubDate>{date} 00:00:00 GMT</pubDate>{guid}</item>"""
+
+
+def shared_link_feed(*items: tuple[str, str, str]) -> bytes:
+    body = "".join(ITEM.format(title=t, date=d, guid=g) for t, d, g in items)
+    return SHARED_LINK_RSS.format(items=body).encode()
+
+
+def test_feed_notices_sharing_a_link_keep_distinct_stable_ids():
+    april = ("景気動向指数（令和8年4月分速報）", "Mon, 08 Jun 2026", "")
+    revision = ("景気動向指数（令和8年4月分速報からの改訂状況）", "Fri, 26 Jun 2026", "")
+    first = run(policy_feed, shared_link_feed(april)).records
+    both = run(policy_feed, shared_link_feed(revision, april)).records
+    landing = "https://www.esri.cao.go.jp/jp/stat/di/di.html"
+    assert [r.url for r in both] == [landing, landing]
+    assert len({r.record_id for r in both}) == 2
+    assert both[1].record_id == first[0].record_id  # same notice, later snapshot: same id
+    digest = hashlib.sha256(f"{april[0]}\x1f2026-06-08".encode()).hexdigest()[:12]
+    assert first[0].record_id == f"url:{landing}#{digest}" and first[0].ids == [first[0].record_id]
+    with_guid = (*april[:2], "<guid>https://www.esri.cao.go.jp/jp/stat/di/di.html</guid>")
+    (guided,) = run(policy_feed, shared_link_feed(with_guid)).records
+    assert guided.record_id == f"url:{landing}"  # an entry with its own id keeps the plain link
 
 
 def test_feed_eu_issuer_and_follow():
@@ -309,9 +338,31 @@ def test_feed_recorded_gov_online(shared_data):
         "「農業の生産性の向上のためのスマート農業技術の活用の促進に関する法律」"
     )
     assert newest.published_date == dt.date(2026, 8, 21) and newest.language == "ja"
-    assert newest.record_id == "url:https://www.ogb.go.jp/nousui/topicsFolder.html"
+    digest = hashlib.sha256(f"{newest.title}\x1f2026-08-21".encode()).hexdigest()[:12]
+    assert newest.record_id == f"url:https://www.ogb.go.jp/nousui/topicsFolder.html#{digest}"
+    assert newest.url == "https://www.ogb.go.jp/nousui/topicsFolder.html"
     assert all(r.language == "ja" and r.published_date for r in records)
     assert min(r.published_date for r in records) >= dt.date(2025, 5, 1)
+
+
+def test_feed_recorded_gov_online_distinct_notices_on_one_landing_page(shared_data):
+    from lxml import etree
+
+    paths = sorted(
+        (policy_dir(shared_data) / "jp_gov_online_info_rss/rss_snapshots").glob("*.rss.xml")
+    )
+    notices: dict[tuple[str, str, str], set[str]] = {}  # (link, title, pubDate) → record ids
+    for path in paths:
+        items = etree.fromstring(path.read_bytes()).iter("item")
+        triples = [(i.findtext("link"), i.findtext("title"), i.findtext("pubDate")) for i in items]
+        records = run(policy_feed, path.read_bytes(), options={"country": "JP"}).records
+        assert len(records) == len(triples), path.name
+        for triple, record in zip(triples, records, strict=True):
+            notices.setdefault(triple, set()).add(record.record_id)
+    links = {link for link, _, _ in notices}
+    assert len(notices) == 590 and len(links) == 560  # 30 notices share a landing page
+    assert all(len(ids) == 1 for ids in notices.values())  # one id per notice across snapshots
+    assert len(set().union(*notices.values())) == 590  # and no two notices share one
 
 
 @pytest.mark.parametrize("options", [{"country": "JP"}, {"country": "JP", "encoding": "cp932"}])
