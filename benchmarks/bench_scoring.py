@@ -17,7 +17,23 @@ import numpy as np
 import pandas as pd
 
 REPO = Path(__file__).resolve().parents[1]
-COUNTRIES = ["US", "CN", "JP", "DE", "KR", "GB", "FR", "IN", "TW", "CA", "IT", "AU", "NL", "CH", "SG"]
+COUNTRIES = [
+    "US",
+    "CN",
+    "JP",
+    "DE",
+    "KR",
+    "GB",
+    "FR",
+    "IN",
+    "TW",
+    "CA",
+    "IT",
+    "AU",
+    "NL",
+    "CH",
+    "SG",
+]
 P_COUNTRY = np.array([22, 25, 8, 6, 6, 5, 4, 6, 3, 3, 3, 3, 2, 2, 2], dtype="float64")
 
 
@@ -57,7 +73,11 @@ def generate(rows: int, domains: list[str], subtechs: dict[str, list[str]], seed
             "organizations": "[]",
             "cited_by_count": np.where(kind == "paper", cites, np.nan),
             "sharing": rng.choice(["CLEAR", "GREEN", "AMBER"], size=n, p=[0.9, 0.08, 0.02]),
-            "ids": np.where(kind == "patent", np.char.add('["family:f', np.char.add((np.arange(n) // 2).astype(str), '"]')), "[]"),
+            "ids": np.where(
+                kind == "patent",
+                np.char.add('["family:f', np.char.add((np.arange(n) // 2).astype(str), '"]')),
+                "[]",
+            ),
         }
     )
     k = rng.choice([1, 2], size=n, p=[0.6, 0.4])
@@ -110,7 +130,9 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     records, assignments, entities = generate(args.rows, taxonomy.slugs, subtechs, args.seed)
     t1 = time.perf_counter()
-    tables = score_domains(records, assignments, entities, taxonomy, weights, as_of=date(2026, 9, 30))
+    tables = score_domains(
+        records, assignments, entities, taxonomy, weights, as_of=date(2026, 9, 30)
+    )
     t2 = time.perf_counter()
     problems = check_invariants(tables, records, assignments)
     t3 = time.perf_counter()

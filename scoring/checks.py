@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from horizon.config.weights import AXES
-from scoring.inputs import decode_json
+from scoring.inputs import explode_countries
 
 TOL = 1e-6
 
@@ -16,18 +16,14 @@ TOL = 1e-6
 def _weight_sums(records: pd.DataFrame) -> list[str]:
     if "countries" not in records or records.empty:
         return []
-    lists = decode_json(records["countries"], [])
-    sums = np.array(
-        [
-            sum(float(c.get("weight") or 0) for c in x if isinstance(c, dict)) if x else 1.0
-            for x in lists
-        ]
-    )
-    bad = np.flatnonzero(np.abs(sums - 1.0) > TOL)
+    cw = explode_countries(records["countries"].reset_index(drop=True))
+    sums = pd.to_numeric(cw["weight"], errors="coerce").fillna(0.0).groupby(cw["pos"]).sum()
+    bad = sums[(sums - 1.0).abs() > TOL]
     if len(bad):
-        rid = records["record_id"].iloc[bad[0]]
+        rid = records["record_id"].iloc[int(bad.index[0])]
         return [
-            f"fractional country weights do not sum to 1 for {len(bad)} records (e.g. {rid}: {sums[bad[0]]:.6f})"
+            f"fractional country weights do not sum to 1 for {len(bad)} records "
+            f"(e.g. {rid}: {bad.iloc[0]:.6f})"
         ]
     return []
 
@@ -86,17 +82,14 @@ def _evidence(tables: Any, records: pd.DataFrame, assignments: pd.DataFrame) -> 
     out = []
     listed = set(tables.scores["domain"])
     if len(records) and len(assignments):
-        has_country = (
-            [bool(x) for x in decode_json(records["countries"], [])]
-            if "countries" in records
-            else [False] * len(records)
-        )
-        usable = records.loc[
-            np.array(has_country) | (records["kind"].astype(str) == "policy"), "record_id"
-        ]
-        asg = assignments[
-            assignments["record_id"].isin(usable) & assignments["domain"].isin(listed)
-        ]
+        has_country = np.zeros(len(records), dtype=bool)
+        if "countries" in records:
+            pos = explode_countries(records["countries"].reset_index(drop=True))["pos"].to_numpy()
+            has_country[pos] = True
+        policy = (records["kind"].astype(str) == "policy").to_numpy()
+        usable = records.loc[has_country | policy, ["record_id"]].drop_duplicates()
+        asg = assignments.merge(usable, on="record_id")
+        asg = asg[asg["domain"].isin(listed)]
         asg = asg[pd.to_numeric(asg["share"], errors="coerce") > 0]
         missing = sorted(set(asg["domain"]) - set(ev["domain"]))
         if missing:

@@ -8,6 +8,7 @@ import pandas as pd
 from horizon.config.weights import Weights
 from scoring.citations import fwci_values, top_weights
 from scoring.counting import assign_windows
+from scoring.inputs import decode_json
 
 WORLD = "WORLD"
 KEYS = ["domain", "country", "window"]
@@ -117,11 +118,16 @@ def citation_indicators(
     return out, g[[*KEYS, "top", "top10_share"]]
 
 
-def _institutions(units: pd.DataFrame, credit: pd.DataFrame, latest: str) -> pd.DataFrame:
+def _institutions(
+    units: pd.DataFrame, credit: pd.DataFrame, organizations: pd.Series | None, latest: str
+) -> pd.DataFrame:
     """Paper output per domain × institution in the latest window, with its main country."""
     papers = units[(units["kind"] == "paper") & (units["window"] == latest)]
-    if "organizations" not in papers or papers.empty:
+    if organizations is None or papers.empty:
         return pd.DataFrame(columns=["domain", "org", "output", "org_country"])
+    rows = papers["row"].drop_duplicates()
+    decoded = pd.Series(decode_json(organizations.loc[rows.to_numpy()], []), index=rows.to_numpy())
+    papers = papers.assign(organizations=papers["row"].map(decoded))
     orgs = papers[["record_id", "domain", "share", "organizations"]].explode("organizations")
     orgs = orgs[orgs["organizations"].map(lambda o: isinstance(o, str) and o.strip() != "")]
     if orgs.empty:
@@ -151,6 +157,7 @@ def concentration_indicators(
     tops: pd.DataFrame,
     units: pd.DataFrame,
     credit: pd.DataFrame,
+    organizations: pd.Series | None,
     latest: str,
     cfg: Weights,
 ) -> pd.DataFrame:
@@ -163,7 +170,7 @@ def concentration_indicators(
     out["s"] = share(out, "frac", ["domain", "window"])
     out["rta"] = rta(out, "frac")
     out = out.merge(tops, on=KEYS, how="left")
-    institutions = _institutions(units, credit, latest)
+    institutions = _institutions(units, credit, organizations, latest)
     rows = []
     for (domain, window), g in out.groupby(["domain", "window"], sort=True, observed=True):
         s = g.sort_values(["s", "country"], ascending=[False, True])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass
 from datetime import date
@@ -10,6 +11,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.json as pa_json
 
 from horizon.schemas import Sharing
 
@@ -19,7 +23,10 @@ _LABELS = {s.level: s.value for s in Sharing}
 
 
 def decode_json(values: pd.Series, default: Any) -> list[Any]:
-    """JSON text or already-decoded values → Python values; unreadable → `default`."""
+    """JSON text or already-decoded values → Python values; unreadable → `default`.
+
+    Text is decoded once per distinct value (country lists repeat a lot).
+    """
 
     def one(v: Any) -> Any:
         if isinstance(v, str):
@@ -33,7 +40,68 @@ def decode_json(values: pd.Series, default: Any) -> list[Any]:
             return v.tolist()
         return v
 
-    return [one(v) for v in values.tolist()]
+    items = values.tolist()
+    if items and all(isinstance(v, str) for v in items):
+        cache = {u: one(u) for u in dict.fromkeys(items)}
+        return [cache[v] for v in items]
+    return [one(v) for v in items]
+
+
+_COUNTRY_TYPE = pa.list_(pa.struct([("country", pa.string()), ("weight", pa.float64())]))
+
+
+def explode_countries(values: pd.Series) -> pd.DataFrame:
+    """Country lists → pos (row position in `values`), country, weight; vectorised for JSON text."""
+    items = values.tolist()
+    if items and all(isinstance(v, str) for v in items):
+        text = "\n".join('{"v":' + (v.strip() or "null") + "}" for v in items).encode()
+        try:
+            table = pa_json.read_json(
+                io.BytesIO(text),
+                parse_options=pa_json.ParseOptions(
+                    explicit_schema=pa.schema([("v", _COUNTRY_TYPE)]),
+                    unexpected_field_behavior="ignore",
+                    newlines_in_values=False,
+                ),
+            )
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            table = None
+        if table is not None and table.num_rows == len(items):
+            col = table.column("v").combine_chunks()
+            flat = pc.list_flatten(col)
+            return pd.DataFrame(
+                {
+                    "pos": pc.list_parent_indices(col).to_numpy(zero_copy_only=False),
+                    "country": flat.field("country").to_pandas(),
+                    "weight": flat.field("weight").to_pandas(),
+                }
+            )
+    lists = decode_json(values, [])
+    lens = [len(x) if isinstance(x, list) else 0 for x in lists]
+    flat_items = list(chain.from_iterable(x for x in lists if isinstance(x, list)))
+    return pd.DataFrame(
+        {
+            "pos": np.repeat(np.arange(len(lists)), lens),
+            "country": [d.get("country") if isinstance(d, dict) else None for d in flat_items],
+            "weight": [d.get("weight") if isinstance(d, dict) else None for d in flat_items],
+        }
+    )
+
+
+def family_ids(ids: pd.Series | None, extra: pd.Series | None, n: int) -> pd.Series:
+    """`family:<id>` per row from the `ids` list or `extra` (family_id or ids), else missing."""
+    out = pd.Series([None] * n, dtype="string")
+    for col in (ids, extra):
+        if col is None:
+            continue
+        col = col.reset_index(drop=True)
+        text = col.map(lambda v: v if isinstance(v, str) else json.dumps(v, default=str))
+        text = text.astype("string")
+        found = text.str.extract(r'"(family:[^"]+)"', expand=False)
+        named = text.str.extract(r'"family_id"\s*:\s*"?([^",}\s]+)', expand=False)
+        found = ("family:" + named).fillna(found)
+        out = out.fillna(found)
+    return out
 
 
 def sharing_level(values: pd.Series) -> np.ndarray:
@@ -49,29 +117,18 @@ def sharing_label(levels: pd.Series | np.ndarray) -> list[str]:
     return [_LABELS[int(v)] for v in np.asarray(levels)]
 
 
-def _family(ids: Any, extra: Any) -> str | None:
-    pool: list[Any] = list(ids) if isinstance(ids, list) else []
-    if isinstance(extra, dict):
-        if extra.get("family_id"):
-            return f"family:{extra['family_id']}"
-        if isinstance(extra.get("ids"), list):
-            pool += extra["ids"]
-    for i in pool:
-        if isinstance(i, str) and i.startswith("family:"):
-            return i
-    return None
-
-
 @dataclass(frozen=True)
 class Prepared:
     """Scoring inputs, cleaned: one row per counted record × domain, and per × country."""
 
-    #: record_id, domain, share, kind, date, year, cites, sharing_level, organizations.
+    #: record_id, domain, share, kind, date, year, month, cites, sharing_level, row.
     units: pd.DataFrame
     #: record_id, domain, kind, year, country, weight (fractional country weight), share.
     credit: pd.DataFrame
     #: Records dropped and why (future-dated, duplicate family members, unknown kind).
     dropped: dict[str, int]
+    #: Raw organisations (JSON text or lists) by `row` of `units`; decoded only where needed.
+    organizations: pd.Series | None = None
 
 
 def prepare(records: pd.DataFrame, assignments: pd.DataFrame, *, as_of: date) -> Prepared:
@@ -90,9 +147,9 @@ def prepare(records: pd.DataFrame, assignments: pd.DataFrame, *, as_of: date) ->
     sharing = recs["sharing"] if "sharing" in recs else pd.Series(["CLEAR"] * n)
     base = pd.DataFrame(
         {
-            "record_id": recs["record_id"].astype("string").to_numpy() if n else [],
-            "kind": kind.to_numpy(),
-            "date": dates.to_numpy(),
+            "record_id": pd.array(recs["record_id"].astype("string"), dtype="string"),
+            "kind": pd.array(kind, dtype="string"),
+            "date": pd.to_datetime(pd.Series(dates.to_numpy()), errors="coerce").to_numpy(),
             "cites": cites.astype("float64").to_numpy(),
             "sharing_level": sharing_level(sharing) if n else np.array([], dtype="int64"),
             "row": np.arange(n),
@@ -117,16 +174,18 @@ def prepare(records: pd.DataFrame, assignments: pd.DataFrame, *, as_of: date) ->
     pat = units["kind"] == "patent"
     if pat.any():
         rows = units.loc[pat, "row"].unique()
-        ids = decode_json(recs["ids"].iloc[rows], []) if "ids" in recs else [[]] * len(rows)
-        extra = decode_json(recs["extra"].iloc[rows], {}) if "extra" in recs else [{}] * len(rows)
-        fam = pd.Series([_family(i, e) for i, e in zip(ids, extra, strict=True)], index=rows)
-        key = units.loc[pat, "row"].map(fam)
+        fam = family_ids(
+            recs["ids"].iloc[rows] if "ids" in recs else None,
+            recs["extra"].iloc[rows] if "extra" in recs else None,
+            len(rows),
+        )
+        key = units.loc[pat, "row"].map(pd.Series(fam.to_numpy(), index=rows))
         key = key.fillna("record:" + units.loc[pat, "record_id"])
         members = units.loc[pat, ["record_id", "date"]].assign(family=key.to_numpy())
-        members = members.drop_duplicates("record_id")
-        rep = members.sort_values(["family", "date", "record_id"], na_position="last")
-        rep = rep.drop_duplicates("family", keep="first")["record_id"]
-        drop = pat & ~units["record_id"].isin(rep)
+        members = members.sort_values(["family", "date", "record_id"], na_position="last")
+        rep = members.groupby("family", sort=False)["record_id"].transform("first")
+        drop = pd.Series(False, index=units.index)
+        drop[members.index] = (rep != members["record_id"]).to_numpy()
         dropped["patent_family_duplicates"] = int(units.loc[drop, "record_id"].nunique())
         units = units[~drop]
     units = units.reset_index(drop=True)
@@ -135,16 +194,11 @@ def prepare(records: pd.DataFrame, assignments: pd.DataFrame, *, as_of: date) ->
 
     # Fractional counting (Waltman & van Eck 2015): per-record country weights, summing to 1.
     rows = units["row"].drop_duplicates().to_numpy()
-    lists = decode_json(recs["countries"].iloc[rows], []) if "countries" in recs else []
-    lens = [len(x) if isinstance(x, list) else 0 for x in lists]
-    flat = list(chain.from_iterable(x for x in lists if isinstance(x, list)))
-    cw = pd.DataFrame(
-        {
-            "row": np.repeat(rows, lens),
-            "country": [d.get("country") if isinstance(d, dict) else None for d in flat],
-            "weight": [d.get("weight") if isinstance(d, dict) else None for d in flat],
-        }
-    )
+    if "countries" in recs:
+        cw = explode_countries(recs["countries"].iloc[rows])
+        cw["row"] = rows[cw["pos"].to_numpy()]
+    else:
+        cw = pd.DataFrame({"row": [], "country": [], "weight": []})
     cw["country"] = cw["country"].astype("string").str.upper().str.strip()
     cw["weight"] = pd.to_numeric(cw["weight"], errors="coerce").fillna(0.0)
     cw = cw[cw["country"].str.fullmatch(r"[A-Z]{2}").fillna(False) & (cw["weight"] > 0)]
@@ -155,8 +209,7 @@ def prepare(records: pd.DataFrame, assignments: pd.DataFrame, *, as_of: date) ->
     )
     organizations = None
     if "organizations" in recs:
-        organizations = pd.Series(decode_json(recs["organizations"].iloc[rows], []), index=rows)
-    units["organizations"] = units["row"].map(organizations) if organizations is not None else None
+        organizations = pd.Series(recs["organizations"].iloc[rows].to_numpy(), index=rows)
     return Prepared(
-        units=units.drop(columns="row"), credit=credit.drop(columns="row"), dropped=dropped
+        units=units, credit=credit.drop(columns="row"), dropped=dropped, organizations=organizations
     )

@@ -106,6 +106,9 @@ def score_domains(
     """Score every taxonomy domain on the records given (any subset: e.g. one audience's)."""
     cfg = weights
     domains = taxonomy.slugs
+    for col in ("record_id", "domain", "share"):
+        if col not in assignments:
+            assignments = assignments.assign(**{col: pd.Series(dtype="object")})
     assignments = assignments[assignments["domain"].isin(domains)]
     prep = prepare(records, assignments, as_of=as_of)
     units, credit = prep.units, prep.credit
@@ -122,7 +125,9 @@ def score_domains(
     cit, tops = citation_indicators(units, credit, table, cfg.citations.top_share)
     parts.append(cit)
     if len(counts):
-        parts.append(concentration_indicators(counts, tops, units, credit, latest, cfg))
+        parts.append(
+            concentration_indicators(counts, tops, units, credit, prep.organizations, latest, cfg)
+        )
     research = credit[
         credit["kind"].isin(["paper", "patent"]) & (credit["country"] != cfg.home_country)
     ]
