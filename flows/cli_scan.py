@@ -17,7 +17,7 @@ from horizon.config import ConfigError
 from horizon.store import StoreError
 from horizon.workspace import Workspace
 
-console = Console()
+console = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, soft_wrap=True)
 
 HomeOpt = Annotated[
@@ -214,22 +214,22 @@ def priority_json(store: Any, scan_id: str) -> list[dict[str, Any]]:
     """The list as JSON objects (domain, class, rank, composite, axes, band, maturity)."""
     frame = store.read("scores", scan_id).sort_values("rank")
     out = []
-    for row in frame.itertuples():
+    for row in frame.to_dict("records"):
         out.append(
             {
-                "domain": row.domain,
-                "label_en": row.label_en,
-                "label_ja": row.label_ja,
-                "class": row._asdict()["class"] if "class" in frame.columns else None,
-                "rank": int(row.rank),
-                "composite": _f(row.composite_score),
-                "japan_strength": _f(row.japan_strength_score),
-                "foreign_activity": _f(row.foreign_activity_score),
-                "socioeconomic": _f(row.socioeconomic_score),
-                "rank_low": _f(row.rank_low),
-                "rank_high": _f(row.rank_high),
-                "maturity": row.maturity,
-                "n_records": int(row.n_records or 0),
+                "domain": row["domain"],
+                "label_en": row["label_en"],
+                "label_ja": row["label_ja"],
+                "class": row["class"],
+                "rank": int(row["rank"]),
+                "composite": _f(row["composite_score"]),
+                "japan_strength": _f(row["japan_strength_score"]),
+                "foreign_activity": _f(row["foreign_activity_score"]),
+                "socioeconomic": _f(row["socioeconomic_score"]),
+                "rank_low": _f(row["rank_low"]),
+                "rank_high": _f(row["rank_high"]),
+                "maturity": row["maturity"],
+                "n_records": int(row["n_records"] or 0),
             }
         )
     return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import secrets
 import subprocess
 from collections.abc import Callable, Iterator
@@ -57,8 +58,9 @@ def crawl_task(
     since: str | None,
     max_records: int | None,
     config_dir: str,
+    credentials: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Run one spider in its own process; return its summary."""
+    """Run one spider in its own process; return its summary (credentials go by stdin)."""
     from crawlers.run import crawl_source
 
     progress("crawl", f"{source}…")
@@ -71,6 +73,8 @@ def crawl_task(
             since=dt.date.fromisoformat(since) if since else None,
             max_records=max_records,
             config_dir=Path(config_dir),
+            demo=ctx.demo,
+            credentials=credentials,
         )
     except Exception as exc:  # a source that fails makes the scan partial, never stops it
         summary = {"source": source, "finished": False, "errors": [_one_line(exc)]}
@@ -210,6 +214,7 @@ def weekly_scan(
                     since or _watermark(store, s),
                     max_records,
                     str(sources_path.parent if demo else config_dir),
+                    _credentials(sources_cfg.sources[s].credentials_env),
                 )
                 for s in chosen
             }
@@ -241,6 +246,11 @@ def weekly_scan(
                     store.set_watermark(s, dt.datetime.now(dt.UTC).date(), scan_id)
         store.finish_scan(scan_id, status, source_counts=counts, message=message)
     return {"scan_id": scan_id, "status": status, "counts": counts, "message": message}
+
+
+def _credentials(names: dict[str, str]) -> dict[str, str]:
+    """Credential values from the environment variables a source names (never from files)."""
+    return {key: os.environ[var] for key, var in names.items() if os.environ.get(var)}
 
 
 def _watermark(store: Any, source: str) -> str | None:
