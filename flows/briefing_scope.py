@@ -201,7 +201,14 @@ def scope_scan(
     includes_withheld = False
     if withheld_ids:
         if rescore is not None:
-            result = rescore(out.records)
+            try:
+                result = rescore(out.records)
+            except Exception as exc:  # a failure of scoring must not become a briefing with old figures
+                text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+                raise BriefingError(
+                    f"scan {frames.scan['scan_id']}: re-scoring the documents visible to "
+                    f"TLP:{audience.value} failed ({type(exc).__name__}: {text})"
+                ) from exc
             figures = {name: _frame(result, name) for name in FIGURE_TABLES}
             terms = _frame(result, "emerging_terms")
             if not terms.empty:  # recomputed on the visible records

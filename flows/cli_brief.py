@@ -1,9 +1,132 @@
-"""Commands of the `horizon` CLI (registered in flows/cli.py)."""
+"""`horizon brief`: write a briefing folder for one scan, audience and language."""
 
 from __future__ import annotations
 
+import getpass
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
 import typer
+
+from horizon.config import ConfigError, load_taxonomy, load_weights
+from horizon.schemas import Sharing
+from horizon.store import StoreError
+from horizon.workspace import Workspace
+
+AUDIENCES = ("clear", "green", "amber", "amber-strict", "red")
+DEFAULT_CONFIG_DIR = Path(__file__).resolve().parents[1] / "data" / "config"
+
+
+def rescorer(
+    home: Path, config_dir: Path, scan: dict[str, Any]
+) -> Callable[[pd.DataFrame], Any] | None:
+    """Re-scoring on the visible records as the scan flow does it, or None where it is not available."""
+    try:
+        from flows.stages import ScanContext, rescore_visible
+    except ImportError:
+        return None
+    as_of = None if scan.get("demo") else pd.Timestamp(scan["started_at"]).date().isoformat()
+    ctx = ScanContext(
+        home=str(home),
+        config_dir=str(config_dir),
+        scan_id=scan["scan_id"],
+        demo=bool(scan.get("demo")),
+        as_of=as_of,
+    )
+    return lambda records: rescore_visible(ctx, records)
+
+
+def summary(folder: Path) -> str:
+    """One line from a briefing's manifest."""
+    m = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    counts = m["counts"]
+    marked = " · figures include withheld material" if m.get("includes_withheld") else ""
+    return (
+        f"scan {m['scan_id']} · TLP:{m['audience']} · {m['language']} · {counts['priority_list']} domains · "
+        f"{counts['evidence']} evidence rows · {m['withheld']['documents']} documents withheld · "
+        f"{len(m['files']) + 1} files · {m['build_seconds']:.1f} s{marked}"
+    )
+
+
+def brief(
+    audience: Annotated[
+        str, typer.Option("--audience", help=f"Who receives it: {', '.join(AUDIENCES)}.")
+    ],
+    scan: Annotated[
+        str | None, typer.Option("--scan", help="Scan id (default: the latest completed).")
+    ] = None,
+    lang: Annotated[str, typer.Option("--lang", help="ja or en.")] = "ja",
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Briefings folder (default: <home>/briefings).")
+    ] = None,
+    home: Annotated[
+        Path | None,
+        typer.Option(
+            "--home", envvar="HORIZON_HOME", help="Workspace folder (default: ./data/workspace)."
+        ),
+    ] = None,
+    config_dir: Annotated[Path | None, typer.Option("--config-dir", help="Config folder.")] = None,
+    mark_withheld: Annotated[
+        bool,
+        typer.Option(
+            "--mark-withheld", help="Keep figures computed with withheld documents, labelled so."
+        ),
+    ] = False,
+    run_by: Annotated[
+        str | None, typer.Option("--run-by", help="Name recorded in the audit table.")
+    ] = None,
+) -> None:
+    """Write one briefing folder (Excel, CSV, Parquet, HTML, manifest) for an audience."""
+    from flows.briefing import BriefingError, build_briefing
+
+    err = typer.echo
+    try:
+        if audience.lower().replace("+", "-") not in AUDIENCES or lang not in ("ja", "en"):
+            raise BriefingError(
+                f"--audience must be one of {', '.join(AUDIENCES)} and --lang ja or en"
+            )
+        label = Sharing.parse(audience)
+        ws = Workspace(Path(home or "data/workspace").resolve())
+        store = ws.store()
+        store.check_schema()
+        scan_id = scan or store.latest_scan()
+        if not scan_id:
+            raise BriefingError("no completed scan yet; run `horizon scan` first")
+        scan_row = store.scan(scan_id)
+        cfg = (config_dir or DEFAULT_CONFIG_DIR).resolve()
+        taxonomy = (
+            load_taxonomy(cfg / "taxonomy.yaml", require_japan_20=False)
+            if (cfg / "taxonomy.yaml").exists()
+            else None
+        )
+        weights = load_weights(cfg / "weights.yaml") if (cfg / "weights.yaml").exists() else None
+        root = out.resolve() if out else ws.home / "briefings"
+        folder = root / scan_id / f"{label.value.lower().replace('+', '-')}-{lang}"
+        path = build_briefing(
+            store,
+            scan_id,
+            audience=label,
+            language=lang,
+            out_dir=folder,
+            taxonomy=taxonomy,
+            weights=weights,
+            rescore=rescorer(ws.home, cfg, scan_row),
+            run_by=run_by or getpass.getuser(),
+            mark_withheld=mark_withheld,
+        )
+    except (BriefingError, StoreError, ConfigError, ValueError) as exc:
+        err(
+            f"error: {str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}",
+            err=True,
+        )
+        raise typer.Exit(2) from None
+    typer.echo(str(path))
+    typer.echo(summary(path))
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the app."""
+    app.command("brief")(brief)

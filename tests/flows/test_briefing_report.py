@@ -1,0 +1,219 @@
+"""The HTML report in headless Chromium, and the `horizon brief` command."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import struct
+import subprocess
+import zlib
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from flows.briefing_html import CSP
+from tests.flows.test_briefing import brief, fake_rescore, make_store
+
+FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--enable-logging=stderr", "--v=0", "--hide-scrollbars",
+]  # fmt: skip
+
+
+def chromium() -> str:
+    """Path of Chromium; skipped where absent, a failure under CI (which installs it)."""
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        reason = "chromium not installed (Debian package `chromium`)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}; CI must install it")
+        pytest.skip(reason)
+    return path
+
+
+def run_chromium(page: Path, tmp: Path, *extra: str) -> subprocess.CompletedProcess:
+    """Load a page headless with a throw-away profile."""
+    cmd = [chromium(), *FLAGS, f"--user-data-dir={tmp / 'profile'}", *extra, page.as_uri()]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
+
+
+def console_lines(stderr: str) -> list[str]:
+    """Console messages (errors, CSP violations, blocked loads) Chromium logged."""
+    return [line for line in stderr.splitlines() if ":CONSOLE" in line]
+
+
+def png_pixels(data: bytes) -> tuple[int, int, list[bytes]]:
+    """Decode an 8-bit RGB/RGBA PNG into rows of bytes (zlib and the five scanline filters)."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat, width, height, channels = 8, b"", 0, 0, 0
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        body = data[pos + 8 : pos + 8 + length]
+        if kind == b"IHDR":
+            width, height, depth, colour = struct.unpack(">IIBB", body[:10])
+            assert depth == 8 and colour in (2, 6)
+            channels = 3 if colour == 2 else 4
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + length
+    raw, stride, rows, prev = (
+        zlib.decompress(idat),
+        width * channels,
+        [],
+        bytearray(width * channels),
+    )
+    for y in range(height):
+        kind, line = (
+            raw[y * (stride + 1)],
+            bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)]),
+        )
+        for i in range(stride):
+            a = line[i - channels] if i >= channels else 0
+            b, c = prev[i], prev[i - channels] if i >= channels else 0
+            if kind == 1:
+                line[i] = (line[i] + a) & 255
+            elif kind == 2:
+                line[i] = (line[i] + b) & 255
+            elif kind == 3:
+                line[i] = (line[i] + (a + b) // 2) & 255
+            elif kind == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append(bytes(line))
+        prev = line
+    return width, channels, rows
+
+
+def coloured_pixels(rows: list[bytes], channels: int, top: int, bottom: int) -> int:
+    """Pixels in a band of rows that are neither white nor grey (the chart's coloured marks)."""
+    count = 0
+    for row in rows[top:bottom]:
+        for i in range(0, len(row), channels):
+            r, g, b = row[i], row[i + 1], row[i + 2]
+            if max(r, g, b) - min(r, g, b) > 40:
+                count += 1
+    return count
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    store = make_store(tmp_path / "warehouse.duckdb")
+    return brief(store, tmp_path, "amber", "ja", rescore=fake_rescore([]))
+
+
+def test_report_is_self_contained(folder):
+    html = next(folder.glob("report_*.html")).read_text(encoding="utf-8")
+    assert f'content="{CSP}"' in html
+    assert "<script" not in html.lower()
+    assert not re.search(
+        r"""(src|href)=["'](https?:)?//""", html.split("<body>")[0]
+    )  # nothing fetched in <head>
+    assert not re.search(r"<(img|link|iframe|object|embed)\b", html)
+    assert html.count('class="point"') == 3 and 'id="network"' in html and 'class="trend"' in html
+    assert (
+        'href="#d-quantum"' in html and 'id="d-quantum"' in html
+    )  # figures lead to their evidence
+    assert (
+        'href="javascript:' not in html and "<td>javascript:alert(1)</td>" in html
+    )  # text, never a link
+    assert '<a href="https://doi.org/10.1/open-q"' in html
+
+
+def test_report_renders_in_headless_chromium(folder, tmp_path):
+    page = next(folder.glob("report_*.html"))
+    dom = run_chromium(page, tmp_path, "--dump-dom")
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    assert console_lines(dom.stderr) == []
+    assert dom.stdout.count('class="point"') == 3
+    shot = tmp_path / "shot.png"
+    run = run_chromium(page, tmp_path, f"--screenshot={shot}", "--window-size=1200,1400")
+    assert run.returncode == 0 and shot.exists(), run.stderr[-2000:]
+    assert console_lines(run.stderr) == []
+    width, channels, rows = png_pixels(shot.read_bytes())
+    assert width == 1200
+    # the quadrant chart sits in the first screen: its coloured points must have been drawn
+    assert coloured_pixels(rows, channels, 150, 800) > 500
+
+
+def test_console_check_catches_errors_and_blocked_fetches(tmp_path):
+    page = tmp_path / "bad.html"
+    page.write_text(
+        f'<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" content="{CSP}">'
+        '<link rel="stylesheet" href="https://fonts.example/x.css"></head><body>x</body></html>'
+    )
+    assert console_lines(run_chromium(page, tmp_path, "--dump-dom").stderr)
+    blank = tmp_path / "blank.html"
+    blank.write_text("<!DOCTYPE html><html><body></body></html>")
+    shot = tmp_path / "blank.png"
+    run_chromium(blank, tmp_path, f"--screenshot={shot}", "--window-size=400,300")
+    _, channels, rows = png_pixels(shot.read_bytes())
+    assert coloured_pixels(rows, channels, 0, 300) == 0
+
+
+def test_cli_writes_the_folder_and_a_summary(tmp_path):
+    from flows.cli import app
+
+    home = tmp_path / "home"
+    home.mkdir()
+    make_store(home / "warehouse.duckdb")
+    result = CliRunner().invoke(
+        app,
+        ["brief", "--audience", "red", "--lang", "en", "--home", str(home), "--run-by", "analyst"],
+    )
+    assert result.exit_code == 0, result.output
+    first, summary = result.output.strip().splitlines()[-2:]
+    folder = Path(first)
+    assert folder == (home / "briefings" / "s2" / "red-en").resolve()
+    assert (
+        summary.startswith("scan s2 · TLP:RED · en · 3 domains")
+        and "0 documents withheld" in summary
+    )
+    assert json.loads((folder / "manifest.json").read_text())["run_by"] == "analyst"
+
+
+def test_cli_refuses_in_one_line(tmp_path, monkeypatch):
+    from flows import cli_brief
+    from flows.cli import app
+
+    monkeypatch.setattr(cli_brief, "rescorer", lambda *args: None)  # as where no re-scoring exists
+
+    home = tmp_path / "home"
+    home.mkdir()
+    make_store(home / "warehouse.duckdb")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app,
+        [
+            "brief",
+            "--audience",
+            "clear",
+            "--scan",
+            "s1",
+            "--home",
+            str(home),
+            "--out",
+            str(out),
+            "--config-dir",
+            str(tmp_path),
+        ],
+    )
+    # no re-scoring: withheld documents mean a refusal
+    assert result.exit_code == 2
+    assert result.output.strip().count("\n") == 0 and "above TLP:CLEAR" in result.output
+    bad = CliRunner().invoke(app, ["brief", "--audience", "purple", "--home", str(home)])
+    assert bad.exit_code == 2 and "--audience must be one of" in bad.output
+    assert not out.exists() or not any(out.rglob("*.csv"))
+    monkeypatch.undo()  # the scan flow's re-scoring, with a config folder that has no taxonomy
+    broken = CliRunner().invoke(
+        app, ["brief", "--audience", "green", "--home", str(home), "--config-dir", str(tmp_path)]
+    )
+    assert (
+        broken.exit_code == 2
+        and broken.output.startswith("error: ")
+        and broken.output.count("\n") == 1
+    )
