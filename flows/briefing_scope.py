@@ -203,7 +203,8 @@ def scope_scan(
         if rescore is not None:
             try:
                 result = rescore(out.records)
-            except Exception as exc:  # a failure of scoring must not become a briefing with old figures
+            # a failure of scoring must never fall back to figures that include withheld documents
+            except Exception as exc:
                 text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
                 raise BriefingError(
                     f"scan {frames.scan['scan_id']}: re-scoring the documents visible to "
