@@ -144,4 +144,4 @@ def test_empty_and_missing_text(taxonomy):
     records = _records([{"record_id": "demo:1", "title": "Nothing here", "text": None}])
     ents = extract_entities(records, taxonomy)
     assert len(ents) == 0
-    assert list(ents.columns)[0] == "record_id"
+    assert next(iter(ents.columns)) == "record_id"

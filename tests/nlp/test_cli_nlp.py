@@ -1,0 +1,96 @@
+import json
+from pathlib import Path
+
+import yaml
+from typer.testing import CliRunner
+
+from flows.cli import app
+from horizon.config.taxonomy import DOMAIN_SLUGS, load_taxonomy
+from nlp import DomainClassifier
+
+runner = CliRunner()
+TERMS = {
+    "quantum": {"en": ["quantum key distribution", "qubit"], "ja": ["量子鍵配送"], "abbr": ["QKD"]},
+    "ai_ml": {"en": ["machine learning", "neural network"], "abbr": ["LLM"]},
+    "semiconductors": {"en": ["semiconductor"], "abbr": ["GaN"]},
+    "ict_networks": {"en": ["machine learning"]},  # collides with ai_ml on purpose
+}
+
+
+def _taxonomy_file(tmp_path: Path) -> Path:
+    domains = [
+        {"slug": s, "label_en": s, "label_ja": s,
+         "subtechs": [{"slug": f"{s}_core", "label_en": s, "label_ja": s, "terms": TERMS.get(s, {})}]}
+        for s in DOMAIN_SLUGS
+    ]  # fmt: skip
+    body = yaml.safe_dump(
+        {"version": "cli-1", "domains": domains}, allow_unicode=True, sort_keys=False
+    )
+    path = tmp_path / "taxonomy.yaml"
+    path.write_text("# curated by the taxonomy team\n" + body, encoding="utf-8")
+    return path
+
+
+def test_classify_round_trip(tmp_path):
+    tax_path = _taxonomy_file(tmp_path)
+    home = tmp_path / "home"
+    clf = DomainClassifier(list(DOMAIN_SLUGS), folds=2)
+    clf.metadata["taxonomy_version"] = "cli-1"
+    texts = ["qubit entanglement and qubit gates", "neural network training for images"] * 6
+    texts += ["medieval trade routes in europe", "bird migration and weather"] * 6
+    labels = [{"quantum"}, {"ai_ml"}] * 6 + [set(), set()] * 6
+    clf.fit(texts, labels).save(home / "models")
+    lines = [
+        {
+            "id": "a",
+            "title": "QKD over metro fibre",
+            "abstract": "We demonstrate quantum key distribution.",
+        },
+        {"id": "b", "title": "Bird migration", "text": "Birds fly south."},
+        {"id": "c", "title": "Qubit gates", "abstract": "qubit entanglement"},
+    ]
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(json.dumps(x) for x in lines) + "\nnot json\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["classify", "--in", str(src), "--out", str(out), "--home", str(home),
+                                 "--taxonomy", str(tax_path)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "1 bad lines skipped" in result.output
+    got = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [g["id"] for g in got] == ["a", "b", "c"]
+    assert [d["domain"] for d in got[0]["domains"]] == ["quantum"]
+    assert got[1]["domains"] == []
+    assert got[2]["domains"][0]["domain"] == "quantum"
+    assert all(0 <= d["score"] <= 1 for g in got for d in g["domains"])
+
+
+def test_taxonomy_check_reports_collisions(tmp_path):
+    tax_path = _taxonomy_file(tmp_path)
+    result = runner.invoke(app, ["taxonomy", "check", "--taxonomy", str(tax_path)])
+    assert result.exit_code == 0, result.output
+    assert "20 domains" in result.output
+    assert "machine learning: ai_ml, ict_networks" in result.output
+
+
+def test_taxonomy_promote_adds_term_with_note_and_keeps_the_rest(tmp_path):
+    tax_path = _taxonomy_file(tmp_path)
+    args = ["taxonomy", "promote", "quantum error mitigation", "--domain", "quantum", "--by", "A. Tanaka",
+            "--why", "bursting in arXiv", "--taxonomy", str(tax_path)]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    text = tax_path.read_text(encoding="utf-8")
+    assert text.startswith("# curated by the taxonomy team")
+    assert (
+        "quantum error mitigation  # promoted" in text and "by A. Tanaka: bursting in arXiv" in text
+    )
+    taxonomy = load_taxonomy(tax_path)
+    assert "quantum error mitigation" in taxonomy.domain("quantum").subtechs[0].terms.en
+    assert taxonomy.domain("ai_ml").subtechs[0].terms.abbr == ("LLM",)
+    again = runner.invoke(app, args)
+    assert again.exit_code == 2
+    assert "already a term" in again.output
+    bad = runner.invoke(
+        app, ["taxonomy", "promote", "x", "--domain", "nope", "--taxonomy", str(tax_path)]
+    )
+    assert bad.exit_code == 2
+    assert "unknown domain" in bad.output

@@ -1,0 +1,92 @@
+import json
+
+import pytest
+
+from nlp import evaluate
+from nlp.evaluate import score_predictions
+from nlp.gold import gold_domains, is_holdout, load_gold
+
+
+def test_score_predictions_by_hand():
+    gold = [{"a"}, {"a", "b"}, set(), set(), {"b"}]
+    pred = [{"a"}, {"a"}, {"a"}, set(), {"b"}]
+    report = score_predictions(gold, pred, ["a", "b", "c"], min_gold=2)
+    a = next(d for d in report.domains if d.domain == "a")
+    b = next(d for d in report.domains if d.domain == "b")
+    assert (a.precision, a.recall) == (2 / 3, 1.0)
+    assert (b.precision, b.recall, b.f1) == (1.0, 0.5, 2 / 3)
+    assert report.macro_f1 == pytest.approx((0.8 + 2 / 3) / 2)
+    assert report.micro_f1 == pytest.approx(2 * 0.75 * 0.75 / 1.5)
+    assert (report.negatives, report.negatives_assigned) == (2, 1)
+    assert [d.domain for d in report.domains] == ["a", "b"]
+
+
+def test_gold_reading_mapping_and_split(tmp_path, taxonomy):
+    rows = [
+        {
+            "arxiv_id": "2501.00001",
+            "title": "QKD networks",
+            "abstract": "quantum key distribution",
+            "categories": ["quant-ph", "cs.CR"],
+        },
+        {"arxiv_id": "2501.00001", "title": "duplicate", "abstract": "", "categories": ["cs.LG"]},
+        {
+            "arxiv_id": "0806.4410",
+            "title": "Kempner series",
+            "abstract": "sums",
+            "categories": None,
+            "subjects": ["Mathematics - Number Theory", "Computer Science - Machine Learning"],
+        },
+    ]
+    (tmp_path / "a.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n{broken\n")
+    gold = load_gold(tmp_path)
+    assert list(gold.arxiv_id) == ["2501.00001", "0806.4410"]
+    assert gold_domains(gold.categories[0], taxonomy) == {"quantum"}
+    assert gold_domains(gold.categories[1], taxonomy) == {"ai_ml"}
+    assert is_holdout("2501.00001") == is_holdout("2501.00001")
+    share = sum(is_holdout(f"2501.{i:05d}") for i in range(4000)) / 4000
+    assert 0.2 < share < 0.3
+
+
+def test_evaluate_text_only_without_classifier(tmp_path, taxonomy):
+    rows = [
+        {
+            "arxiv_id": "1",
+            "title": "QKD",
+            "abstract": "quantum key distribution and quantum computer",
+            "categories": ["quant-ph"],
+        },
+        {"arxiv_id": "2", "title": "Poems", "abstract": "verse", "categories": ["math.HO"]},
+        {
+            "arxiv_id": "3",
+            "title": "An LLM",
+            "abstract": "a large language model",
+            "categories": ["cs.LG"],
+        },
+    ]
+    (tmp_path / "g.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
+    report = evaluate(tmp_path, taxonomy, None, split="all", min_gold=1)
+    assert report.records == 3
+    assert report.macro_f1 == 1.0
+    assert report.negatives == 1 and report.negatives_assigned == 0
+    assert "macro-F1 1.000" in report.table()
+
+
+@pytest.mark.shared
+def test_shared_corpus_quick_subset(shared_data, repo_root):
+    """A quick subset: train on 2,000 train-split records, score 1,000 held-out ones."""
+    from horizon.config.taxonomy import load_taxonomy
+    from nlp import DomainClassifier
+    from nlp.training import gold_training_set, taxonomy_terms
+
+    taxonomy = load_taxonomy(repo_root / "data/config/taxonomy.yaml")
+    gold = shared_data / "corpus/arxiv_labeled"
+    texts, labels = gold_training_set(gold, taxonomy)
+    step = len(texts) // 2000
+    clf = DomainClassifier(taxonomy.slugs, terms=taxonomy_terms(taxonomy), folds=3)
+    clf.fit(texts[::step], labels[::step])
+    report = evaluate(gold, taxonomy, clf, limit=1000, min_gold=20)
+    assert report.records == 1000
+    assert {"ai_ml", "quantum"} <= set(report.evaluated_domains)
+    assert report.micro_f1 > 0.6
+    assert report.negatives_assigned < report.negatives
