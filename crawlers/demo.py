@@ -199,10 +199,14 @@ def _openalex(rng: random.Random, taxonomy: Taxonomy, out: Path) -> Iterator[dic
 
 
 def _cpc_parts(prefix: str, rng: random.Random) -> tuple[str, str, str, str, str]:
-    section, cls = prefix[0], prefix[1:3]
-    subclass = prefix[3] if len(prefix) > 3 else rng.choice("BKN")
-    group = prefix[4:] or str(rng.choice((1, 3, 5, 10, 21, 29)))
-    return section, cls, subclass, group, f"{rng.choice((0, 2, 10, 12, 20)):02d}"
+    """Section, class, subclass, main group and subgroup of a symbol under a taxonomy prefix."""
+    m = re.match(r"([A-H])(\d\d)([A-Z])?(\d+)?/?(\d+)?", prefix)
+    if m is None:
+        return "G", "06", "F", "1", "00"
+    section, cls, subclass, group, sub = m.groups()
+    subclass = subclass or rng.choice("BKN")
+    group = group or str(rng.choice((1, 3, 5, 10, 21, 29)))
+    return section, cls, subclass, group, sub or f"{rng.choice((0, 2, 10, 12, 20)):02d}"
 
 
 def _patent(rng: random.Random, domain: Domain, serial: int) -> str:

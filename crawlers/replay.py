@@ -153,7 +153,8 @@ class ReplayServer:
         self, manifest_or_dir: Path | Mapping[str, Any] | Sequence[Mapping[str, Any]]
     ) -> None:
         self.routes = load_routes(manifest_or_dir)
-        self.requests: list[tuple[str, str, int]] = []
+        #: (method, path with query, status, time.monotonic()) of every request answered.
+        self.requests: list[tuple[str, str, int, float]] = []
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -201,7 +202,7 @@ class ReplayServer:
                         time.sleep(route.delay)
                     status, headers, payload = route.status, route.headers, route.payload()
                 with server._lock:
-                    server.requests.append((self.command, self.path, status))
+                    server.requests.append((self.command, self.path, status, time.monotonic()))
                 self.send_response(status)
                 for key, value in headers.items():
                     if key.lower() not in ("content-length", "transfer-encoding", "connection"):
@@ -216,6 +217,7 @@ class ReplayServer:
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
+        self._httpd.block_on_close = False  # a stalled answer must not hold up stop()
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, daemon=True, name="replay"
         )

@@ -106,7 +106,7 @@ def run(args: argparse.Namespace, credentials: Mapping[str, str]) -> int:
         priority="cmdline",
     )
     secrets = SecretFilter(credentials.values())
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     for handler in logging.getLogger().handlers:
         handler.addFilter(secrets)
     process.crawl(

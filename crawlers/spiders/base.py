@@ -147,7 +147,7 @@ class SourceSpider(scrapy.Spider):
             headers=headers,
             callback=self.parse_page,
             errback=self.on_error,
-            meta={"chain": chain.key},
+            meta={"chain": chain.key, "page_url": url},
             dont_filter=True,
         )
 
@@ -158,7 +158,10 @@ class SourceSpider(scrapy.Spider):
             state = self.output.chains.get(chain.key) or {}
             if state.get("done"):
                 continue
-            yield self.chain_request(chain, state.get("next_url") or chain.url)
+            url = state.get("next_url") or chain.url
+            if self.replay:  # a resumed replay may be served from another port
+                url = rebase(url, self.base_url)
+            yield self.chain_request(chain, url)
 
     async def start(self) -> AsyncIterator[Any]:
         """Scrapy's entry point."""
@@ -221,21 +224,22 @@ class SourceSpider(scrapy.Spider):
     def parse_page(self, response: Response) -> Iterator[Any]:
         """Parse one page of a chain; yield its page item, followed pages and the next page."""
         chain = self.chains[response.meta["chain"]]
-        if (chain.key, response.url) in self.processed:
+        page_url = response.meta.get("page_url") or response.url  # keeps a #page fragment
+        if (chain.key, page_url) in self.processed:
             return  # a duplicate of a page already handled in this run (restored queue)
-        self.processed.add((chain.key, response.url))
+        self.processed.add((chain.key, page_url))
         ctx = self.context(response, chain)
         result, failed = self.run_parser(response.body, ctx)
         records = self.keep(self.filter_records(result.records, chain))
         nxt = None
         if result.next_page and not self.capped and (result.records or result.rejects):
-            candidate = self.next_url(chain, response.url, result.next_page)
+            candidate = self.next_url(chain, page_url, result.next_page)
             pages = int((self.output.chains.get(chain.key) or {}).get("pages", 0))
-            if candidate and candidate != response.url and pages < MAX_PAGES_PER_CHAIN:
+            if candidate and candidate != page_url and pages < MAX_PAGES_PER_CHAIN:
                 nxt = candidate
         held, follows = self.follow_requests(response, chain, result, records)
         if failed:
-            self.output.add_error(f"{chain.key}: {result.rejects[0].reason} at {ctx.url}")
+            self.output.add_error(f"{chain.key}: {result.rejects[0].reason} at {ctx.url[:300]}")
         yield PageItem(
             url=ctx.url,
             records=[r for r in records if r.record_id not in held],
@@ -287,7 +291,7 @@ class SourceSpider(scrapy.Spider):
             what = f"{failure.type.__name__}: {str(failure.value).splitlines()[0][:200] if str(failure.value) else ''}"
         chain = request.meta.get("chain")
         where = chain or f"follow of {request.meta.get('parent') or '?'}"
-        message = f"{where}: {what} at {redact_url(request.url)}"
+        message = f"{where}: {what} at {redact_url(request.url)[:300]}"
         self.output.add_error(message)
         self.logger.warning(message)
         if chain:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from crawlers.middlewares import with_params
 from crawlers.spiders.base import Chain, SourceSpider
 from crawlers.spiders.terms import domain_terms
 
@@ -32,6 +33,13 @@ class CrossrefSpider(SourceSpider):
             url = f"{self.base_url}/works?{urlencode(query, safe=':,*')}"
             chains.append(Chain(key=domain.slug, url=url, domain=domain.slug))
         return chains
+
+    def next_url(self, chain: Chain, url: str, next_page: str) -> str | None:
+        """Crossref may hand back the same cursor page after page; the page number rides in the
+        URL fragment (never sent) so each page stays a distinct step of the chain."""
+        endpoint, _, fragment = url.partition("#page=")
+        page = int(fragment) + 1 if fragment.isdigit() else 2
+        return f"{with_params(endpoint, {'cursor': next_page})}#page={page}"
 
     @property
     def query_credentials(self) -> dict[str, str]:

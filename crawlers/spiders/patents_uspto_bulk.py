@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from scrapy.http import Request, Response
+from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawlers.items import PageItem
 from crawlers.parsers import patents_uspto_bulk as bulk
@@ -90,6 +91,22 @@ class UsptoBulkSpider(SourceSpider):
         )
         if nxt:
             yield self.chain_request(chain, nxt)
+
+    def on_error(self, failure: Any) -> Iterator[Any]:
+        """A week without a file (404: no issue that Tuesday) is skipped, not a failure."""
+        request = failure.request
+        if (
+            failure.check(HttpError)
+            and failure.value.response.status == 404
+            and request.meta.get("chain")
+        ):
+            chain = self.chains[request.meta["chain"]]
+            nxt = None if self.capped else self.following(request.url)
+            yield PageItem(url=request.url, chain=chain.key, next_url=nxt, next_page=nxt)
+            if nxt:
+                yield self.chain_request(chain, nxt)
+            return
+        yield from super().on_error(failure)
 
 
 def _raiser(exc: Exception) -> Any:

@@ -55,8 +55,8 @@ class TermMatcher:
         en = {t.lower() for d in taxonomy.domains for t in domain_terms(d, "en")}
         abbr = {t for d in taxonomy.domains for t in domain_terms(d, "abbr")}
         self.ja = sorted({t for d in taxonomy.domains for t in domain_terms(d, "ja")})
-        self.en = _word_regex(en, flags=re.IGNORECASE)
-        self.abbr = _word_regex(abbr, flags=0)
+        self.en = _word_regex(en, flags=re.IGNORECASE, plural=True)
+        self.abbr = _word_regex(abbr, flags=0, plural=True)
 
     def matches(self, text: str) -> bool:
         """Whether the text names a term."""
@@ -67,8 +67,9 @@ class TermMatcher:
         return any(term in text for term in self.ja)
 
 
-def _word_regex(terms: set[str], flags: int) -> re.Pattern[str] | None:
+def _word_regex(terms: set[str], flags: int, plural: bool) -> re.Pattern[str] | None:
     if not terms:
         return None
     alternation = "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
-    return re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])", flags)
+    suffix = "(?:e?s)?" if plural else ""
+    return re.compile(rf"(?<![\w-])(?:{alternation}){suffix}(?![\w-])", flags)
