@@ -21,6 +21,10 @@ MAX_LIST_ITEMS = 1_000
 MAX_ITEM_CHARS = 1_000
 MAX_EXTRA_CHARS = 10_000
 MAX_EXTRA_DEPTH = 6
+#: Rejects kept per body; further refusals are only counted in `ParseResult.rejects_dropped`.
+MAX_REJECTS = 1_000
+#: Text cleaned per field: enough for MAX_TEXT_CHARS of text, never a whole hostile body.
+MAX_CLEAN_CHARS = 1_000_000
 
 _SECRET_NAME = (
     r"(?:api[_-]?key|apikey|x-api-key|access[_-]?token|refresh[_-]?token|id[_-]?token"
@@ -28,6 +32,11 @@ _SECRET_NAME = (
 )
 _SECRET_PAIR = re.compile(
     rf"(?i)(?<![A-Za-z0-9])({_SECRET_NAME})(\\?[\"']?\s*(?:=|%3D|:)\s*\\?[\"']?)([^\s\"'&,;<>\\]+)"
+)
+#: `api key SECRET123`: a credential named, then a token-like value (8+ characters, a digit).
+_SECRET_WORDS = re.compile(
+    r"(?i)(?<![A-Za-z0-9])((?:api[ _-]?key|access[ _-]?token|client[ _-]?secret|token|password|secret)"
+    r"\s+)(?=[A-Za-z0-9._~+/=-]*\d)([A-Za-z0-9._~+/=-]{8,})"
 )
 _AUTH_SCHEME = re.compile(r"(?i)\b(Bearer|Basic|Token|Digest)(\s+)[A-Za-z0-9._~+/=:-]{4,}")
 REDACTED = "REDACTED"
@@ -38,6 +47,7 @@ def redact_text(text: str) -> str:
     if not text:
         return text
     text = _AUTH_SCHEME.sub(rf"\1\2{REDACTED}", text)
+    text = _SECRET_WORDS.sub(rf"\1{REDACTED}", text)
     return _SECRET_PAIR.sub(lambda m: m[0] if m[3] == REDACTED else f"{m[1]}{m[2]}{REDACTED}", text)
 
 
@@ -88,6 +98,8 @@ class ParseResult:
     total: int | None = None
     #: Further URLs to fetch for this page (e.g. article pages of a summary-only feed).
     follow: list[str] = field(default_factory=list)
+    #: Refusals beyond MAX_REJECTS (counted, not kept): add them to the quarantined count.
+    rejects_dropped: int = 0
 
     def add(self, fields: dict[str, Any], ctx: ParseContext) -> None:
         """Validate one item's fields (provenance filled from ctx) into a record or a reject."""
@@ -105,7 +117,7 @@ class ParseResult:
         built = validate_record(bound_fields(fields), ctx.source)
         if isinstance(built, Record):
             self.records.append(built)
-        else:
+        elif self._room():
             self.rejects.append(
                 built.model_copy(
                     update={
@@ -118,12 +130,32 @@ class ParseResult:
 
     def reject(self, ctx: ParseContext, reason: str, item: str | None = None) -> None:
         """Refuse one item with a reason (credentials masked, one line)."""
+        if not self._room():
+            return
         self.rejects.append(
             Reject(source=ctx.source, reason=one_line(reason) or "refused",
                    url=_redact_url(ctx.url, MAX_URL_CHARS),
                    raw_sha256=ctx.raw_sha256 or None,
                    item=one_line(item, 200) if item else None)
         )  # fmt: skip
+
+    def _room(self) -> bool:
+        """Whether another reject is kept; past MAX_REJECTS one summary stands for the rest."""
+        if len(self.rejects) < MAX_REJECTS:
+            return True
+        if self.rejects_dropped == 0:
+            last = self.rejects[-1]
+            self.rejects.append(
+                last.model_copy(
+                    update={
+                        "reason": f"more than {MAX_REJECTS} items refused in one body; "
+                        "the rest are counted in rejects_dropped",
+                        "item": None,
+                    }
+                )
+            )
+        self.rejects_dropped += 1
+        return False
 
 
 def oversized(fields: dict[str, Any]) -> str | None:
@@ -156,8 +188,15 @@ def bound_fields(fields: dict[str, Any]) -> dict[str, Any]:
             else vs
             for k, vs in codes.items()
         }
-    if isinstance(out.get("url"), str):
-        out["url"] = _redact_url(out["url"], MAX_URL_CHARS)
+    for name in ("url", "record_id"):
+        if isinstance(out.get(name), str):
+            out[name] = _redact_url(out[name], MAX_URL_CHARS)
+    if isinstance(out.get("ids"), list):
+        out["ids"] = [
+            _redact_url(i, MAX_URL_CHARS) if isinstance(i, str) else i for i in out["ids"]
+        ]
+    if isinstance(out.get("title"), str):
+        out["title"] = redact_text(out["title"])
     extra = out.get("extra")
     if isinstance(extra, dict):
         out["extra"] = _bounded(extra, 0)

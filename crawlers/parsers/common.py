@@ -11,7 +11,13 @@ from typing import Any
 import numpy as np
 from lxml import etree
 
-from crawlers.parsers.base import MAX_URL_CHARS, ParseError, _redact_url, redact_text
+from crawlers.parsers.base import (
+    MAX_CLEAN_CHARS,
+    MAX_URL_CHARS,
+    ParseError,
+    _redact_url,
+    redact_text,
+)
 
 __all__ = ["redact_text", "redact_url"]
 
@@ -23,6 +29,7 @@ _NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
 _CHUNK = 1 << 22
 _WS = re.compile(r"\s+")
 _TAG = re.compile(r"<[^>]+>")
+_SCRIPT = re.compile(r"(?is)<(script|style)\b[^>]*>.*?(?:</\1\s*>|$)")
 
 
 def xml_parser(*, recover: bool = False) -> etree.XMLParser:
@@ -126,11 +133,15 @@ def check_size(body: bytes) -> None:
         raise ParseError(f"body of {len(body)} bytes exceeds the {MAX_BODY_BYTES}-byte limit")
 
 
-def clean_text(value: str | None) -> str:
-    """Unescape entities, drop tags, fold white space."""
-    if not value:
+def clean_text(value: Any) -> str:
+    """Unescape entities, drop tags (scripts and styles with their content), fold white space;
+    anything but a string gives ""."""
+    if not value or not isinstance(value, str):
         return ""
-    return _WS.sub(" ", _TAG.sub(" ", html.unescape(value))).strip()
+    text = html.unescape(value[:MAX_CLEAN_CHARS])
+    if "<" in text:
+        text = _TAG.sub(" ", _SCRIPT.sub(" ", text))
+    return _WS.sub(" ", text).strip()
 
 
 def to_date(value: Any) -> dt.date | None:

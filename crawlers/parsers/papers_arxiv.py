@@ -37,7 +37,7 @@ _ID_RANK = {"doi": 0, "arxiv": 1, "openalex": 2}
 
 def normalize_doi(value: str | None) -> str | None:
     """Bare lower-case DOI (`10.1103/physrevb.74.024520`) from any DOI spelling; None if not a DOI."""
-    if not value:
+    if not value or not isinstance(value, str):
         return None
     text = value.strip()
     lowered = text.lower()
@@ -53,7 +53,7 @@ def normalize_doi(value: str | None) -> str | None:
 
 def normalize_arxiv_id(value: str | None) -> str | None:
     """arXiv id without version from an id, abs/pdf URL, `arXiv:` or OAI identifier; None if none."""
-    if not value:
+    if not value or not isinstance(value, str):
         return None
     text = value.strip().removesuffix(".pdf")
     match = _ARXIV_ID.search(text)
@@ -101,8 +101,8 @@ def _rank(identifier: str) -> int:
 
 
 def fold(text: str | None) -> str:
-    """Fold white space (plain-text fields: no tag stripping, `a < b` survives)."""
-    return " ".join((text or "").split())
+    """Fold white space (plain-text fields: no tag stripping, `a < b` survives); bounded input."""
+    return " ".join((text or "")[:1_000_000].split())
 
 
 def split_categories(terms: list[str]) -> tuple[list[str], list[str]]:

@@ -7,6 +7,8 @@ streams one document at a time and never holds the whole file.
 from __future__ import annotations
 
 import io
+import itertools
+import re
 import zipfile
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
@@ -35,13 +37,20 @@ MAX_COMPRESSION_RATIO = 200
 _LINE_CHUNK = 1024 * 1024
 _DOCUMENT_SUFFIXES = (".xml", ".txt", ".sgm", ".sgml", ".dat")
 _ZIP_MAGIC = b"PK\x03\x04"
+_DECLARATION = re.compile(rb"<\?xml[\s?]")
+_ROOT_TAG = re.compile(rb"<(?![!?])([A-Za-z_][\w.:-]*)[\s/>]")
 
 
 # --- streaming -----------------------------------------------------------------------------------
 
 
 def _split_concatenated(stream: BinaryIO) -> Iterator[bytes]:
-    """Yield the documents of a stream of concatenated XML documents, each from its `<?xml`."""
+    """Yield the documents of a stream of concatenated XML documents, each from its `<?xml`.
+
+    A declaration starts a new document at a line start or mid-line (a document cut short and
+    the next one spliced on); content after a document's root element is yielded on its own, so
+    a broken neighbour never takes a good document down with it.
+    """
     parts: list[bytes] = []
     size = 0
     at_line_start = True
@@ -49,20 +58,42 @@ def _split_concatenated(stream: BinaryIO) -> Iterator[bytes]:
         chunk = stream.readline(_LINE_CHUNK)
         if not chunk:
             break
-        if (
-            at_line_start
-            and chunk.lstrip().startswith(b"<?xml")
-            and size
-            and any(p.strip() for p in parts)
-        ):
-            yield b"".join(parts)
-            parts, size = [], 0
+        for piece, starts_document in _pieces(chunk, at_line_start):
+            if starts_document and any(p.strip() for p in parts):
+                yield from _without_trailing(b"".join(parts))
+                parts, size = [], 0
+            if size + len(piece) <= MAX_DOCUMENT_BYTES:
+                parts.append(piece)
+            size += len(piece)
         at_line_start = chunk.endswith(b"\n")
-        if size + len(chunk) <= MAX_DOCUMENT_BYTES:
-            parts.append(chunk)
-        size += len(chunk)
     if any(p.strip() for p in parts):
-        yield b"".join(parts)
+        yield from _without_trailing(b"".join(parts))
+
+
+def _pieces(chunk: bytes, at_line_start: bool) -> Iterator[tuple[bytes, bool]]:
+    """The chunk cut before each XML declaration, each piece flagged when it starts one."""
+    cuts = [m.start() for m in _DECLARATION.finditer(chunk)]
+    if cuts and cuts[0] > 0 and at_line_start and not chunk[: cuts[0]].strip():
+        cuts[0] = 0  # indentation before a declaration at a line start
+    bounds = [0, *[c for c in cuts if c > 0], len(chunk)]
+    for begin, end in itertools.pairwise(bounds):
+        if end > begin:
+            yield chunk[begin:end], begin in cuts
+
+
+def _without_trailing(doc: bytes) -> Iterator[bytes]:
+    """The document up to the end of its root element, then any non-blank remainder on its own."""
+    root = _ROOT_TAG.search(doc, 0, 1_048_576)
+    if root is None:
+        yield doc
+        return
+    close = doc.rfind(b"</" + root[1])
+    end = doc.find(b">", close) + 1 if close != -1 else 0
+    if not end or not doc[end:].strip():
+        yield doc
+        return
+    yield doc[:end] + b"\n"
+    yield doc[end:]
 
 
 def _check_member(info: zipfile.ZipInfo) -> None:

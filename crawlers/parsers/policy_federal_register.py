@@ -12,9 +12,15 @@ from crawlers.parsers.policy_feed import html_to_text
 
 def _agencies(doc: dict[str, Any]) -> list[str]:
     names = [
-        a.get("name") or a.get("raw_name") for a in doc.get("agencies") or [] if isinstance(a, dict)
+        a.get("name") or a.get("raw_name")
+        for a in _list(doc.get("agencies"))
+        if isinstance(a, dict)
     ]
-    return unique(clean_text(str(n)) for n in names + list(doc.get("agency_names") or []) if n)
+    return unique(clean_text(n) for n in names + _list(doc.get("agency_names")) if n)
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def document_fields(doc: dict[str, Any]) -> dict[str, Any]:
@@ -23,8 +29,11 @@ def document_fields(doc: dict[str, Any]) -> dict[str, Any]:
     if not number:
         raise ParseError("document without document_number")
     doc_type = clean_text(doc.get("type"))
-    topics = [clean_text(str(t)) for t in doc.get("topics") or []]
-    text = clean_text(doc.get("abstract")) or html_to_text(doc.get("excerpts"))
+    topics = [clean_text(t) for t in _list(doc.get("topics"))]
+    excerpts = doc.get("excerpts")
+    text = clean_text(doc.get("abstract")) or html_to_text(
+        excerpts if isinstance(excerpts, str) else None
+    )
     return {
         "record_id": f"fr:{number}",
         "kind": "policy",
@@ -35,13 +44,13 @@ def document_fields(doc: dict[str, Any]) -> dict[str, Any]:
         "countries": [{"country": "US", "weight": 1.0}],
         "organizations": _agencies(doc),
         "codes": {"topics": unique([*topics, doc_type])},
-        "url": doc.get("html_url") or None,
+        "url": doc.get("html_url") if isinstance(doc.get("html_url"), str) else None,
         "ids": unique([f"fr:{number}", doc.get("citation") and f"fr-citation:{doc['citation']}"]),
         "extra": {
             "document_type": doc_type or None,
             "action": clean_text(doc.get("action")) or None,
             "significant": doc.get("significant"),
-            "regulation_id_numbers": list(doc.get("regulation_id_numbers") or []),
+            "regulation_id_numbers": _list(doc.get("regulation_id_numbers")),
             "signing_date": doc.get("signing_date"),
         },
     }

@@ -1,0 +1,81 @@
+"""Security suite set-up: the trap environment, hypothesis profiles, and the closing summary."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from tests.security.harness import Env, Outcome, make_env
+
+# Short by default (CI); `HYPOTHESIS_PROFILE=long` for the on-demand run. No example database:
+# the suite writes nothing outside its temporary workspace.
+settings.register_profile(
+    "short",
+    max_examples=60,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile(
+    "long",
+    max_examples=5_000,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+FUZZ_PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "short")
+if FUZZ_PROFILE not in ("short", "long"):
+    FUZZ_PROFILE = "short"
+
+OUTCOMES: dict[str, list[tuple[str, Outcome]]] = defaultdict(list)
+
+
+@pytest.fixture(scope="session")
+def trap_env():
+    """Loopback trap listener and planted files, shared by all hostile cases."""
+    with tempfile.TemporaryDirectory(prefix="horizon-security-") as root:
+        env: Env = make_env(Path(root))
+        yield env
+        env.listener.close()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Cases per parser, parsed vs quarantined, worst peak memory and time, secrets found."""
+    if not OUTCOMES:
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section("hostile-input summary")
+    write(
+        f"{'parser':28} {'cases':>5} {'parsed':>6} {'quar.':>5} {'other':>5} {'peak MB':>8} {'max s':>6}"
+    )
+    total = worst = slowest = 0.0
+    secrets = connections = 0
+    for target in sorted(OUTCOMES):
+        rows = [o for _, o in OUTCOMES[target]]
+        parsed = sum(o.status == "parsed" for o in rows)
+        quarantined = sum(o.status == "quarantined" for o in rows)
+        peak = max(o.peak_rss_mb for o in rows)
+        longest = max(o.elapsed_s for o in rows)
+        worst, slowest, total = max(worst, peak), max(slowest, longest), total + len(rows)
+        secrets += sum(len(o.forbidden_found) for o in rows)
+        connections += sum(o.connections for o in rows)
+        other = len(rows) - parsed - quarantined
+        write(
+            f"{target:28} {len(rows):5d} {parsed:6d} {quarantined:5d} {other:5d} {peak:8.0f} {longest:6.2f}"
+        )
+    name, _ = max(
+        ((n, o) for rows in OUTCOMES.values() for n, o in rows), key=lambda x: x[1].peak_rss_mb
+    )
+    write(
+        f"total cases {int(total)}; worst peak RSS {worst:.0f} MB ({name}); longest {slowest:.2f} s"
+    )
+    write(
+        f"forbidden strings (secrets, planted files, active content) found: {secrets}; "
+        f"connections to the loopback trap: {connections}"
+    )
