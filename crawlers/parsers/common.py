@@ -76,6 +76,7 @@ def load_xml(body: bytes, *, encoding: str | None = None) -> etree._Element:
 def load_json(body: bytes) -> Any:
     """Parse JSON; raise ParseError for HTML error pages, truncation or bad encodings."""
     check_size(body)
+    body = body.removeprefix(b"\xef\xbb\xbf")
     head = body.lstrip()[:64].lower()
     if not head:
         raise ParseError("empty body")

@@ -173,9 +173,12 @@ def _load_feed(body: bytes, ctx: ParseContext) -> Any:
         raise ParseError("feed declares DTD entities (refused)")
     if (elements := body.count(b"<")) > MAX_FEED_ELEMENTS:
         raise ParseError(f"feed has {elements} tags (limit {MAX_FEED_ELEMENTS})")
-    parsed = feedparser.parse(
-        io.BytesIO(body), response_headers=_response_headers(body, ctx), sanitize_html=True
-    )
+    try:
+        parsed = feedparser.parse(
+            io.BytesIO(body), response_headers=_response_headers(body, ctx), sanitize_html=True
+        )
+    except (ValueError, LookupError, TypeError, UnicodeError) as exc:  # e.g. a NUL in `encoding`
+        raise ParseError(f"feed cannot be decoded: {type(exc).__name__}: {exc}") from None
     if not parsed.get("version"):
         reason = parsed.get("bozo_exception") or "no RSS/Atom root element"
         raise ParseError(f"not an RSS/Atom feed: {str(reason)[:200]}")

@@ -16,7 +16,7 @@ from tests.security.harness import Env, Outcome, make_env
 # the suite writes nothing outside its temporary workspace.
 settings.register_profile(
     "short",
-    max_examples=60,
+    max_examples=50,
     deadline=None,
     database=None,
     derandomize=True,
