@@ -9,8 +9,8 @@ from spacy.language import Language
 
 from horizon.config.taxonomy import Taxonomy
 from nlp.normalize import detect_language, normalize_text
-from nlp.pipeline import boundaries_in_normalized, build_pipeline, sudachi_spans
-from nlp.terms import TermIndex, build_term_index, match_terms
+from nlp.pipeline import TECH_MATCHER, boundaries_in_normalized, build_pipeline, sudachi_spans
+from nlp.terms import TermIndex, build_term_index, match_terms, match_words
 
 ENTITY_COLUMNS = [
     "record_id", "label", "text", "term_id", "subtech", "domain", "start_char", "end_char",
@@ -59,9 +59,10 @@ def extract_entities(
 ) -> pd.DataFrame:
     """Entities of the records (the `entities` table without scan_id).
 
-    Papers and patents go through the Aho-Corasick matcher only (Japanese after one Sudachi pass
-    for token edges); policy texts go through the spaCy pipeline (`nlp.pipe`, as tuples) for TECH,
-    ORG, GPE and MONEY. GPE rows carry the ISO alpha-2 code in `term_id`.
+    TECH: the Aho-Corasick matcher over normalised text (English: whole words by construction;
+    Japanese: after one Sudachi pass for token edges). Policy texts also go through the spaCy
+    pipeline (`nlp.pipe`, as tuples) for ORG, GPE and MONEY (Japanese ones for TECH too, so they
+    are tokenised once). GPE rows carry the ISO alpha-2 code in `term_id`.
     """
     index = term_index_for(taxonomy)
     cols: dict[str, list] = {c: [] for c in ENTITY_COLUMNS}
@@ -85,27 +86,37 @@ def extract_entities(
     ):
         full = record_text(title, text)
         lang = "ja" if detect_language(full) == "ja" else "en"
-        if kind == "policy":
+        if kind == "policy" and lang == "ja":  # one Sudachi pass, inside the pipeline
             policy[lang].append((full, (rid, share)))
             continue
         norm, offsets = normalize_text(full)
-        bounds = boundaries_in_normalized(sudachi_spans(full), offsets) if lang == "ja" else None
-        for start, end, entry in match_terms(index, norm, full, offsets, bounds):
+        if lang == "ja":
+            bounds = boundaries_in_normalized(sudachi_spans(full), offsets)
+            hits = match_terms(index, norm, full, offsets, bounds)
+        else:
+            hits = match_words(index, norm, full, offsets)
+        for start, end, entry in hits:
             add(rid, "TECH", full[start:end], *entry[:3], start, end, None, None, share)
+        if kind == "policy":
+            policy[lang].append((full, (rid, share)))
 
     for lang, items in policy.items():
         if not items:
             continue
         nlp = pipeline_for(taxonomy, lang)
         for batch in _batches(items, batch_size):
-            for doc, (rid, share) in nlp.pipe(batch, as_tuples=True, batch_size=batch_size):
-                for span in doc.spans["tech"]:
-                    add(rid, "TECH", span.text, span._.term_id, span._.subtech, span._.domain,
-                        span.start_char, span.end_char, None, None, share)  # fmt: skip
-                for span in doc.ents:
-                    gpe = span._.term_id if span.label_ == "GPE" else None
-                    add(rid, span.label_, span.text, gpe, None, None, span.start_char,
-                        span.end_char, span._.value, span._.currency, share)  # fmt: skip
+            # English TECH hits came from the matcher above; Japanese ones come from the pipeline
+            disabled = [TECH_MATCHER] if lang == "en" else []
+            with nlp.select_pipes(disable=disabled):
+                docs = nlp.pipe(batch, as_tuples=True, batch_size=batch_size)
+                for doc, (rid, share) in docs:
+                    for span in doc.spans.get("tech", []) if lang == "ja" else []:
+                        add(rid, "TECH", span.text, span._.term_id, span._.subtech,
+                            span._.domain, span.start_char, span.end_char, None, None, share)  # fmt: skip
+                    for span in doc.ents:
+                        gpe = span._.term_id if span.label_ == "GPE" else None
+                        add(rid, span.label_, span.text, gpe, None, None, span.start_char,
+                            span.end_char, span._.value, span._.currency, share)  # fmt: skip
     frame = pd.DataFrame(cols, columns=ENTITY_COLUMNS)
     frame["start_char"] = frame["start_char"].astype("int64")
     frame["end_char"] = frame["end_char"].astype("int64")

@@ -18,17 +18,31 @@ SCALES_JA = {"千": 1e3, "万": 1e4, "億": 1e8, "兆": 1e12}
 
 _PREFIX = ["$", "€", "£", "¥", "￥", "US$", "USD", "EUR", "GBP", "JPY", "CNY", "RMB", "KRW"]
 _WORDS = ["dollars", "dollar", "euros", "euro", "pounds", "yen", "yuan", "won", "usd", "eur", "jpy"]
-_NUM = {"TEXT": {"REGEX": r"^\d[\d,]*(\.\d+)?$"}}
 _SCALE = {"LOWER": {"IN": list(SCALES_EN)}, "OP": "?"}
 _JA_NUM = {"TEXT": {"REGEX": r"^[\d,.]*\d[\d,.]*[千万億兆]*$|^[千万億兆]+$"}, "OP": "+"}
 _JA_CUR = {"TEXT": {"IN": ["円", "ドル", "米ドル", "ユーロ", "ポンド", "人民元", "元", "ウォン"]}}
 
-#: Matcher patterns: "$2.5 billion", "€100 million", "USD 3 million", "5 billion yen", "500億円".
-MONEY_PATTERNS: list[list[dict]] = [
-    [{"TEXT": {"IN": _PREFIX}}, _NUM, _SCALE],
-    [_NUM, _SCALE, {"LOWER": {"IN": _WORDS}}],
-    [_JA_NUM, _JA_CUR],
+
+_NUM = {"LIKE_NUM": True}
+#: Tokens that anchor a money window (the Matcher then runs on a few tokens around them only).
+MONEY_ANCHORS = [
+    *_PREFIX,
+    *_WORDS,
+    "円",
+    "ドル",
+    "米ドル",
+    "ユーロ",
+    "ポンド",
+    "人民元",
+    "元",
+    "ウォン",
 ]
+
+#: Matcher patterns: "$2.5 billion", "€100 million", "USD 3 million", "5 billion yen", "500億円".
+MONEY_PATTERNS: dict[str, list[list[dict]]] = {
+    "en": [[{"ORTH": {"IN": _PREFIX}}, _NUM, _SCALE], [_NUM, _SCALE, {"LOWER": {"IN": _WORDS}}]],
+    "ja": [[_JA_NUM, _JA_CUR], [{"TEXT": {"IN": _PREFIX}}, _NUM, _SCALE]],
+}
 
 
 def parse_money(surface: str) -> tuple[float | None, str | None]:

@@ -13,12 +13,11 @@ from spacy.util import filter_spans
 from sudachipy import Dictionary, SplitMode
 
 from nlp.gazetteer import COUNTRIES, ORG_ACRONYMS, ORG_SUFFIXES_EN, ORG_SUFFIXES_JA
-from nlp.money import MONEY_PATTERNS, parse_money
+from nlp.money import MONEY_ANCHORS, MONEY_PATTERNS, parse_money
 from nlp.normalize import normalize_text
-from nlp.terms import TermIndex, match_terms
+from nlp.terms import TermIndex, match_terms, match_words
 
 TECH_MATCHER = "horizon_tech_matcher_v1"
-MONEY_MATCHER = "horizon_money_matcher_v1"
 ORG_GPE_MATCHER = "horizon_org_gpe_matcher_v1"
 SUDACHI_TOKENIZER = "horizon_sudachi_tokenizer_v1"
 #: Sudachi refuses inputs over ~49 kB; texts are cut at sentence ends below this many characters.
@@ -102,7 +101,12 @@ class TechMatcher:
             if self.japanese:
                 edges = [(t.idx, t.idx + len(t.text)) for t in doc]
                 bounds = boundaries_in_normalized(edges, offsets)
-            for hit in match_terms(self.index, norm, doc.text, offsets, bounds):
+            hits = (
+                match_terms(self.index, norm, doc.text, offsets, bounds)
+                if self.japanese
+                else match_words(self.index, norm, doc.text, offsets)
+            )
+            for hit in hits:
                 span = doc.char_span(hit.start, hit.end, label="TECH", alignment_mode="expand")
                 if span is None:
                     continue
@@ -120,9 +124,13 @@ class OrgGpeMoneyMatcher:
         self.gpe = PhraseMatcher(nlp.vocab, attr="ORTH")
         for code, names in COUNTRIES.items():
             self.gpe.add(code, [nlp.make_doc(n) for n in names])
+        self.japanese = nlp.lang == "ja"
         self.org = Matcher(nlp.vocab)
+        self.acronyms = PhraseMatcher(nlp.vocab, attr="ORTH")
+        self.org_anchors = PhraseMatcher(nlp.vocab, attr="ORTH")
+        self.money_anchors = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.money = Matcher(nlp.vocab)
-        self.money.add("MONEY", MONEY_PATTERNS)
+        self.money.add("MONEY", MONEY_PATTERNS["ja" if nlp.lang == "ja" else "en"])
         if nlp.lang == "ja":
             noun = {"TEXT": {"REGEX": r"^[\u4e00-\u9fff\u30a0-\u30ffA-Za-z]+$"}, "OP": "+"}
             self.org.add("ORG", [[noun, {"TEXT": {"IN": list(ORG_SUFFIXES_JA)}}]])
@@ -143,9 +151,30 @@ class OrgGpeMoneyMatcher:
                         {"LOWER": "and"},
                         title,
                     ],
-                    [{"ORTH": {"IN": list(ORG_ACRONYMS)}}],
                 ],
             )
+            self.acronyms.add("ORG", [nlp.make_doc(a) for a in ORG_ACRONYMS])
+            self.org_anchors.add("ORG", [nlp.make_doc(a) for a in (*heads, *ORG_SUFFIXES_EN)])
+        self.money_anchors.add("MONEY", [nlp.make_doc(a) for a in MONEY_ANCHORS])
+
+    @staticmethod
+    def _windows(doc: Doc, anchors: PhraseMatcher, left: int, right: int) -> list[Span]:
+        """Merged token windows around anchor hits (the Matcher runs on these only: cheap)."""
+        spans: list[list[int]] = []
+        for _, start, end in anchors(doc):
+            lo, hi = max(0, start - left), min(len(doc), end + right)
+            if spans and lo <= spans[-1][1]:
+                spans[-1][1] = max(spans[-1][1], hi)
+            else:
+                spans.append([lo, hi])
+        return [doc[lo:hi] for lo, hi in spans]
+
+    def _match(self, matcher: Matcher, windows: list[Span], label: str) -> list[Span]:
+        out = []
+        for window in windows:
+            for _, start, end in matcher(window):
+                out.append(Span(window.doc, window.start + start, window.start + end, label=label))
+        return out
 
     def __call__(self, doc: Doc) -> Doc:
         found: list[Span] = []
@@ -153,9 +182,16 @@ class OrgGpeMoneyMatcher:
             span = Span(doc, start, end, label="GPE")
             span._.term_id = doc.vocab.strings[match_id]
             found.append(span)
-        found.extend(Span(doc, s, e, label="ORG") for _, s, e in self.org(doc))
-        for _, start, end in self.money(doc):
-            span = Span(doc, start, end, label="MONEY")
+        if self.japanese:
+            found.extend(Span(doc, s, e, label="ORG") for _, s, e in self.org(doc))
+        else:
+            found.extend(self._match(self.org, self._windows(doc, self.org_anchors, 8, 12), "ORG"))
+            found.extend(Span(doc, s, e, label="ORG") for _, s, e in self.acronyms(doc))
+        for span in self._match(
+            self.money,
+            self._windows(doc, self.money_anchors, 16 if self.japanese else 4, 4),
+            "MONEY",
+        ):
             span._.value, span._.currency = parse_money(span.text)
             if span._.currency:
                 found.append(span)

@@ -36,6 +36,8 @@ class TermIndex:
 
     automaton: ahocorasick.Automaton
     keys: dict[str, tuple[Entry, ...]] = field(default_factory=dict)
+    #: Space-padded keys over punctuation-free text: word boundaries checked inside the automaton.
+    words: ahocorasick.Automaton | None = None
     version: str = ""
 
     def __len__(self) -> int:
@@ -74,9 +76,39 @@ def build_term_index(taxonomy: Taxonomy) -> TermIndex:
         kept = tuple(e for e in entries.get(key, ()) if e.subtech not in veto)
         keys[key] = kept
         automaton.add_word(key, (len(key), kept, veto))
+    words = ahocorasick.Automaton()
+    for key, kept in keys.items():
+        veto = frozenset(vetoes.get(key, ()))
+        plain = " ".join(key.translate(_PUNCT).split())
+        if not plain or not _is_word_char(plain[0]) or not _is_word_char(plain[-1]):
+            continue
+        words.add_word(f" {plain} ", (len(plain), kept, veto))
+        if plain[-1].isalpha() and f"{plain}s" not in keys:
+            words.add_word(f" {plain}s ", (len(plain) + 1, kept, veto))
     if keys:
         automaton.make_automaton()
-    return TermIndex(automaton=automaton, keys=keys, version=taxonomy.version)
+    if len(words):
+        words.make_automaton()
+    return TermIndex(automaton=automaton, keys=keys, words=words if len(words) else None,
+                     version=taxonomy.version)  # fmt: skip
+
+
+#: ASCII punctuation (and typographic quotes) → space, same length; `+` and `#` stay (C++, C#).
+_PUNCT = str.maketrans(
+    dict.fromkeys("!\"$%&'()*,./:;<=>?@[\\]^_`{|}~\u2018\u2019\u201c\u201d\u2022\u00b7", " ")
+)
+
+
+def match_words(index: TermIndex, norm: str, original: str, offsets: Offsets = None) -> list[Hit]:
+    """Term hits in space-delimited text: the padded automaton only reports whole-word matches."""
+    if index.words is None:
+        return []
+    padded = f" {norm.translate(_PUNCT)} "
+    found = []
+    for end_idx, (length, entries, veto) in index.words.iter(padded):
+        end = end_idx - 1
+        found.append((end - length, end, entries, veto))
+    return _resolve(found, original, offsets)
 
 
 def _is_word_char(ch: str) -> bool:
@@ -135,6 +167,11 @@ def match_terms(
         ):
             continue
         found.append((start, end + plural, entries, veto))
+    return _resolve(found, original, offsets)
+
+
+def _resolve(found: list, original: str, offsets: Offsets) -> list[Hit]:
+    """Leftmost-longest non-overlapping hits; exclusions veto, abbreviations must match case."""
     if not found:
         return []
     vetoed: list[tuple[int, int, frozenset]] = [(s, e, v) for s, e, _, v in found if v]
