@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections import defaultdict
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
 
-from tests.security.harness import Env, Outcome, make_env
+from tests.security.harness import BASELINE_MB, OUTCOMES, Env, make_env
 
 # Short by default (CI); `HYPOTHESIS_PROFILE=long` for the on-demand run. No example database:
 # the suite writes nothing outside its temporary workspace.
@@ -32,8 +31,6 @@ settings.register_profile(
 FUZZ_PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "short")
 if FUZZ_PROFILE not in ("short", "long"):
     FUZZ_PROFILE = "short"
-
-OUTCOMES: dict[str, list[tuple[str, Outcome]]] = defaultdict(list)
 
 
 @pytest.fixture(scope="session")
@@ -72,8 +69,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     name, _ = max(
         ((n, o) for rows in OUTCOMES.values() for n, o in rows), key=lambda x: x[1].peak_rss_mb
     )
+    base = BASELINE_MB[0] if BASELINE_MB else 0.0
     write(
-        f"total cases {int(total)}; worst peak RSS {worst:.0f} MB ({name}); longest {slowest:.2f} s"
+        f"total cases {int(total)}; worst peak RSS {worst:.0f} MB ({name}; idle child {base:.0f} MB);"
+        f" longest {slowest:.2f} s"
     )
     write(
         f"forbidden strings (secrets, planted files, active content) found: {secrets}; "

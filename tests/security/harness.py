@@ -17,6 +17,7 @@ import socket
 import sys
 import tempfile
 import time
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,6 +95,12 @@ class Outcome:
     elapsed_s: float = 0.0
     peak_rss_mb: float = 0.0
     connections: int = 0
+
+
+#: Outcomes per target, for the run's closing summary (filled by the hostile-input tests).
+OUTCOMES: dict[str, list[tuple[str, Outcome]]] = defaultdict(list)
+#: Peak RSS of a child that parses nothing, once measured.
+BASELINE_MB: list[float] = []
 
 
 def _audit(workspace: str, watched: set[str], violations: list[str]) -> Callable[..., None]:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.security.conftest import OUTCOMES
-from tests.security.harness import run_isolated
+from tests.security.harness import BASELINE_MB, OUTCOMES, run_isolated
 from tests.security.hostile import SECRETS, Case, all_cases
 from tests.security.seeds import TARGETS, context
 
@@ -19,6 +18,7 @@ MAX_RSS_GROWTH_MB = 512
 def baseline_mb(trap_env) -> float:
     """Peak RSS of a child that parses nothing (the interpreter and libraries)."""
     outcome = run_isolated(lambda: "", [], trap_env)
+    BASELINE_MB.append(outcome.peak_rss_mb)
     return outcome.peak_rss_mb
 
 
