@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 import json
+import shutil
+import tempfile
 from pathlib import Path
 
 import openpyxl
@@ -176,9 +180,23 @@ def fake_rescore(seen: list[set[str]]):
     return rescore
 
 
+@functools.lru_cache(maxsize=1)
+def _template() -> Path:
+    path = Path(tempfile.mkdtemp(prefix="briefing-store-")) / "warehouse.duckdb"
+    make_store(path)
+    return path
+
+
+def copy_store(path: Path) -> Store:
+    """A fresh copy of the two-scan store (built once per test session)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(_template(), path)
+    return Store(path)
+
+
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
-    return make_store(tmp_path / "warehouse.duckdb")
+    return copy_store(tmp_path / "warehouse.duckdb")
 
 
 def brief(store: Store, tmp_path: Path, audience: str, language: str = "ja", **kw) -> Path:
@@ -311,8 +329,6 @@ def test_manifest_and_audit_row(store, tmp_path):
     assert manifest["source_snapshots"]["papers_openalex"]["records"] == 4
     listed = {f["path"]: f for f in manifest["files"]}
     assert set(listed) == {p.name for p in folder.iterdir()} - {"manifest.json"}
-    import hashlib
-
     for name, entry in listed.items():
         assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == entry["sha256"]
     audit = store.read("exports")

@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.briefing_html import CSP
-from tests.flows.test_briefing import brief, fake_rescore, make_store
+from tests.flows.test_briefing import brief, copy_store, fake_rescore
 
 FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -102,7 +102,7 @@ def coloured_pixels(rows: list[bytes], channels: int, top: int, bottom: int) -> 
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
-    store = make_store(tmp_path / "warehouse.duckdb")
+    store = copy_store(tmp_path / "warehouse.duckdb")
     return brief(store, tmp_path, "amber", "ja", rescore=fake_rescore([]))
 
 
@@ -159,8 +159,7 @@ def test_cli_writes_the_folder_and_a_summary(tmp_path):
     from flows.cli import app
 
     home = tmp_path / "home"
-    home.mkdir()
-    make_store(home / "warehouse.duckdb")
+    copy_store(home / "warehouse.duckdb")
     result = CliRunner().invoke(
         app,
         ["brief", "--audience", "red", "--lang", "en", "--home", str(home), "--run-by", "analyst"],
@@ -183,8 +182,7 @@ def test_cli_refuses_in_one_line(tmp_path, monkeypatch):
     monkeypatch.setattr(cli_brief, "rescorer", lambda *args: None)  # as where no re-scoring exists
 
     home = tmp_path / "home"
-    home.mkdir()
-    make_store(home / "warehouse.duckdb")
+    copy_store(home / "warehouse.duckdb")
     out = tmp_path / "out"
     result = CliRunner().invoke(
         app,

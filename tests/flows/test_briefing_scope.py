@@ -4,6 +4,7 @@ a briefing holds anything derived only from documents above its audience."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -191,6 +192,9 @@ def test_unknown_labels_are_withheld_from_everyone():
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(
+    os.environ.get("HYPOTHESIS_PROFILE") != "long", reason="long profile: HYPOTHESIS_PROFILE=long"
+)
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     rows=corpus, audience=st.sampled_from(list(Sharing)), mode=st.sampled_from(["rescore", "mark"])

@@ -7,13 +7,13 @@ import pytest
 
 from horizon import api
 from horizon.store import StoreError
-from tests.flows.test_briefing import make_store, scores_frame
+from tests.flows.test_briefing import copy_store, scores_frame
 
 
 @pytest.fixture(scope="module")
 def reader(tmp_path_factory: pytest.TempPathFactory) -> api.Reader:
     home = tmp_path_factory.mktemp("home")
-    store = make_store(home / "warehouse.duckdb")
+    store = copy_store(home / "warehouse.duckdb")
     store.begin_scan("s3", demo=False, code_version="t", config_sha256={}, parameters={})
     store.replace_rows("scores", "s3", scores_frame().assign(composite_score=0.99))  # still writing
     return api.open_store(home)
@@ -30,7 +30,7 @@ def test_open_store_is_read_only_and_reads_the_last_completed_scan(reader):
 def test_missing_store_or_scan_is_a_one_line_error(tmp_path):
     with pytest.raises(StoreError, match="no store here yet"):
         api.open_store(tmp_path).scans()
-    make_store(tmp_path / "warehouse.duckdb")
+    copy_store(tmp_path / "warehouse.duckdb")
     with pytest.raises(StoreError, match="no scan 'nope'"):
         api.open_store(tmp_path).priority_list("nope")
 
@@ -142,7 +142,7 @@ def test_normalise_network_reads_other_column_names():
 def test_default_home_finds_the_workspace_from_a_subfolder(tmp_path):
     (tmp_path / "notebooks").mkdir()
     (tmp_path / "data" / "workspace").mkdir(parents=True)
-    make_store(tmp_path / "data" / "workspace" / "warehouse.duckdb")
+    copy_store(tmp_path / "data" / "workspace" / "warehouse.duckdb")
     assert api.default_home(tmp_path / "notebooks") == tmp_path / "data" / "workspace"
     far = tmp_path / "a" / "b"
     assert (

@@ -12,7 +12,7 @@ import pytest
 
 from tests.flows.test_briefing import (
     assignments_frame,
-    make_store,
+    copy_store,
     records_frame,
     scores_frame,
     terms_frame,
@@ -24,7 +24,7 @@ NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("home")
-    store = make_store(home / "warehouse.duckdb")
+    store = copy_store(home / "warehouse.duckdb")
     # this week: one more quantum paper, a new term, and AI moves from monitor to nurture
     new = (
         records_frame()
