@@ -40,11 +40,13 @@ _SECRET_WORDS = re.compile(
 )
 _AUTH_SCHEME = re.compile(r"(?i)\b(Bearer|Basic|Token|Digest)(\s+)[A-Za-z0-9._~+/=:-]{4,}")
 REDACTED = "REDACTED"
+#: Cheap pre-check: text without any of these words holds nothing to redact.
+_HINT = re.compile(r"(?i)key|token|secret|mailto|passw|sig|auth|bearer|basic|digest")
 
 
 def redact_text(text: str) -> str:
     """The text with credentials masked: `api_key=…`, `"access_token": "…"`, `Bearer …`."""
-    if not text:
+    if not text or not _HINT.search(text):
         return text
     text = _AUTH_SCHEME.sub(rf"\1\2{REDACTED}", text)
     text = _SECRET_WORDS.sub(rf"\1{REDACTED}", text)
@@ -211,6 +213,8 @@ def _cut(value: Any, limit: int) -> Any:
 
 def _bounded(value: Any, depth: int) -> Any:
     """A copy of a JSON-like value no deeper, longer or wider than the extra-field bounds."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
     if isinstance(value, str):
         return value[:MAX_EXTRA_CHARS]
     if depth >= MAX_EXTRA_DEPTH and isinstance(value, dict | list | tuple):
@@ -230,6 +234,8 @@ def _redact_url(url: str | None, limit: int) -> str | None:
     """A URL with credential query parameters and passwords masked (see common.redact_url)."""
     if not url:
         return None
+    if "=" not in url and "@" not in url:
+        return url[:limit]
     return _URL_SECRET.sub(
         lambda m: f"{m[1]}{REDACTED}" if m[1] else f"{m[2]}{REDACTED}{m[3]}", url[:limit]
     )
