@@ -136,12 +136,23 @@ def main(argv: list[str] | None = None) -> int:
     t2 = time.perf_counter()
     problems = check_invariants(tables, records, assignments)
     t3 = time.perf_counter()
+    from scoring.axes import indicator_matrix
+    from scoring.composite import monte_carlo
+
+    latest = tables.indicators["window"].max()
+    raw, _ = indicator_matrix(tables.indicators, taxonomy.slugs, latest, weights)
+    t4 = time.perf_counter()
+    monte_carlo(raw, weights)
+    t5 = time.perf_counter()
     rss_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
     print(f"assignment rows     {len(assignments):>12,}")
     print(f"records             {len(records):>12,}")
     print(f"generate            {t1 - t0:>11.1f}s")
     print(f"score_domains       {t2 - t1:>11.1f}s")
     print(f"check_invariants    {t3 - t2:>11.1f}s  ({len(problems)} problems)")
+    print(
+        f"monte carlo         {t5 - t4:>11.3f}s  ({weights.uncertainty.draws} draws × {len(raw)} domains)"
+    )
     print(f"peak RSS            {rss_gb:>11.2f} GB")
     return 0
 

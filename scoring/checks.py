@@ -94,11 +94,13 @@ def _evidence(tables: Any, records: pd.DataFrame, assignments: pd.DataFrame) -> 
         missing = sorted(set(asg["domain"]) - set(ev["domain"]))
         if missing:
             out.append(f"no evidence rows for domains with records: {', '.join(missing)}")
-    unknown = set(ev["record_id"]) - set(records["record_id"]) if len(ev) else set()
+    unknown: list[str] = []
+    if len(ev):
+        known = records[["record_id"]].drop_duplicates()
+        joined = ev[["record_id"]].merge(known, on="record_id", how="left", indicator=True)
+        unknown = sorted(set(joined.loc[joined["_merge"] == "left_only", "record_id"].astype(str)))
     if unknown:
-        out.append(
-            f"evidence cites {len(unknown)} records not in the input (e.g. {sorted(unknown)[0]})"
-        )
+        out.append(f"evidence cites {len(unknown)} records not in the input (e.g. {unknown[0]})")
     if len(ev) and ev["sharing"].isna().any():
         out.append("evidence rows without a sharing label")
     return out

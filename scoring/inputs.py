@@ -50,11 +50,29 @@ def decode_json(values: pd.Series, default: Any) -> list[Any]:
 _COUNTRY_TYPE = pa.list_(pa.struct([("country", pa.string()), ("weight", pa.float64())]))
 
 
+def _ndjson(values: pd.Series) -> bytes | None:
+    """Each JSON text wrapped as {"v": …}, one per line, built in Arrow; None if not all text."""
+    try:
+        arr = pa.array(values, type=pa.large_string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    arr = pc.fill_null(arr, "null")
+    blank = pc.equal(pc.utf8_trim_whitespace(arr), "")
+    arr = pc.if_else(blank, pa.scalar("null", pa.large_string()), arr)
+    lt = pa.large_string()
+    wrapped = pc.binary_join_element_wise(
+        pa.scalar('{"v":', lt), arr, pa.scalar("}", lt), pa.scalar("", lt)
+    )
+    one = pa.LargeListArray.from_arrays(pa.array([0, len(arr)], pa.int64()), wrapped)
+    return pc.binary_join(one, pa.scalar("\n", lt))[0].as_py().encode()
+
+
 def explode_countries(values: pd.Series) -> pd.DataFrame:
     """Country lists → pos (row position in `values`), country, weight; vectorised for JSON text."""
-    items = values.tolist()
-    if items and all(isinstance(v, str) for v in items):
-        text = "\n".join('{"v":' + (v.strip() or "null") + "}" for v in items).encode()
+    text = _ndjson(values) if len(values) else None
+    if text is not None:
         try:
             table = pa_json.read_json(
                 io.BytesIO(text),
@@ -66,7 +84,7 @@ def explode_countries(values: pd.Series) -> pd.DataFrame:
             )
         except (pa.ArrowInvalid, pa.ArrowTypeError):
             table = None
-        if table is not None and table.num_rows == len(items):
+        if table is not None and table.num_rows == len(values):
             col = table.column("v").combine_chunks()
             flat = pc.list_flatten(col)
             return pd.DataFrame(

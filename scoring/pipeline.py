@@ -84,6 +84,10 @@ def _clean(v: Any) -> Any:
     return v
 
 
+def _none(v: Any) -> Any:
+    return None if v is None or (isinstance(v, float) and math.isnan(v)) else v
+
+
 def to_json(v: Any) -> str:
     """Indicator inputs as JSON text (NaN → null)."""
     return json.dumps(_clean(v or {}), ensure_ascii=False, sort_keys=True)
@@ -187,15 +191,15 @@ def score_domains(
             "rank_low": float(mc.ranks.loc[d, "rank_low"]),
             "rank_high": float(mc.ranks.loc[d, "rank_high"]),
             "class": classes.loc[d, "class"],
-            "maturity": mat.loc[d, "maturity"],
+            "maturity": _none(mat.loc[d, "maturity"]),
             "n_records": int(n_records[d]),
             "base_composite_score": float(base[i]),
             "judgement_adjustment": float(adj[i]),
             "rank_median": float(mc.ranks.loc[d, "rank_median"]),
             "class_rank": int(classes.loc[d, "class_rank"]),
-            "maturity_band": mat.loc[d, "maturity_band"],
-            "maturity_confidence": mat.loc[d, "maturity_confidence"],
-            "lifecycle_stage": mat.loc[d, "lifecycle_stage"],
+            "maturity_band": _none(mat.loc[d, "maturity_band"]),
+            "maturity_confidence": _none(mat.loc[d, "maturity_confidence"]),
+            "lifecycle_stage": _none(mat.loc[d, "lifecycle_stage"]),
             "incomplete": bool(incomplete),
         }
         extra = {
