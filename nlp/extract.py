@@ -9,7 +9,7 @@ from spacy.language import Language
 
 from horizon.config.taxonomy import Taxonomy
 from nlp.normalize import detect_language, normalize_text
-from nlp.pipeline import TECH_MATCHER, boundaries_in_normalized, build_pipeline, sudachi_spans
+from nlp.pipeline import TECH_MATCHER, build_pipeline, sudachi_edges
 from nlp.terms import TermIndex, build_term_index, match_terms, match_words
 
 ENTITY_COLUMNS = [
@@ -91,7 +91,7 @@ def extract_entities(
             continue
         norm, offsets = normalize_text(full)
         if lang == "ja":
-            bounds = boundaries_in_normalized(sudachi_spans(full), offsets)
+            bounds = set(sudachi_edges(full))
             hits = match_terms(index, norm, full, offsets, bounds)
         else:
             hits = match_words(index, norm, full, offsets)

@@ -14,6 +14,7 @@ _VU = {"ヴァ": "バ", "ヴィ": "ビ", "ヴェ": "ベ", "ヴォ": "ボ", "ヴ"
 _VU_RE = re.compile("ヴ[ァィェォ]?")
 #: A trailing long-vowel mark on katakana words of 4+ letters (コンピューター = コンピュータ).
 _TRAILING_CHOON = re.compile(f"(?<=[{_KATAKANA}]{{3}})ー(?![{_KATAKANA}])")
+_DAKUTEN = re.compile("[\u3041-\u30ff][\u3099\u309a]")
 _NEEDS_JA = re.compile(f"[{_KATAKANA}\uff61-\uff9f]")
 
 Offsets = list[int] | None
@@ -48,24 +49,35 @@ def _subst(text: str, offsets: Offsets, pattern: re.Pattern, repl) -> tuple[str,
     return "".join(pieces), new_offsets
 
 
+_NFKC_CACHE: dict[str, str] = {}
+
+
+def _nfkc_char(ch: str) -> str:
+    out = _NFKC_CACHE.get(ch)
+    if out is None:
+        out = _NFKC_CACHE[ch] = unicodedata.normalize("NFKC", ch)
+    return out
+
+
 def _nfkc_with_offsets(text: str) -> tuple[str, Offsets]:
     """NFKC; when lengths change, normalise char by char so every output char maps back."""
     out = unicodedata.normalize("NFKC", text)
     if len(out) == len(text):
         return out, None
-    pieces: list[str] = []
+    pieces = [_nfkc_char(ch) for ch in text]
     offsets: list[int] = []
-    for i, ch in enumerate(text):
-        norm = unicodedata.normalize("NFKC", ch)
-        if norm in ("\u3099", "\u309a") and pieces:  # half-width (han)dakuten: compose with kana
-            composed = unicodedata.normalize("NFC", pieces[-1] + norm)
-            if len(composed) == 1:
-                pieces[-1] = composed
-                continue
-        pieces.append(norm)
-        offsets.extend([i] * len(norm))
+    for i, piece in enumerate(pieces):
+        if len(piece) == 1:
+            offsets.append(i)
+        else:
+            offsets.extend([i] * len(piece))
+    joined = "".join(pieces)
     offsets.append(len(text))
-    return "".join(pieces), offsets
+    if "\u3099" in joined or "\u309a" in joined:  # half-width (han)dakuten: compose with the kana
+        joined, offsets = _subst(
+            joined, offsets, _DAKUTEN, lambda s: unicodedata.normalize("NFC", s)
+        )
+    return joined, offsets
 
 
 def normalize_text(text: str) -> tuple[str, Offsets]:
@@ -107,7 +119,7 @@ _LATIN_RE = re.compile("[A-Za-z]")
 
 def detect_language(text: str) -> str:
     """ISO 639-1 code from the script mix: `ja`, `zh`, `ko`, `en`, or `und` when there is no text."""
-    sample = text[:2000]
+    sample = text[:400]
     if sample.isascii():
         return "en" if _LATIN_RE.search(sample) else "und"
     kana = len(_KANA_RE.findall(sample))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -44,21 +45,14 @@ def _chunks(text: str) -> Iterable[tuple[int, str]]:
     yield start, text[start:]
 
 
-def sudachi_spans(text: str) -> list[tuple[int, int]]:
-    """(begin, end) character offsets of Sudachi morphemes; one tokenisation per text."""
+def sudachi_edges(text: str) -> list[int]:
+    """Start offsets of Sudachi morphemes plus the end of the text; one tokenisation per text."""
     tok = sudachi_tokenizer()
-    spans: list[tuple[int, int]] = []
+    edges: list[int] = []
     for base, chunk in _chunks(text):
-        spans.extend((base + m.begin(), base + m.end()) for m in tok.tokenize(chunk))
-    return spans
-
-
-def boundaries_in_normalized(spans: list[tuple[int, int]], offsets) -> set[int]:
-    """Token edges, translated into offsets of the normalised text."""
-    edges = {b for s in spans for b in s}
-    if offsets is None:
-        return edges
-    return {j for j, o in enumerate(offsets) if o in edges and (j == 0 or offsets[j - 1] != o)}
+        edges.extend([base + m.begin() for m in tok.tokenize(chunk)])
+    edges.append(len(text))
+    return edges
 
 
 class SudachiLiteTokenizer:
@@ -68,10 +62,8 @@ class SudachiLiteTokenizer:
         self.vocab = vocab
 
     def __call__(self, text: str) -> Doc:
-        words = []
-        for begin, end in sudachi_spans(text):
-            if end > begin:
-                words.append(text[begin:end])
+        edges = sudachi_edges(text)
+        words = [text[b:e] for b, e in itertools.pairwise(edges) if e > b]
         return Doc(self.vocab, words=words, spaces=[False] * len(words))
 
 
@@ -99,8 +91,7 @@ class TechMatcher:
             norm, offsets = normalize_text(doc.text)
             bounds = None
             if self.japanese:
-                edges = [(t.idx, t.idx + len(t.text)) for t in doc]
-                bounds = boundaries_in_normalized(edges, offsets)
+                bounds = {t.idx for t in doc} | {len(doc.text)}
             hits = (
                 match_terms(self.index, norm, doc.text, offsets, bounds)
                 if self.japanese

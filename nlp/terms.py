@@ -138,7 +138,8 @@ def match_terms(
     """Longest non-overlapping term hits in `norm` (normalised `original`), offsets in `original`.
 
     Latin-edged terms need non-alphanumeric neighbours ("GaN" not inside "organ"); katakana-edged
-    terms must not sit inside a longer katakana word; with `boundaries` (token edges from Sudachi),
+    terms must not sit inside a longer katakana word; with `boundaries` (token edges from Sudachi,
+    as offsets in `original`),
     CJK-edged terms must start and end on a token edge. Abbreviations must match case-sensitively.
     """
     if not index.keys:
@@ -162,8 +163,8 @@ def match_terms(
                 continue
             plural = 1
         if boundaries is not None and (
-            (not _is_word_char(first) and start not in boundaries)
-            or (not _is_word_char(last) and end not in boundaries)
+            (not _is_word_char(first) and to_original(offsets, start) not in boundaries)
+            or (not _is_word_char(last) and to_original(offsets, end) not in boundaries)
         ):
             continue
         found.append((start, end + plural, entries, veto))
