@@ -14,7 +14,7 @@ from tests.security.harness import BASELINE_MB, OUTCOMES, Env, make_env
 # Short by default (CI); `HYPOTHESIS_PROFILE=long` for the on-demand run. No example database:
 # the suite writes nothing outside its temporary workspace.
 settings.register_profile(
-    "short",
+    "security-short",
     max_examples=50,
     deadline=None,
     database=None,
@@ -22,15 +22,16 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.register_profile(
-    "long",
+    "security-long",
     max_examples=5_000,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-FUZZ_PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "short")
-if FUZZ_PROFILE not in ("short", "long"):
-    FUZZ_PROFILE = "short"
+# Own profile names, so another suite's "long" profile cannot change these counts.
+FUZZ_PROFILE = (
+    "security-long" if os.environ.get("HYPOTHESIS_PROFILE") == "long" else "security-short"
+)
 
 
 @pytest.fixture(scope="session")
