@@ -130,10 +130,12 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     records, assignments, entities = generate(args.rows, taxonomy.slugs, subtechs, args.seed)
     t1 = time.perf_counter()
+    c1 = time.process_time()
     tables = score_domains(
         records, assignments, entities, taxonomy, weights, as_of=date(2026, 9, 30)
     )
     t2 = time.perf_counter()
+    cpu = time.process_time() - c1
     problems = check_invariants(tables, records, assignments)
     t3 = time.perf_counter()
     from scoring.axes import indicator_matrix
@@ -148,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"assignment rows     {len(assignments):>12,}")
     print(f"records             {len(records):>12,}")
     print(f"generate            {t1 - t0:>11.1f}s")
-    print(f"score_domains       {t2 - t1:>11.1f}s")
+    print(f"score_domains       {t2 - t1:>11.1f}s  (CPU {cpu:.1f}s)")
     print(f"check_invariants    {t3 - t2:>11.1f}s  ({len(problems)} problems)")
     print(
         f"monte carlo         {t5 - t4:>11.3f}s  ({weights.uncertainty.draws} draws × {len(raw)} domains)"
