@@ -49,6 +49,8 @@ def prefect_environment(home: Path) -> None:
     os.environ["DO_NOT_TRACK"] = "1"
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
+    # a loaded 2-core machine can take longer than Prefect's default 20 s to start its local API
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 
 def _reader(home: Path | None) -> Any:
