@@ -7,6 +7,7 @@ import datetime as dt
 import gzip
 import hashlib
 import json
+import random
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,7 +18,7 @@ import pandas as pd
 
 from horizon.schemas import TABLES, Table
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 STATUSES = ("running", "completed", "partial", "failed")
 
 
@@ -30,8 +31,28 @@ def _migration_1(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(table.ddl())
 
 
-#: Ordered migrations; each brings the store from version i-1 to i.
-MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {1: _migration_1}
+def _add_missing(con: duckdb.DuckDBPyConnection) -> None:
+    """Create tables and add columns that the schemas gained since the store was made."""
+    for table in TABLES.values():
+        con.execute(table.ddl())
+        have = {
+            r[0]
+            for r in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ?",
+                [table.name],
+            ).fetchall()
+        }
+        for col in table.columns:
+            if col.name not in have:
+                con.execute(f'ALTER TABLE {table.name} ADD COLUMN "{col.name}" {col.type}')
+
+
+#: v2: the scoring tables (sensitivity, judgements, network, exports, emerging terms) and new
+#: score columns; later schema additions append migrations that call `_add_missing` again.
+MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {
+    1: _migration_1,
+    2: _add_missing,
+}
 
 
 def utcnow() -> dt.datetime:
@@ -42,27 +63,38 @@ def utcnow() -> dt.datetime:
 class Store:
     """The warehouse of one workspace. Connections are short-lived so readers can get in."""
 
-    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+    #: Seconds a connection waits for another process's lock (a scan's writes are brief).
+    LOCK_WAIT = 600.0
+
+    def __init__(
+        self, path: Path, *, read_only: bool = False, lock_wait: float = LOCK_WAIT
+    ) -> None:
         self.path = Path(path)
         self.read_only = read_only
+        self.lock_wait = lock_wait
 
     # -- connections --------------------------------------------------------------------------
     @contextlib.contextmanager
-    def connect(self, *, retries: int = 50) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A connection; waits while another process holds the write lock."""
+    def connect(self, *, wait: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection; waits up to `wait` seconds while another process holds the file's lock.
+
+        DuckDB lets one process write, and no other process read, while a read-write connection is
+        open; every connection here is short, so waiting out the holder is the way in.
+        """
         if self.read_only and not self.path.exists():
             raise StoreError(f"{self.path}: no store here yet; run `horizon scan` first")
-        delay = 0.05
-        for attempt in range(retries):
+        deadline = time.monotonic() + (self.lock_wait if wait is None else wait)
+        delay = 0.02
+        while True:
             try:
                 con = duckdb.connect(str(self.path), read_only=self.read_only)
                 break
             except duckdb.IOException as exc:
                 text = str(exc)
                 if "lock" in text.lower():
-                    if attempt < retries - 1:
-                        time.sleep(delay)
-                        delay = min(delay * 1.5, 1.0)
+                    if time.monotonic() < deadline:
+                        time.sleep(delay * random.uniform(0.5, 1.5))
+                        delay = min(delay * 1.5, 0.5)
                         continue
                     raise StoreError(
                         f"{self.path}: busy, another process holds it; try again when it is done"
@@ -172,13 +204,26 @@ class Store:
                 ],
             )
 
-    def update_counts(self, scan_id: str, source_counts: dict[str, Any]) -> None:
-        """Store per-source counts while the scan runs."""
+    def update_counts(
+        self, scan_id: str, source_counts: dict[str, Any], *, message: str | None = None
+    ) -> None:
+        """Store per-source and per-stage counts while the scan runs (and why it is partial)."""
         with self.connect() as con:
             con.execute(
-                "UPDATE scans SET source_counts = ? WHERE scan_id = ?",
-                [json.dumps(source_counts, sort_keys=True), scan_id],
+                "UPDATE scans SET source_counts = ?, message = coalesce(?, message)"
+                " WHERE scan_id = ?",
+                [json.dumps(source_counts, sort_keys=True), message, scan_id],
             )
+
+    def reopen_scan(self, scan_id: str) -> dict[str, Any]:
+        """Set an interrupted or failed scan running again, keeping its counts; its manifest row."""
+        with self.connect() as con:
+            con.execute(
+                "UPDATE scans SET status = 'running', finished_at = NULL, message = NULL"
+                " WHERE scan_id = ? AND status IN ('running', 'failed')",
+                [scan_id],
+            )
+        return self.scan(scan_id)
 
     def scans(self) -> pd.DataFrame:
         """Every scan, newest first."""

@@ -144,3 +144,29 @@ def test_raw_store_is_content_addressed_and_immutable(tmp_path):
     assert (sha, path) == (sha2, path2)
     assert path.stat().st_mtime_ns == mtime
     assert raw.get(sha) == b"<xml/>"
+
+
+def test_v1_store_gains_new_tables_and_columns(tmp_path):
+    path = tmp_path / "old.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE TABLE schema_version (version INTEGER, applied_at TIMESTAMP)")
+        con.execute("INSERT INTO schema_version VALUES (1, now())")
+        con.execute(
+            'CREATE TABLE scores (scan_id VARCHAR NOT NULL, domain VARCHAR NOT NULL, "rank" INTEGER)'
+        )
+        con.execute("INSERT INTO scores VALUES ('s0', 'quantum', 3)")
+    store = Store(path)
+    assert store.migrate() == 1
+    with store.connect() as con:
+        cols = {
+            r[0]
+            for r in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = 'scores'"
+            ).fetchall()
+        }
+        tables = {
+            r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+        }
+    assert {"composite_score", "class", "rank_low"} <= cols
+    assert {"records", "evidence", "scans"} <= tables
+    assert store.read("scores", "s0")["rank"].tolist() == [3]
