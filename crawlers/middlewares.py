@@ -21,30 +21,15 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Request, Response
 
+from crawlers.parsers.common import redact_url
 from horizon.store import RawStore
 
-#: Query parameters that carry credentials; their values never leave the process.
-SECRET_PARAMS = frozenset(
-    {"api_key", "apikey", "key", "mailto", "token", "access_token", "client_secret"}
-)
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 def is_loopback(url: str) -> bool:
     """Whether a URL points at this machine."""
     return (urlsplit(url).hostname or "") in LOOPBACK_HOSTS
-
-
-def redact_url(url: str) -> str:
-    """The URL with credential query parameters blanked."""
-    parts = urlsplit(url)
-    if not parts.query:
-        return url
-    pairs = parse_qsl(parts.query, keep_blank_values=True)
-    if not any(k.lower() in SECRET_PARAMS for k, _ in pairs):
-        return url
-    clean = [(k, "***" if k.lower() in SECRET_PARAMS else v) for k, v in pairs]
-    return urlunsplit(parts._replace(query=urlencode(clean, safe="*:,|")))
 
 
 def with_params(url: str, params: dict[str, str]) -> str:

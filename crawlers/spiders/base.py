@@ -193,7 +193,13 @@ class SourceSpider(scrapy.Spider):
     ) -> tuple[ParseResult, bool]:
         """Parse a body; one that cannot be parsed becomes a single reject (second value True)."""
         try:
-            return (parser or self.parser)(body, ctx), False
+            result = (parser or self.parser)(body, ctx)
+            if result.rejects_dropped:  # refused beyond what a body keeps: counted, not lost
+                self.output.counts["quarantined"] += result.rejects_dropped
+                self.output.add_error(
+                    f"{result.rejects_dropped} further items refused in {redact_url(ctx.url)[:300]}"
+                )
+            return result, False
         except ParseError as exc:
             reason = str(exc) or "unparseable body"
         except Exception as exc:  # a parser bug must not stop the crawl
@@ -239,7 +245,9 @@ class SourceSpider(scrapy.Spider):
                 nxt = candidate
         held, follows = self.follow_requests(response, chain, result, records)
         if failed:
-            self.output.add_error(f"{chain.key}: {result.rejects[0].reason} at {ctx.url[:300]}")
+            self.output.add_error(
+                f"{chain.key}: {result.rejects[0].reason} at {redact_url(ctx.url)[:300]}"
+            )
         yield PageItem(
             url=ctx.url,
             records=[r for r in records if r.record_id not in held],

@@ -60,8 +60,14 @@ class UsptoBulkSpider(SourceSpider):
         with tempfile.TemporaryFile(dir=self.output.dir) as spool:
             spool.write(response.body)
             spool.seek(0)
+
+            def refused(reason: str) -> None:  # one bad member or document, the rest go on
+                rejects.extend(
+                    self.run_parser(b"", ctx, parser=_raiser(ValueError(reason)))[0].rejects
+                )
+
             try:
-                for doc in bulk.iter_documents(spool):
+                for doc in bulk.iter_documents(spool, refused=refused):
                     documents += 1
                     result, _ = self.run_parser(doc, ctx)
                     batch_records.extend(self.keep(result.records))
