@@ -268,14 +268,104 @@ def japanese_texts(terms: list[str], n: int) -> list[str]:
     return [filler * 8 + "".join(rng.choice(terms, size=3)) + "について述べる。" for _ in range(n)]
 
 
-def best_time(fn: Callable[[], object], repeat: int) -> float:
-    """Best wall time of `repeat` runs (the least disturbed by other load)."""
+def best_time(
+    fn: Callable[[], object], repeat: int, clock: Callable[[], float] = time.perf_counter
+) -> float:
+    """Best time of `repeat` runs (the least disturbed by other load); wall clock by default."""
     times = []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start = clock()
         fn()
-        times.append(time.perf_counter() - start)
+        times.append(clock() - start)
     return min(times)
+
+
+def taxonomy_terms(taxonomy) -> tuple[list[str], list[str]]:
+    """English terms and abbreviations, and Japanese terms, of the taxonomy (sorted)."""
+    en = {t for d in taxonomy.domains for s in d.subtechs for t in (*s.terms.en, *s.terms.abbr)}
+    ja = {t for d in taxonomy.domains for s in d.subtechs for t in s.terms.ja}
+    return sorted(en), sorted(ja)
+
+
+def build_automaton(terms: list[str]):
+    """A bare pyahocorasick automaton over the normalised terms."""
+    import ahocorasick
+
+    automaton = ahocorasick.Automaton()
+    for term in terms:
+        automaton.add_word(normalize_term(term), term)
+    automaton.make_automaton()
+    return automaton
+
+
+def bare_ac(automaton, texts: list[str]) -> int:
+    """The bare pass: lowercase each text and iterate the automaton's hits."""
+    hits = 0
+    for text in texts:
+        for _ in automaton.iter(text.lower()):
+            hits += 1
+    return hits
+
+
+def build_entity_ruler(en_terms: list[str]):
+    """The naive spaCy pipeline: blank English with an EntityRuler over the terms (LOWER)."""
+    import spacy
+
+    ruler_nlp = spacy.blank("en")
+    ruler = ruler_nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
+    ruler.add_patterns([{"label": "TECH", "pattern": t} for t in en_terms])
+    return ruler_nlp
+
+
+def full_texts(records: pd.DataFrame) -> list[str]:
+    """Title, newline, text: what extraction reads."""
+    return [f"{t}\n{x}" for t, x in zip(records["title"], records["text"], strict=False)]
+
+
+def measure_english(
+    records: pd.DataFrame,
+    taxonomy,
+    *,
+    repeat: int = 3,
+    ruler_n: int | None = None,
+    clock: Callable[[], float] = time.perf_counter,
+) -> dict[str, float]:
+    """Seconds of the bare AC pass, extract_entities and the EntityRuler (on `ruler_n` texts)."""
+    en_terms, ja_terms = taxonomy_terms(taxonomy)
+    full = full_texts(records)
+    automaton = build_automaton(en_terms + ja_terms)
+    ruler_nlp = build_entity_ruler(en_terms)
+    ruler_texts = full[:ruler_n] if ruler_n else full
+
+    def entity_ruler() -> int:
+        return sum(len(doc.ents) for doc in ruler_nlp.pipe(ruler_texts, batch_size=1000))
+
+    extract_entities(records.head(50), taxonomy)  # build the index and pipelines once
+    return {
+        "bare_ac_s": best_time(lambda: bare_ac(automaton, full), repeat, clock),
+        "extraction_s": best_time(lambda: extract_entities(records, taxonomy), repeat, clock),
+        "entityruler_s": best_time(entity_ruler, max(1, repeat - 1), clock),
+        "n": len(full),
+        "entityruler_n": len(ruler_texts),
+        "mean_chars": float(np.mean([len(t) for t in full])) if full else 0.0,
+    }
+
+
+def measure_japanese(
+    texts: list[str], taxonomy, *, repeat: int = 3, clock: Callable[[], float] = time.perf_counter
+) -> dict[str, float]:
+    """Seconds of bare Sudachi tokenisation and of extract_entities on the same Japanese texts."""
+    from sudachipy import Dictionary, SplitMode
+
+    records = pd.DataFrame({"record_id": [f"demo:ja{i}" for i in range(len(texts))],
+                            "kind": "paper", "title": "", "text": texts, "sharing": "CLEAR"})  # fmt: skip
+    sudachi = Dictionary(dict="core").tokenizer(mode=SplitMode.C)
+    extract_entities(records.head(5), taxonomy)
+    return {
+        "sudachi_s": best_time(lambda: [sudachi.tokenize(t) for t in texts], repeat, clock),
+        "extraction_ja_s": best_time(lambda: extract_entities(records, taxonomy), repeat, clock),
+        "n": len(texts),
+    }
 
 
 def main() -> None:
@@ -287,73 +377,33 @@ def main() -> None:
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
 
-    import ahocorasick
-    import spacy
-    from sudachipy import Dictionary, SplitMode
-
     taxonomy = load_taxonomy(REPO / "data/config/taxonomy.yaml")
-    en_terms = sorted(
-        {t for d in taxonomy.domains for s in d.subtechs for t in (*s.terms.en, *s.terms.abbr)}
-    )
-    ja_terms = sorted({t for d in taxonomy.domains for s in d.subtechs for t in s.terms.ja})
+    en_terms, ja_terms = taxonomy_terms(taxonomy)
     docs = english_texts(en_terms, args.n)
-    full = [f"{title}\n{text}" for _, title, text in docs]
     records = pd.DataFrame(
         {"record_id": [f"demo:{i}" for i in range(len(docs))], "kind": [d[0] for d in docs],
          "title": [d[1] for d in docs], "text": [d[2] for d in docs], "sharing": "CLEAR"}
     )  # fmt: skip
-
-    automaton = ahocorasick.Automaton()
-    for term in en_terms + ja_terms:
-        automaton.add_word(normalize_term(term), term)
-    automaton.make_automaton()
-
-    def bare_ac(texts: list[str]) -> int:
-        hits = 0
-        for text in texts:
-            for _ in automaton.iter(text.lower()):
-                hits += 1
-        return hits
-
-    ruler_nlp = spacy.blank("en")
-    ruler = ruler_nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
-    ruler.add_patterns([{"label": "TECH", "pattern": t} for t in en_terms])
-
-    def entity_ruler() -> int:
-        return sum(len(doc.ents) for doc in ruler_nlp.pipe(full, batch_size=1000))
-
-    extract_entities(records.head(50), taxonomy)  # build the index and pipelines once
-    rows = {}
-    rows["bare Aho-Corasick (lowercased)"] = best_time(lambda: bare_ac(full), args.repeat)
-    rows["extract_entities (EN, 5% policy)"] = best_time(
-        lambda: extract_entities(records, taxonomy), args.repeat
-    )
-    rows["naive spaCy EntityRuler"] = best_time(entity_ruler, max(1, args.repeat - 1))
-
+    en = measure_english(records, taxonomy, repeat=args.repeat)
     ja = japanese_texts(ja_terms, args.ja)
-    ja_records = pd.DataFrame({"record_id": [f"demo:ja{i}" for i in range(len(ja))], "kind": "paper",
-                               "title": "", "text": ja, "sharing": "CLEAR"})  # fmt: skip
-    sudachi = Dictionary(dict="core").tokenizer(mode=SplitMode.C)
-    extract_entities(ja_records.head(5), taxonomy)
-    rows["bare Sudachi tokenisation (JA)"] = best_time(
-        lambda: [sudachi.tokenize(t) for t in ja], args.repeat
-    )
-    rows["extract_entities (JA)"] = best_time(
-        lambda: extract_entities(ja_records, taxonomy), args.repeat
-    )
-
-    sizes = {k: (len(ja) if "JA" in k else len(full)) for k in rows}
-    print(f"{len(full)} English texts (mean {np.mean([len(t) for t in full]):.0f} chars), "
+    jm = measure_japanese(ja, taxonomy, repeat=args.repeat)
+    rows = {
+        "bare Aho-Corasick (lowercased)": en["bare_ac_s"],
+        "extract_entities (EN, 5% policy)": en["extraction_s"],
+        "naive spaCy EntityRuler": en["entityruler_s"],
+        "bare Sudachi tokenisation (JA)": jm["sudachi_s"],
+        "extract_entities (JA)": jm["extraction_ja_s"],
+    }
+    sizes = {k: (len(ja) if "JA" in k else en["n"]) for k in rows}
+    print(f"{en['n']} English texts (mean {en['mean_chars']:.0f} chars), "
           f"{len(ja)} Japanese texts, {len(en_terms) + len(ja_terms)} terms")  # fmt: skip
     print(f"{'measurement':36s} {'seconds':>9s} {'texts/s':>10s}")
     for name, secs in rows.items():
         print(f"{name:36s} {secs:9.3f} {sizes[name] / secs:10.0f}")
     ratios = {
-        "extraction_over_ac": rows["bare Aho-Corasick (lowercased)"]
-        / rows["extract_entities (EN, 5% policy)"],
-        "extraction_over_entityruler": rows["naive spaCy EntityRuler"]
-        / rows["extract_entities (EN, 5% policy)"],
-        "ja_over_sudachi": rows["bare Sudachi tokenisation (JA)"] / rows["extract_entities (JA)"],
+        "extraction_over_ac": en["bare_ac_s"] / en["extraction_s"],
+        "extraction_over_entityruler": en["entityruler_s"] / en["extraction_s"],
+        "ja_over_sudachi": jm["sudachi_s"] / jm["extraction_ja_s"],
     }
     for name, value in ratios.items():
         print(f"{name:36s} {value:9.2f}×")

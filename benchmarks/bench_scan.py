@@ -1,0 +1,118 @@
+"""A scan of a generated corpus through the real stages of flows/stages.py, timed per stage.
+
+The records are loaded into the store chunk by chunk (Record validation, merge, rows), as the
+normalize stage does, without holding the corpus as Python objects; then entities and assignments
+run shard by shard (`stages.run_stage`), emerging terms, scoring and the briefings, as the weekly
+flow calls them. Run it in a child process to read its peak RSS (run.py does).
+
+Run: python benchmarks/bench_scan.py --corpus C.parquet --home DIR --scan-id ID --out T.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from benchmarks.corpus import JSON_COLUMNS  # noqa: E402
+from crawlers.merge import merge_records  # noqa: E402
+from flows import stages  # noqa: E402
+from flows.stages import ScanContext  # noqa: E402
+from horizon.config import config_hashes  # noqa: E402
+from horizon.schemas import Record  # noqa: E402
+from horizon.store import Store  # noqa: E402
+from horizon.workspace import Workspace  # noqa: E402
+
+CONFIG_DIR = REPO / "data" / "config"
+AS_OF = "2026-10-31"
+LOAD_ROWS = 20_000
+
+
+def load_records(store: Store, scan_id: str, corpus: Path, rows: int = LOAD_ROWS) -> int:
+    """Validate, merge and append the corpus to `records` for a scan, `rows` records at a time."""
+    total = 0
+    for batch in pq.ParquetFile(corpus).iter_batches(batch_size=rows):
+        items = batch.to_pylist()
+        for item in items:
+            for col in JSON_COLUMNS:
+                item[col] = json.loads(item[col]) if item[col] else []
+            if item["cited_by_count"] is None:
+                del item["cited_by_count"]
+        merged = merge_records([Record.model_validate(item) for item in items])
+        frame = pd.DataFrame([r.to_row() for r in merged]).assign(scan_id=scan_id)
+        total += store.append_rows("records", frame)
+    return total
+
+
+def _timed(timings: dict[str, dict[str, float]], name: str, fn: Callable[[], Any]) -> Any:
+    """Call fn; keep its wall and CPU seconds (CPU of every thread of this process)."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    out = fn()
+    timings[name] = {"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu}
+    return out
+
+
+def run_scan(
+    home: Path,
+    corpus: Path,
+    scan_id: str,
+    *,
+    shard_size: int = 50_000,
+    languages: tuple[str, ...] = ("ja", "en"),
+    emerging: bool = True,
+    config_dir: Path = CONFIG_DIR,
+) -> dict[str, Any]:
+    """One scan of `corpus` into the workspace at `home`; seconds per stage and counts."""
+    ws = Workspace(home).ensure()
+    store = ws.store()
+    store.begin_scan(scan_id, demo=False, code_version="benchmark",
+                     config_sha256=config_hashes(config_dir), parameters={"corpus": str(corpus)})  # fmt: skip
+    ctx = ScanContext(home=str(home), config_dir=str(config_dir), scan_id=scan_id, as_of=AS_OF)
+    t: dict[str, dict[str, float]] = {}
+    counts: dict[str, Any] = {}
+    counts["records"] = _timed(t, "normalize", lambda: load_records(store, scan_id, corpus))
+    counts["extract"] = _timed(t, "extract", lambda: stages.run_stage(ctx, "entities", shard_size))
+    if emerging:
+        counts["emerging"] = _timed(t, "emerging", lambda: stages.emerging(ctx))
+    counts["assign"] = _timed(t, "assign", lambda: stages.run_stage(ctx, "assignments", shard_size))
+    counts["score"] = _timed(t, "score", lambda: stages.score(ctx))
+    for lang in languages:
+        _timed(t, f"brief_{lang}", lambda lang=lang: stages.brief(
+            ctx, audience="CLEAR", language=lang, run_by="benchmark"))  # fmt: skip
+    store.finish_scan(scan_id, "completed", source_counts=counts)
+    return {
+        "seconds": t,
+        "total_wall_s": sum(v["wall"] for v in t.values()),
+        "total_cpu_s": sum(v["cpu"] for v in t.values()),
+        "counts": counts,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one scan and write its timings as JSON."""
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--corpus", type=Path, required=True)
+    ap.add_argument("--home", type=Path, required=True)
+    ap.add_argument("--scan-id", required=True)
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--shard-size", type=int, default=50_000)
+    ap.add_argument("--no-emerging", action="store_true")
+    args = ap.parse_args(argv)
+    result = run_scan(args.home, args.corpus, args.scan_id, shard_size=args.shard_size,
+                      emerging=not args.no_emerging)  # fmt: skip
+    args.out.write_text(json.dumps(result, indent=2, default=str), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
