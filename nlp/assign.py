@@ -14,8 +14,10 @@ from nlp.extract import record_text
 
 ASSIGNMENT_COLUMNS = ["record_id", "domain", "confidence", "share", "reason", "sharing"]
 CODE_CONFIDENCE = 0.95
-#: Entity hits alone assign a domain from this many hits (fewer need the classifier's support).
-ENTITY_HITS_ALONE = 2
+#: With a classifier, taxonomy-term hits count only with some classifier support: ≥ 2 hits and a
+#: score ≥ 0.25, or 1 hit and a score ≥ 0.4 (large term lists alone over-assign general text).
+SUPPORT_TWO_HITS = 0.25
+SUPPORT_ONE_HIT = 0.4
 
 
 def entity_confidence(hits: int) -> float:
@@ -54,8 +56,8 @@ def assign_domains(
     """Assignments (table `assignments` without scan_id): domain, confidence, share, reason, sharing.
 
     Codes decide where a record has codes that signal a domain. Otherwise a domain is assigned when
-    the classifier scores it ≥ 0.5, or it has ≥ 2 taxonomy-term hits, or 1 hit and a classifier
-    score ≥ 0.25; without a classifier any hit counts. Shares split the record by confidence.
+    the classifier scores it ≥ 0.5, or it has ≥ 2 taxonomy-term hits and a score ≥ 0.25, or 1 hit
+    and a score ≥ 0.4; without a classifier any hit counts. Shares split the record by confidence.
     """
     rules = code_rules(taxonomy)
     hits = _entity_hits(entities)
@@ -106,9 +108,12 @@ def assign_domains(
             if score is not None and score >= 0.5:
                 reasons.append(f"classifier:{score:.2f}")
                 conf = score
-            entity_ok = n_hits >= ENTITY_HITS_ALONE or (
-                n_hits >= 1 and (score is None or score >= 0.25)
-            )
+            if score is None:
+                entity_ok = n_hits >= 1
+            else:
+                entity_ok = (n_hits >= 2 and score >= SUPPORT_TWO_HITS) or (
+                    n_hits >= 1 and score >= SUPPORT_ONE_HIT
+                )
             if entity_ok:
                 reasons.append(_entity_reason(terms))
                 conf = max(conf, entity_confidence(n_hits))

@@ -84,14 +84,14 @@ class _Stub:
 def test_classifier_scores_combine_with_single_entity_hits(taxonomy):
     records = _records([{"record_id": "doi:1", "title": "An LLM study of something"}])
     ents = extract_entities(records, taxonomy)
-    clf = _Stub(["semiconductors", "quantum", "ai_ml"], [0.8, 0.1, 0.3])
+    clf = _Stub(["semiconductors", "quantum", "ai_ml"], [0.8, 0.1, 0.45])
     out = assign_domains(records, ents, taxonomy, clf).set_index("domain")
     assert set(out.index) == {"semiconductors", "ai_ml"}  # quantum: no hit, score < 0.5
     assert out.loc["semiconductors", "reason"] == "classifier:0.80"
     assert out.loc["ai_ml", "confidence"] == 0.5
     assert np.isclose(out.share.sum(), 1.0)
-    # a single hit the classifier does not back (score < 0.25) is dropped
-    low = _Stub(["semiconductors", "quantum", "ai_ml"], [0.0, 0.0, 0.1])
+    # a single hit the classifier does not back (score < 0.4) is dropped
+    low = _Stub(["semiconductors", "quantum", "ai_ml"], [0.0, 0.0, 0.3])
     assert len(assign_domains(records, ents, taxonomy, low)) == 0
 
 
