@@ -44,7 +44,7 @@ def test_classify_round_trip(tmp_path):
         {
             "id": "a",
             "title": "QKD over metro fibre",
-            "abstract": "We demonstrate quantum key distribution.",
+            "abstract": "We demonstrate quantum key distribution with qubit entanglement.",
         },
         {"id": "b", "title": "Bird migration", "text": "Birds fly south."},
         {"id": "c", "title": "Qubit gates", "abstract": "qubit entanglement"},
