@@ -8,6 +8,25 @@ from flows.cli import app
 from horizon.config.taxonomy import DOMAIN_SLUGS, load_taxonomy
 from nlp import DomainClassifier
 
+QUANTUM = [
+    "qubit entanglement in superconducting circuits",
+    "quantum error correction with qubits",
+    "entangled photons for qubit teleportation",
+    "trapped ion qubit gates and entanglement",
+]
+AI = [
+    "neural network training with gradient descent",
+    "transformer language model pretraining",
+    "deep neural network image classification",
+    "reinforcement learning agents and neural policies",
+]
+OTHER = [
+    "the history of medieval trade routes",
+    "a survey of bird migration in europe",
+    "poetry and rhyme in early modern verse",
+    "soil erosion on hill farms",
+]
+
 runner = CliRunner()
 TERMS = {
     "quantum": {"en": ["quantum key distribution", "qubit"], "ja": ["量子鍵配送"], "abbr": ["QKD"]},
@@ -34,11 +53,12 @@ def _taxonomy_file(tmp_path: Path) -> Path:
 def test_classify_round_trip(tmp_path):
     tax_path = _taxonomy_file(tmp_path)
     home = tmp_path / "home"
-    clf = DomainClassifier(list(DOMAIN_SLUGS), folds=2)
+    clf = DomainClassifier(list(DOMAIN_SLUGS), folds=3)
     clf.metadata["taxonomy_version"] = "cli-1"
-    texts = ["qubit entanglement and qubit gates", "neural network training for images"] * 8
-    texts += ["medieval trade routes in europe", "bird migration and weather"] * 8
-    labels = [{"quantum"}, {"ai_ml"}] * 8 + [set(), set()] * 8
+    texts, labels = [], []
+    for _ in range(3):
+        texts += QUANTUM + AI + OTHER
+        labels += [{"quantum"}] * 4 + [{"ai_ml"}] * 4 + [set()] * 4
     clf.fit(texts, labels).save(home / "models")
     lines = [
         {
