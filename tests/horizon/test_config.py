@@ -47,6 +47,10 @@ def _minimal(**domain_over) -> dict:
     ("text", "expected"),
     [
         ("version: [unclosed", "invalid YAML"),
+        (
+            "version: a\nversion: b\ndomains: []",
+            "line 2, column 1: invalid YAML: duplicate key 'version'",
+        ),
         ("- just a list", "expected a mapping"),
         (yaml.safe_dump({"domains": []}), "version: Field required"),
         (yaml.safe_dump(_minimal(slug="Bad Slug")), "domains.0.slug"),
