@@ -349,7 +349,12 @@ def diff(
         store = _reader(home)
         for s in (from_scan, to_scan):
             store.scan(s)
-        changes = scoring.diff_scans(*(_scan_frames(store, s) for s in (from_scan, to_scan)))
+        old, new = (_scan_frames(store, s) for s in (from_scan, to_scan))
+        changes = scoring.diff_scans(
+            old, new,
+            old_emerging=old.pop("emerging_terms"), new_emerging=new.pop("emerging_terms"),
+            old_records=old.pop("policy"), new_records=new.pop("policy"),
+        )  # fmt: skip
     except StoreError as exc:
         fail(str(exc))
     if as_json:
@@ -362,7 +367,13 @@ def diff(
 
 
 def _scan_frames(store: Any, scan_id: str) -> dict[str, pd.DataFrame]:
-    return {name: store.read(name, scan_id) for name in ("scores", "indicators", "evidence")}
+    """What a diff compares: the list, indicators, evidence, emerging terms, policy by domain."""
+    frames = {name: store.read(name, scan_id) for name in ("scores", "indicators", "evidence")}
+    frames["emerging_terms"] = store.read("emerging_terms", scan_id)
+    records = store.corpus("records", scan_id)
+    domains = store.corpus("assignments", scan_id)[["record_id", "domain"]]
+    frames["policy"] = records[records["kind"] == "policy"].merge(domains, on="record_id")
+    return frames
 
 
 def _f(value: Any) -> float | None:

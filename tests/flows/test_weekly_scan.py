@@ -99,3 +99,25 @@ def test_scans_and_errors_are_one_line(demo_home, tmp_path):
     assert "no store here yet" in out.stderr
     out = runner.invoke(app, ["show", "--domain", "warp", "--home", str(home)])
     assert out.exit_code == 2 and "no domain 'warp'" in out.stderr
+
+
+def test_diff_between_the_two_scans(demo_home):
+    home, first, second = demo_home
+    runner = CliRunner()
+    out = runner.invoke(
+        app,
+        [
+            "diff",
+            "--from",
+            first["scan_id"],
+            "--to",
+            second["scan_id"],
+            "--json",
+            "--home",
+            str(home),
+        ],
+    )
+    assert out.exit_code == 0, out.output
+    changes = json.loads(out.stdout)
+    # same corpus and config: no rank leaves its band, no class changes, nothing new
+    assert [c for c in changes if c["change"] in ("rank_move", "class_change")] == []
