@@ -6,36 +6,24 @@ import datetime as dt
 import json
 import os
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import typer
 
-REPO = Path(__file__).resolve().parents[1]
-DEFAULT_CONFIG_DIR = REPO / "data" / "config"
+from flows.common import (  # noqa: F401  (resolve_home, credentials_from_env: used by tests)
+    DEFAULT_CONFIG_DIR,
+    REPO,
+    HomeOpt,
+    credentials_from_env,
+    resolve_home,
+)
 
-HomeOpt = Annotated[
-    Path | None,
-    typer.Option("--home", help="Workspace folder (default: $HORIZON_HOME or ./data/workspace)."),
-]
 ConfigOpt = Annotated[
     Path, typer.Option("--config-dir", help="Folder with sources.yaml and taxonomy.yaml.")
 ]
-
-
-def resolve_home(home: Path | None, environ: Mapping[str, str] | None = None) -> Path:
-    """--home, else $HORIZON_HOME, else ./data/workspace."""
-    env = os.environ if environ is None else environ
-    return Path(home or env.get("HORIZON_HOME") or "data/workspace").resolve()
-
-
-def credentials_from_env(
-    credentials_env: Mapping[str, str], environ: Mapping[str, str]
-) -> dict[str, str]:
-    """Credential values from the environment variables a source names (missing ones skipped)."""
-    return {key: environ[var] for key, var in credentials_env.items() if environ.get(var)}
 
 
 def _parse_date(value: str | None) -> dt.date | None:

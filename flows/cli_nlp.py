@@ -9,21 +9,13 @@ from typing import Annotated
 
 import typer
 
+from flows.common import DEFAULT_TAXONOMY, HomeOpt, fail, resolve_home
 from horizon.config.loader import ConfigError
 
-HomeOpt = Annotated[
-    Path | None,
-    typer.Option("--home", help="Workspace folder (default: $HORIZON_HOME or ./data/workspace)."),
-]
 TaxonomyOpt = Annotated[
     Path, typer.Option("--taxonomy", help="Taxonomy file.")
 ]  # fmt: skip
-DEFAULT_TAXONOMY = Path("data/config/taxonomy.yaml")
 GOLD_RELATIVE = Path("data/corpus/arxiv_labeled")
-
-
-def _home(home: Path | None) -> Path:
-    return Path(home or os.environ.get("HORIZON_HOME") or "data/workspace").resolve()
 
 
 def _default_gold() -> Path | None:
@@ -35,24 +27,21 @@ def _default_gold() -> Path | None:
     return None
 
 
-def _fail(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
-
-
 def _taxonomy(path: Path):
     from horizon.config.taxonomy import load_taxonomy
 
     try:
         return load_taxonomy(path)
     except ConfigError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 def _classifier(home: Path | None, taxonomy, gold: Path | None = None):
     import nlp
 
-    return nlp.load_or_train(_home(home) / "models", taxonomy, gold_dir=gold or _default_gold())
+    return nlp.load_or_train(
+        resolve_home(home) / "models", taxonomy, gold_dir=gold or _default_gold()
+    )
 
 
 def classify(
@@ -73,7 +62,7 @@ def classify(
     try:
         lines = in_file.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
-        _fail(f"{in_file}: cannot read ({exc.__class__.__name__})")
+        fail(f"{in_file}: cannot read ({exc.__class__.__name__})")
     for line in lines:
         if not line.strip():
             continue
@@ -116,7 +105,7 @@ def evaluate(
     import nlp
 
     if not gold.is_dir():
-        _fail(f"{gold}: not a folder")
+        fail(f"{gold}: not a folder")
     taxonomy = _taxonomy(taxonomy_path)
     report = nlp.evaluate(gold, taxonomy, _classifier(home, taxonomy), split=split)
     typer.echo(report.table())
@@ -136,10 +125,10 @@ def train(
 
     taxonomy = _taxonomy(taxonomy_path)
     gold = gold or _default_gold()
-    models = _home(home) / "models"
+    models = resolve_home(home) / "models"
     clf = nlp.load_or_train(models, taxonomy, gold_dir=gold, retrain=True)
     if not clf.models:
-        _fail("no training data: the labelled corpus was not found (pass --gold)")
+        fail("no training data: the labelled corpus was not found (pass --gold)")
     typer.echo(f"trained on {clf.metadata.get('training_data')} → {models}")
 
 
@@ -180,7 +169,7 @@ def taxonomy_promote(
             taxonomy_path, term, domain=domain, subtech=subtech, lang=lang, by=by, why=why
         )
     except (ConfigError, KeyError) as exc:
-        _fail(str(exc).strip('"'))
+        fail(str(exc).strip('"'))
     typer.echo(f"added {term!r} to {domain}/{slug} ({lang}) in {taxonomy_path}")
 
 

@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from flows.cli_scan import HomeOpt, fail, prefect_environment, resolve_home
+from flows.cli_scan import prefect_environment
+from flows.common import HomeOpt, fail, resolve_home
 
 
 def serve(

@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from flows.common import HomeOpt, fail, resolve_home
 from horizon.config import ConfigError
 from horizon.store import StoreError
 from horizon.workspace import Workspace
@@ -20,25 +21,10 @@ from horizon.workspace import Workspace
 console = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, soft_wrap=True)
 
-HomeOpt = Annotated[
-    Path | None,
-    typer.Option("--home", help="Workspace folder (default: $HORIZON_HOME or ./data/workspace)."),
-]
 ScanOpt = Annotated[
     str | None, typer.Option("--scan", help="Scan id (default: the latest completed).")
 ]
 CLASS_STYLE = {"protect": "bold red", "nurture": "bold green", "monitor": "dim"}
-
-
-def resolve_home(home: Path | None) -> Path:
-    """--home, else $HORIZON_HOME, else ./data/workspace."""
-    return Path(home or os.environ.get("HORIZON_HOME") or "data/workspace").resolve()
-
-
-def fail(message: str, code: int = 2) -> None:
-    """Print a one-line error and exit."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
-    raise typer.Exit(code)
 
 
 def prefect_environment(home: Path) -> None:
