@@ -13,9 +13,8 @@ from urllib.parse import urlsplit
 
 import typer
 
-from flows.common import (  # noqa: F401  (resolve_home, credentials_from_env: used by tests)
+from flows.common import (
     DEFAULT_CONFIG_DIR,
-    REPO,
     HomeOpt,
     credentials_from_env,
     resolve_home,
