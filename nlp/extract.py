@@ -90,9 +90,10 @@ def extract_entities(
             policy[lang].append((full, (rid, share)))
             continue
         norm, offsets = normalize_text(full)
-        if lang == "ja":
-            bounds = set(sudachi_edges(full))
-            hits = match_terms(index, norm, full, offsets, bounds)
+        if lang == "ja":  # Sudachi runs only if a candidate hit has a CJK edge to check
+            hits = match_terms(
+                index, norm, full, offsets, lambda full=full: set(sudachi_edges(full))
+            )
         else:
             hits = match_words(index, norm, full, offsets)
         for start, end, entry in hits:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import numpy as np
+
 #: Hyphen- and dash-like characters written for the katakana long-vowel mark (ー).
 _LONG_VOWEL_LOOKALIKES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\uff0d\u30fc\uff70-"
 _KATAKANA = "\u30a1-\u30fa\u30fc"
@@ -45,18 +47,25 @@ def _subst(text: str, offsets: Offsets, pattern: re.Pattern, repl) -> tuple[str,
     pieces.append(text[last:])
     new_offsets.extend(range(last, len(text) + 1))
     if offsets is not None:
-        new_offsets = [offsets[i] for i in new_offsets]
+        new_offsets = list(map(offsets.__getitem__, new_offsets))
     return "".join(pieces), new_offsets
 
 
-_NFKC_CACHE: dict[str, str] = {}
+class _CharTable(dict):
+    """`str.translate` table filled on first sight of a code point (C-speed lookups after that)."""
+
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
+
+    def __missing__(self, code: int) -> str:
+        out = self[code] = self.fn(chr(code))
+        return out
 
 
-def _nfkc_char(ch: str) -> str:
-    out = _NFKC_CACHE.get(ch)
-    if out is None:
-        out = _NFKC_CACHE[ch] = unicodedata.normalize("NFKC", ch)
-    return out
+#: code point → its NFKC form, and → chr(length of that form): one lookup per char, in C.
+_NFKC_TABLE = _CharTable(lambda ch: unicodedata.normalize("NFKC", ch))
+_NFKC_LENGTHS = _CharTable(lambda ch: chr(len(_NFKC_TABLE[ord(ch)])))
 
 
 def _nfkc_with_offsets(text: str) -> tuple[str, Offsets]:
@@ -64,14 +73,9 @@ def _nfkc_with_offsets(text: str) -> tuple[str, Offsets]:
     out = unicodedata.normalize("NFKC", text)
     if len(out) == len(text):
         return out, None
-    pieces = [_nfkc_char(ch) for ch in text]
-    offsets: list[int] = []
-    for i, piece in enumerate(pieces):
-        if len(piece) == 1:
-            offsets.append(i)
-        else:
-            offsets.extend([i] * len(piece))
-    joined = "".join(pieces)
+    joined = text.translate(_NFKC_TABLE)
+    lengths = np.frombuffer(text.translate(_NFKC_LENGTHS).encode("ascii"), dtype=np.uint8)
+    offsets = np.repeat(np.arange(len(text)), lengths).tolist()
     offsets.append(len(text))
     if "\u3099" in joined or "\u309a" in joined:  # half-width (han)dakuten: compose with the kana
         joined, offsets = _subst(

@@ -11,7 +11,7 @@ from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
-from sudachipy import Dictionary, SplitMode
+from sudachipy import Dictionary, MorphemeList, SplitMode
 
 from nlp.gazetteer import COUNTRIES, ORG_ACRONYMS, ORG_SUFFIXES_EN, ORG_SUFFIXES_JA
 from nlp.money import MONEY_ANCHORS, MONEY_PATTERNS, parse_money
@@ -35,6 +35,12 @@ def sudachi_tokenizer():
     return Dictionary(dict="core").tokenizer(mode=SplitMode.A, fields=set())
 
 
+@lru_cache(maxsize=1)
+def _morphemes() -> MorphemeList:
+    """One reusable result list (Sudachi writes into it instead of allocating per text)."""
+    return sudachi_tokenizer().tokenize("")
+
+
 def _chunks(text: str) -> Iterable[tuple[int, str]]:
     start = 0
     while len(text) - start > SUDACHI_CHUNK:
@@ -49,8 +55,10 @@ def sudachi_edges(text: str) -> list[int]:
     """Start offsets of Sudachi morphemes plus the end of the text; one tokenisation per text."""
     tok = sudachi_tokenizer()
     edges: list[int] = []
+    out = _morphemes()
     for base, chunk in _chunks(text):
-        edges.extend([base + m.begin() for m in tok.tokenize(chunk)])
+        out = tok.tokenize(chunk, out=out)
+        edges.extend([base + m.begin() for m in out] if base else [m.begin() for m in out])
     edges.append(len(text))
     return edges
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -77,14 +78,20 @@ def build_term_index(taxonomy: Taxonomy) -> TermIndex:
         keys[key] = kept
         automaton.add_word(key, (len(key), kept, veto))
     words = ahocorasick.Automaton()
-    for key, kept in keys.items():
-        veto = frozenset(vetoes.get(key, ()))
-        plain = " ".join(key.translate(_PUNCT).split())
-        if not plain or not _is_word_char(plain[0]) or not _is_word_char(plain[-1]):
-            continue
-        words.add_word(f" {plain} ", (len(plain), kept, veto))
-        if plain[-1].isalpha() and f"{plain}s" not in keys:
-            words.add_word(f" {plain}s ", (len(plain) + 1, kept, veto))
+    plains = {key: " ".join(key.translate(_PUNCT).split()) for key in keys}
+    # Keys that differ only by punctuation ("crispr-cas9", "crispr/cas9") share one padded key:
+    # the one already written without punctuation wins, else the first in sorted order.
+    ordered = [
+        k
+        for k in sorted(keys, key=lambda k: (k != plains[k], k))
+        if plains[k] and _is_word_char(plains[k][0]) and _is_word_char(plains[k][-1])
+    ]
+    for plural in (0, 1):  # every term first, then English plurals where no term is spelt so
+        for key in ordered:
+            plain = plains[key] + "s" * plural
+            if f" {plain} " in words or (plural and (not plain[-2].isalpha() or plain in keys)):
+                continue
+            words.add_word(f" {plain} ", (len(plain), keys[key], frozenset(vetoes.get(key, ()))))
     if keys:
         automaton.make_automaton()
     if len(words):
@@ -133,13 +140,13 @@ def match_terms(
     norm: str,
     original: str,
     offsets: Offsets = None,
-    boundaries: set[int] | None = None,
+    boundaries: Collection[int] | Callable[[], Collection[int]] | None = None,
 ) -> list[Hit]:
     """Longest non-overlapping term hits in `norm` (normalised `original`), offsets in `original`.
 
     Latin-edged terms need non-alphanumeric neighbours ("GaN" not inside "organ"); katakana-edged
     terms must not sit inside a longer katakana word; with `boundaries` (token edges from Sudachi,
-    as offsets in `original`),
+    as offsets in `original`, or a function computing them, called only if a candidate needs them),
     CJK-edged terms must start and end on a token edge. Abbreviations must match case-sensitively.
     """
     if not index.keys:
@@ -162,11 +169,13 @@ def match_terms(
             ):
                 continue
             plural = 1
-        if boundaries is not None and (
-            (not _is_word_char(first) and to_original(offsets, start) not in boundaries)
-            or (not _is_word_char(last) and to_original(offsets, end) not in boundaries)
-        ):
-            continue
+        if boundaries is not None and not (_is_word_char(first) and _is_word_char(last)):
+            if callable(boundaries):
+                boundaries = boundaries()
+            if (not _is_word_char(first) and to_original(offsets, start) not in boundaries) or (
+                not _is_word_char(last) and to_original(offsets, end) not in boundaries
+            ):
+                continue
         found.append((start, end + plural, entries, veto))
     return _resolve(found, original, offsets)
 
