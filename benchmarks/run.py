@@ -133,6 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ruler-sample", type=int, default=3_000, help="texts for the EntityRuler")
     ap.add_argument("--ja-sample", type=int, default=2_000, help="Japanese texts, benchmark 4")
     ap.add_argument("--shard-size", type=int, default=50_000)
+    ap.add_argument("--no-emerging", action="store_true", help="leave emerging terms out of scans")
     args = ap.parse_args(argv)
     clock = CLOCKS[args.clock]
     n = parse_size(args.size)
@@ -174,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
 
     log("2. full scan (child process)")
     common = ["--home", str(home), "--shard-size", str(args.shard_size)]
+    common += ["--no-emerging"] if args.no_emerging else []
     out["full_scan"] = run_child(
         ["--corpus", str(corpus), "--scan-id", "bench-full", "--out", str(work / f"full-{n}.json"),
          *common]
