@@ -9,7 +9,7 @@ from spacy.language import Language
 
 from horizon.config.taxonomy import Taxonomy
 from nlp.normalize import detect_language, normalize_text
-from nlp.pipeline import TECH_MATCHER, build_pipeline, sudachi_edges
+from nlp.pipeline import ORG_GPE_MATCHER, TECH_MATCHER, build_pipeline, sudachi_edges
 from nlp.terms import TermIndex, build_term_index, match_terms, match_words
 
 ENTITY_COLUMNS = [
@@ -60,13 +60,15 @@ def extract_entities(
     """Entities of the records (the `entities` table without scan_id).
 
     TECH: the Aho-Corasick matcher over normalised text (English: whole words by construction;
-    Japanese: after one Sudachi pass for token edges). Policy texts also go through the spaCy
-    pipeline (`nlp.pipe`, as tuples) for ORG, GPE and MONEY (Japanese ones for TECH too, so they
-    are tokenised once). GPE rows carry the ISO alpha-2 code in `term_id`.
+    Japanese: token edges from one Sudachi pass, only for texts with a CJK-edged candidate).
+    Policy texts also go through the spaCy pipeline (`nlp.pipe`, as tuples) for ORG, GPE and
+    MONEY: English ones only the parts around anchors (`OrgGpeMoneyMatcher.windows`), Japanese
+    ones whole (TECH too, so they are tokenised once). GPE rows carry the ISO alpha-2 code in
+    `term_id`.
     """
     index = term_index_for(taxonomy)
     cols: dict[str, list] = {c: [] for c in ENTITY_COLUMNS}
-    policy: dict[str, list[tuple[str, tuple[str, str]]]] = {"en": [], "ja": []}
+    policy: dict[str, list[tuple[str, tuple[str, str, int]]]] = {"en": [], "ja": []}
     kinds = records["kind"] if "kind" in records else pd.Series("paper", index=records.index)
     sharing = (
         records["sharing"] if "sharing" in records else pd.Series("CLEAR", index=records.index)
@@ -87,7 +89,7 @@ def extract_entities(
         full = record_text(title, text)
         lang = "ja" if detect_language(full) == "ja" else "en"
         if kind == "policy" and lang == "ja":  # one Sudachi pass, inside the pipeline
-            policy[lang].append((full, (rid, share)))
+            policy[lang].append((full, (rid, share, 0)))
             continue
         norm, offsets = normalize_text(full)
         if lang == "ja":  # Sudachi runs only if a candidate hit has a CJK edge to check
@@ -98,8 +100,9 @@ def extract_entities(
             hits = match_words(index, norm, full, offsets)
         for start, end, entry in hits:
             add(rid, "TECH", full[start:end], *entry[:3], start, end, None, None, share)
-        if kind == "policy":
-            policy[lang].append((full, (rid, share)))
+        if kind == "policy":  # English: only the parts around ORG/GPE/MONEY anchors
+            windows = pipeline_for(taxonomy, lang).get_pipe(ORG_GPE_MATCHER).windows(full)
+            policy[lang].extend((part, (rid, share, base)) for base, part in windows)
 
     for lang, items in policy.items():
         if not items:
@@ -110,14 +113,14 @@ def extract_entities(
             disabled = [TECH_MATCHER] if lang == "en" else []
             with nlp.select_pipes(disable=disabled):
                 docs = nlp.pipe(batch, as_tuples=True, batch_size=batch_size)
-                for doc, (rid, share) in docs:
+                for doc, (rid, share, base) in docs:
                     for span in doc.spans.get("tech", []) if lang == "ja" else []:
                         add(rid, "TECH", span.text, span._.term_id, span._.subtech,
                             span._.domain, span.start_char, span.end_char, None, None, share)  # fmt: skip
                     for span in doc.ents:
                         gpe = span._.term_id if span.label_ == "GPE" else None
-                        add(rid, span.label_, span.text, gpe, None, None, span.start_char,
-                            span.end_char, span._.value, span._.currency, share)  # fmt: skip
+                        add(rid, span.label_, span.text, gpe, None, None, base + span.start_char,
+                            base + span.end_char, span._.value, span._.currency, share)  # fmt: skip
     frame = pd.DataFrame(cols, columns=ENTITY_COLUMNS)
     frame["start_char"] = frame["start_char"].astype("int64")
     frame["end_char"] = frame["end_char"].astype("int64")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import bisect
 import itertools
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 
+import ahocorasick
 import spacy
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
@@ -21,6 +24,9 @@ from nlp.terms import TermIndex, match_terms, match_words
 TECH_MATCHER = "horizon_tech_matcher_v1"
 ORG_GPE_MATCHER = "horizon_org_gpe_matcher_v1"
 SUDACHI_TOKENIZER = "horizon_sudachi_tokenizer_v1"
+#: Context kept around each anchor, in whitespace-delimited chunks (each holds ≥ 1 spaCy token).
+ORG_WINDOW, MONEY_WINDOW_EN = (8, 12), (4, 4)
+_CHUNK = re.compile(r"\S+")
 #: Sudachi refuses inputs over ~49 kB; texts are cut at sentence ends below this many characters.
 SUDACHI_CHUNK = 8000
 
@@ -154,7 +160,40 @@ class OrgGpeMoneyMatcher:
             )
             self.acronyms.add("ORG", [nlp.make_doc(a) for a in ORG_ACRONYMS])
             self.org_anchors.add("ORG", [nlp.make_doc(a) for a in (*heads, *ORG_SUFFIXES_EN)])
+            self.anchors = _anchor_automata(nlp, heads)
         self.money_anchors.add("MONEY", [nlp.make_doc(a) for a in MONEY_ANCHORS])
+
+    def windows(self, text: str) -> list[tuple[int, str]]:
+        """(offset, substring) parts of an English text that hold every ORG, GPE and MONEY match.
+
+        Each anchor (a token of a country name or acronym, an ORG head, a money mark) keeps as many
+        whitespace-delimited chunks around it as its Matcher window has tokens, plus one; spaCy
+        tokenises chunks independently, so the parts give the same entities as the whole text.
+        """
+        exact, lower = self.anchors
+        found = [*exact.iter(text)]
+        low = text.lower()
+        if len(low) == len(text):
+            found.extend(lower.iter(low))
+        elif len(lower):
+            return [(0, text)]
+        if not found:
+            return []
+        spans = [m.span() for m in _CHUNK.finditer(text)]
+        starts = [start for start, _ in spans]
+        ranges = []
+        for end, (length, left, right) in found:
+            first = bisect.bisect_right(starts, end + 1 - length) - 1
+            last = bisect.bisect_right(starts, end) - 1
+            ranges.append((max(0, first - left - 1), min(len(spans) - 1, last + right + 1)))
+        ranges.sort()
+        merged = [list(ranges[0])]
+        for lo, hi in ranges[1:]:
+            if lo <= merged[-1][1] + 1:
+                merged[-1][1] = max(merged[-1][1], hi)
+            else:
+                merged.append([lo, hi])
+        return [(spans[lo][0], text[spans[lo][0] : spans[hi][1]]) for lo, hi in merged]
 
     @staticmethod
     def _windows(doc: Doc, anchors: PhraseMatcher, left: int, right: int) -> list[Span]:
@@ -196,6 +235,29 @@ class OrgGpeMoneyMatcher:
                 found.append(span)
         doc.ents = filter_spans(found)
         return doc
+
+
+def _anchor_automata(nlp: Language, heads: list[str]) -> tuple[ahocorasick.Automaton, ...]:
+    """Case-sensitive and lowercase anchors → (length, chunks left, chunks right) to keep."""
+    exact, lower = ahocorasick.Automaton(), ahocorasick.Automaton()
+    phrases = [(n, 0, 0, exact) for names in COUNTRIES.values() for n in names]
+    phrases += [(a, 0, 0, exact) for a in ORG_ACRONYMS]
+    phrases += [(a, *ORG_WINDOW, exact) for a in (*heads, *ORG_SUFFIXES_EN)]
+    phrases += [(a.lower(), *MONEY_WINDOW_EN, lower) for a in MONEY_ANCHORS]
+    for phrase, left, right, automaton in phrases:
+        tokens = [t.text for t in nlp.make_doc(phrase)]
+        if not tokens:
+            continue
+        at = max(range(len(tokens)), key=lambda i: len(tokens[i]))  # any token must occur
+        key, value = tokens[at], (len(tokens[at]), left + at, right + len(tokens) - 1 - at)
+        if key in automaton:  # several phrases share a token: keep the widest window
+            old = automaton.get(key)
+            value = (value[0], max(old[1], value[1]), max(old[2], value[2]))
+        automaton.add_word(key, value)
+    for automaton in (exact, lower):
+        if len(automaton):
+            automaton.make_automaton()
+    return exact, lower
 
 
 @Language.factory(TECH_MATCHER)
