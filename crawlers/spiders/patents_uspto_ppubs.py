@@ -15,8 +15,9 @@ from scrapy.http import Request, Response
 from crawlers.spiders.base import Chain, SourceSpider
 from crawlers.spiders.terms import code_prefixes
 
-SEARCH_PATH = "/dirsearch-public/searches/searchWithBeFamily"
-SESSION_PATH = "/dirsearch-public/users/me/session"
+#: The routes of the recorded exchanges (older clients used `/dirsearch-public/…`).
+SEARCH_PATH = "/api/searches/searchWithBeFamily"
+SESSION_PATH = "/api/users/me/session"
 
 
 def search_body(query: str, start: int, size: int) -> dict[str, Any]:
@@ -90,7 +91,7 @@ class UsptoPpubsSpider(SourceSpider):
             headers={"Content-Type": "application/json"},
             callback=self.parse_page,
             errback=self.on_error,
-            meta={"chain": chain.key},
+            meta={"chain": chain.key, "page_url": url},  # the response URL loses the #fragment
             dont_filter=True,
         )
 
