@@ -54,12 +54,18 @@ def load_records(store: Store, scan_id: str, corpus: Path, rows: int = LOAD_ROWS
     return total
 
 
-def _timed(timings: dict[str, dict[str, float]], name: str, fn: Callable[[], Any]) -> Any:
-    """Call fn; keep its wall and CPU seconds (CPU of every thread of this process)."""
-    wall, cpu = time.perf_counter(), time.process_time()
-    out = fn()
-    timings[name] = {"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu}
-    return out
+def _timer(progress: Callable[[dict], None] | None) -> Callable[..., Any]:
+    """A function that calls fn, keeps its wall and CPU seconds and reports the stages so far."""
+
+    def timed(timings: dict[str, dict[str, float]], name: str, fn: Callable[[], Any]) -> Any:
+        wall, cpu = time.perf_counter(), time.process_time()  # CPU: every thread of the process
+        out = fn()
+        timings[name] = {"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu}
+        if progress is not None:
+            progress(dict(timings))
+        return out
+
+    return timed
 
 
 def run_scan(
@@ -71,8 +77,13 @@ def run_scan(
     languages: tuple[str, ...] = ("ja", "en"),
     emerging: bool = True,
     config_dir: Path = CONFIG_DIR,
+    progress: Callable[[dict], None] | None = None,
 ) -> dict[str, Any]:
-    """One scan of `corpus` into the workspace at `home`; seconds per stage and counts."""
+    """One scan of `corpus` into the workspace at `home`; seconds per stage and counts.
+
+    `progress` is called with the timings so far after each stage (a long run shows where it is).
+    """
+    _timed = _timer(progress)
     ws = Workspace(home).ensure()
     store = ws.store()
     store.begin_scan(scan_id, demo=False, code_version="benchmark",
@@ -108,8 +119,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--shard-size", type=int, default=50_000)
     ap.add_argument("--no-emerging", action="store_true")
     args = ap.parse_args(argv)
+    partial = args.out.with_suffix(".partial.json")
+
+    def progress(timings: dict) -> None:
+        partial.write_text(json.dumps(timings, indent=2), encoding="utf-8")
+
     result = run_scan(args.home, args.corpus, args.scan_id, shard_size=args.shard_size,
-                      emerging=not args.no_emerging)  # fmt: skip
+                      emerging=not args.no_emerging, progress=progress)  # fmt: skip
     args.out.write_text(json.dumps(result, indent=2, default=str), encoding="utf-8")
     return 0
 
