@@ -49,6 +49,13 @@ def record_text(title: object, text: object) -> str:
     return f"{title}\n{body}" if body else title
 
 
+def _column(records: pd.DataFrame, name: str, default: object) -> list:
+    """A column as a plain list (iterating Arrow-backed strings one by one is slow)."""
+    if name in records:
+        return records[name].tolist()
+    return [default] * len(records)
+
+
 def _batches(items: list, size: int) -> Iterator[list]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -67,25 +74,16 @@ def extract_entities(
     `term_id`.
     """
     index = term_index_for(taxonomy)
-    cols: dict[str, list] = {c: [] for c in ENTITY_COLUMNS}
+    rows: list[tuple] = []
     policy: dict[str, list[tuple[str, tuple[str, str, int]]]] = {"en": [], "ja": []}
-    kinds = records["kind"] if "kind" in records else pd.Series("paper", index=records.index)
-    sharing = (
-        records["sharing"] if "sharing" in records else pd.Series("CLEAR", index=records.index)
-    )
-    texts = records["text"] if "text" in records else pd.Series("", index=records.index)
-
-    def add(rid, label, surface, tid, sub, dom, start, end, value, currency, share):
-        for col, val in zip(
-            ENTITY_COLUMNS,
-            (rid, label, surface, tid, sub, dom, start, end, value, currency, share),
-            strict=False,
-        ):
-            cols[col].append(val)
+    kinds = _column(records, "kind", "paper")
+    sharing = _column(records, "sharing", "CLEAR")
+    texts = _column(records, "text", "")
 
     for rid, kind, title, text, share in zip(
-        records["record_id"], kinds, records["title"], texts, sharing, strict=False
-    ):
+        records["record_id"].tolist(), kinds, records["title"].tolist(), texts, sharing,
+        strict=False,
+    ):  # fmt: skip
         full = record_text(title, text)
         lang = "ja" if detect_language(full) == "ja" else "en"
         if kind == "policy" and lang == "ja":  # one Sudachi pass, inside the pipeline
@@ -98,8 +96,10 @@ def extract_entities(
             )
         else:
             hits = match_words(index, norm, full, offsets)
-        for start, end, entry in hits:
-            add(rid, "TECH", full[start:end], *entry[:3], start, end, None, None, share)
+        rows.extend(
+            (rid, "TECH", full[s:e], entry[0], entry[1], entry[2], s, e, None, None, share)
+            for s, e, entry in hits
+        )
         if kind == "policy":  # English: only the parts around ORG/GPE/MONEY anchors
             windows = pipeline_for(taxonomy, lang).get_pipe(ORG_GPE_MATCHER).windows(full)
             policy[lang].extend((part, (rid, share, base)) for base, part in windows)
@@ -115,13 +115,15 @@ def extract_entities(
                 docs = nlp.pipe(batch, as_tuples=True, batch_size=batch_size)
                 for doc, (rid, share, base) in docs:
                     for span in doc.spans.get("tech", []) if lang == "ja" else []:
-                        add(rid, "TECH", span.text, span._.term_id, span._.subtech,
-                            span._.domain, span.start_char, span.end_char, None, None, share)  # fmt: skip
+                        rows.append((rid, "TECH", span.text, span._.term_id, span._.subtech,
+                                     span._.domain, span.start_char, span.end_char, None, None,
+                                     share))  # fmt: skip
                     for span in doc.ents:
                         gpe = span._.term_id if span.label_ == "GPE" else None
-                        add(rid, span.label_, span.text, gpe, None, None, base + span.start_char,
-                            base + span.end_char, span._.value, span._.currency, share)  # fmt: skip
-    frame = pd.DataFrame(cols, columns=ENTITY_COLUMNS)
+                        rows.append((rid, span.label_, span.text, gpe, None, None,
+                                     base + span.start_char, base + span.end_char, span._.value,
+                                     span._.currency, share))  # fmt: skip
+    frame = pd.DataFrame(rows or None, columns=ENTITY_COLUMNS)
     frame["start_char"] = frame["start_char"].astype("int64")
     frame["end_char"] = frame["end_char"].astype("int64")
     frame["value"] = frame["value"].astype("float64")

@@ -45,17 +45,20 @@ MONEY_PATTERNS: dict[str, list[list[dict]]] = {
 }
 
 
+#: Longest marks first; ASCII words must stand alone ("won", not "wonder").
+_MARKS = [
+    (mark, re.compile(rf"\b{mark}\b") if mark.isalpha() and mark.isascii() else None)
+    for mark in sorted(CURRENCY, key=len, reverse=True)
+]
+
+
 def parse_money(surface: str) -> tuple[float | None, str | None]:
     """(value, ISO currency) of a matched amount: "$2.5 billion" → (2.5e9, USD), "1兆円" → (1e12, JPY)."""
     text = unicodedata.normalize("NFKC", surface).strip()
     low = text.lower()
     currency = None
-    for mark in sorted(CURRENCY, key=len, reverse=True):
-        if (
-            mark in low
-            if not mark.isalpha() or not mark.isascii()
-            else re.search(rf"\b{mark}\b", low)
-        ):
+    for mark, word in _MARKS:
+        if word.search(low) if word is not None else mark in low:
             currency = CURRENCY[mark]
             break
     if re.search(r"[千万億兆]", text):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 import itertools
 import re
 from collections.abc import Iterable
@@ -26,7 +25,17 @@ ORG_GPE_MATCHER = "horizon_org_gpe_matcher_v1"
 SUDACHI_TOKENIZER = "horizon_sudachi_tokenizer_v1"
 #: Context kept around each anchor, in whitespace-delimited chunks (each holds ≥ 1 spaCy token).
 ORG_WINDOW, MONEY_WINDOW_EN = (8, 12), (4, 4)
-_CHUNK = re.compile(r"\S+")
+_CHUNK_RUNS: dict[int, re.Pattern] = {}
+
+
+def _chunks_from(text: str, pos: int, count: int) -> int:
+    """End of the whitespace-delimited chunk at `pos` and of `count` more chunks after it."""
+    pattern = _CHUNK_RUNS.get(count)
+    if pattern is None:
+        pattern = _CHUNK_RUNS[count] = re.compile(rf"\S*(?:\s+\S+){{0,{count}}}")
+    return pattern.match(text, pos).end()
+
+
 #: Sudachi refuses inputs over ~49 kB; texts are cut at sentence ends below this many characters.
 SUDACHI_CHUNK = 8000
 
@@ -179,21 +188,19 @@ class OrgGpeMoneyMatcher:
             return [(0, text)]
         if not found:
             return []
-        spans = [m.span() for m in _CHUNK.finditer(text)]
-        starts = [start for start, _ in spans]
-        ranges = []
-        for end, (length, left, right) in found:
-            first = bisect.bisect_right(starts, end + 1 - length) - 1
-            last = bisect.bisect_right(starts, end) - 1
-            ranges.append((max(0, first - left - 1), min(len(spans) - 1, last + right + 1)))
-        ranges.sort()
+        rev, n = text[::-1], len(text)
+        ranges = sorted(
+            (n - _chunks_from(rev, n - 1 - (end + 1 - length), left + 1),
+             _chunks_from(text, end, right + 1))
+            for end, (length, left, right) in found
+        )  # fmt: skip
         merged = [list(ranges[0])]
         for lo, hi in ranges[1:]:
-            if lo <= merged[-1][1] + 1:
+            if lo <= merged[-1][1]:
                 merged[-1][1] = max(merged[-1][1], hi)
             else:
                 merged.append([lo, hi])
-        return [(spans[lo][0], text[spans[lo][0] : spans[hi][1]]) for lo, hi in merged]
+        return [(lo, text[lo:hi]) for lo, hi in merged]
 
     @staticmethod
     def _windows(doc: Doc, anchors: PhraseMatcher, left: int, right: int) -> list[Span]:

@@ -111,11 +111,11 @@ def match_words(index: TermIndex, norm: str, original: str, offsets: Offsets = N
     if index.words is None:
         return []
     padded = f" {norm.translate(_PUNCT)} "
-    found = []
-    for end_idx, (length, entries, veto) in index.words.iter(padded):
-        end = end_idx - 1
-        found.append((end - length, end, entries, veto))
-    return _resolve(found, original, offsets)
+    found = [
+        (end - 1 - length, end - 1, entries, veto)
+        for end, (length, entries, veto) in index.words.iter(padded)
+    ]
+    return _resolve(found, original, offsets) if found else []
 
 
 def _is_word_char(ch: str) -> bool:
@@ -185,23 +185,25 @@ def _resolve(found: list, original: str, offsets: Offsets) -> list[Hit]:
     if not found:
         return []
     vetoed: list[tuple[int, int, frozenset]] = [(s, e, v) for s, e, _, v in found if v]
-    found.sort(key=lambda f: (f[0], f[0] - f[1]))
+    if len(found) > 1:
+        found.sort(key=lambda f: (f[0], f[0] - f[1]))
     hits: list[Hit] = []
     taken_end = -1
     for start, end, entries, _ in found:
         if start < taken_end or not entries:
             continue
-        o_start, o_end = to_original(offsets, start), to_original(offsets, end)
-        surface = original[o_start:o_end]
-        singular = surface[:-1] if surface.endswith("s") else surface
+        o_start, o_end = (start, end) if offsets is None else (offsets[start], offsets[end])
+        forms = None
         kept = []
         for entry in entries:
-            if entry.exact is not None and entry.exact not in {
-                unicodedata.normalize("NFKC", surface),
-                unicodedata.normalize("NFKC", singular),
-            }:
-                continue
-            if any(vs <= start and end <= ve and entry.subtech in v for vs, ve, v in vetoed):
+            if entry.exact is not None:
+                if forms is None:
+                    forms = _surface_forms(original[o_start:o_end])
+                if entry.exact not in forms:
+                    continue
+            if vetoed and any(
+                vs <= start and end <= ve and entry.subtech in v for vs, ve, v in vetoed
+            ):
                 continue
             kept.append(entry)
         if not kept:
@@ -209,6 +211,14 @@ def _resolve(found: list, original: str, offsets: Offsets) -> list[Hit]:
         taken_end = end
         hits.extend(Hit(o_start, o_end, entry) for entry in kept)
     return hits
+
+
+def _surface_forms(surface: str) -> tuple[str, str]:
+    """NFKC forms of a matched surface and of it without a plural `s` (abbreviations: "LLMs")."""
+    singular = surface[:-1] if surface.endswith("s") else surface
+    if surface.isascii():
+        return surface, singular
+    return unicodedata.normalize("NFKC", surface), unicodedata.normalize("NFKC", singular)
 
 
 def collisions(taxonomy: Taxonomy) -> dict[str, list[str]]:
