@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import pytest
 
-from crawlers.demo import demo_base_urls, generate_demo_corpus
+from crawlers.demo import DEMO_AS_OF, demo_base_urls, generate_demo_corpus
 from crawlers.replay import serve
 from crawlers.run import crawl_source
 from horizon.config import load_sources
@@ -36,6 +38,37 @@ def test_committed_corpus_equals_a_fresh_generation(tmp_path: Path) -> None:
     )
     assert counts["total_bytes"] == sum(len(b) for n, b in committed.items() if "/" in n)
     assert counts["total_bytes"] < 6_000_000  # a few MB at most
+
+
+def corpus_dates(root: Path) -> dict[str, list[dt.date]]:
+    """Every date in a demo corpus, read from the bodies in their own formats, per source folder."""
+    dates: dict[str, list[dt.date]] = {}
+    for path in sorted(root.rglob("*.json")):
+        if path.parent == root:
+            continue
+        for item in json.loads(path.read_text(encoding="utf-8"))["results"]:
+            dates.setdefault(path.parent.name, []).append(
+                dt.date.fromisoformat(item["publication_date"])
+            )
+    for path in sorted((root / "epo").glob("*.xml")):  # publication, application and priority dates
+        found = re.findall(r"<date>(\d{8})</date>", path.read_text(encoding="utf-8"))
+        dates.setdefault("epo", []).extend(dt.datetime.strptime(d, "%Y%m%d").date() for d in found)
+    for path in sorted((root / "feeds").glob("*")):
+        found = re.findall(r"<pubDate>([^<]+)</pubDate>", path.read_text(encoding="utf-8"))
+        dates.setdefault("feeds", []).extend(parsedate_to_datetime(d).date() for d in found)
+    return dates
+
+
+def test_no_date_is_after_the_demo_as_of_date(tmp_path: Path) -> None:
+    manifest = json.loads((DEMO / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["as_of"] == DEMO_AS_OF.isoformat() == "2026-09-30"
+    dates = corpus_dates(DEMO)
+    assert set(dates) == {"openalex", "epo", "fr", "feeds"}
+    for source, found in dates.items():
+        assert max(found) <= DEMO_AS_OF, f"{source} has a date after {DEMO_AS_OF}: {max(found)}"
+        assert max(found).year == DEMO_AS_OF.year, source  # and the demo year is still active
+    generate_demo_corpus(tmp_path / "other", load_taxonomy(TAXONOMY), seed=7)  # another seed
+    assert all(max(found) <= DEMO_AS_OF for found in corpus_dates(tmp_path / "other").values())
 
 
 def test_generation_is_seeded_and_generic(tmp_path: Path) -> None:
@@ -116,6 +149,7 @@ def test_demo_feeds_crawl_through_the_spider(tmp_path: Path) -> None:
     assert {r["sharing"] for r in rows} == {"CLEAR", "AMBER"}
     assert {c["country"] for r in rows for c in r["countries"]} >= {"JP", "GB"}
     assert all(r["title"].startswith(("[DEMO]", "【デモ】")) for r in rows)
+    assert max(r["published_date"] for r in rows) <= DEMO_AS_OF.isoformat()
 
 
 @pytest.mark.slow
