@@ -87,11 +87,11 @@ class Store:
         delay = 0.02
         while True:
             try:
-                con = duckdb.connect(str(self.path), read_only=self.read_only)
+                con = duckdb.connect(str(self.path), read_only=self.read_only, config=_CONFIG)
                 break
             except duckdb.IOException as exc:
                 text = str(exc)
-                if "lock" in text.lower():
+                if "lock on file" in text.lower() or "conflicting lock" in text.lower():
                     if time.monotonic() < deadline:
                         time.sleep(delay * random.uniform(0.5, 1.5))
                         delay = min(delay * 1.5, 0.5)
@@ -100,14 +100,22 @@ class Store:
                         f"{self.path}: busy, another process holds it; try again when it is done"
                     ) from None
                 raise StoreError(
-                    f"{self.path}: not a horizon-scan store or it is damaged ({_first_line(text)})"
+                    f"{self.path}: not a horizon-scan store or it is damaged ({_why(self.path, text)})"
                 ) from None
             except duckdb.Error as exc:
                 raise StoreError(
-                    f"{self.path}: not a horizon-scan store or it is damaged ({_first_line(str(exc))})"
+                    f"{self.path}: not a horizon-scan store or it is damaged "
+                    f"({_why(self.path, str(exc))})"
                 ) from None
         try:
             yield con
+        except duckdb.Error as exc:
+            if not _damaged(exc):
+                raise
+            raise StoreError(
+                f"{self.path}: the store is damaged ({_first_line(str(exc))}); "
+                "restore it from a backup or start a new workspace"
+            ) from None
         finally:
             con.close()
 
@@ -388,6 +396,31 @@ def conform(frame: pd.DataFrame, schema: Table) -> pd.DataFrame:
 
 def _first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else text
+
+
+#: Opening a file never fetches or loads an extension (a SQLite file would make DuckDB download
+#: its sqlite scanner and read the file as a database).
+_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+_FOREIGN = {b"SQLite format 3\x00": "a SQLite database", b"PK\x03\x04": "a zip archive"}
+
+
+def _why(path: Path, text: str) -> str:
+    """What the file is, when it is a known foreign format; else DuckDB's first line."""
+    try:
+        with Path(path).open("rb") as fh:
+            head = fh.read(16)
+    except OSError:
+        head = b""
+    kind = next((k for magic, k in _FOREIGN.items() if head.startswith(magic)), None)
+    return f"it is {kind}" if kind else _first_line(text)
+
+
+def _damaged(exc: BaseException) -> bool:
+    """A DuckDB error that says the file cannot be read (I/O, checksums), not a query mistake."""
+    text = str(exc).lower()
+    return isinstance(exc, duckdb.IOException | duckdb.FatalException) or any(
+        word in text for word in ("corrupt", "checksum", "could not read")
+    )
 
 
 class RawStore:
