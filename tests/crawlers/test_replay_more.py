@@ -267,7 +267,9 @@ def test_ppubs_recorded_search_pages_and_documents(shared_data: Path, tmp_path: 
     hits = [h for p in pages for h in json.loads(p.read_bytes())["patents"]]
     assert summary["finished"] is True and summary["errors"] == []
     assert len(server.requests) == 5 and {r[2] for r in server.requests} == {200}
-    assert len(hits) == 806 and len(rows) + len(quarantined(out)) == len({h["guid"] for h in hits})
+    assert (
+        len(hits) == len({h["guid"] for h in hits}) == len(rows) == 806 and quarantined(out) == []
+    )
     by_id = {r["record_id"]: r for r in rows}
     for hit in hits:
         country, number, kind = hit["guid"].split("-")
