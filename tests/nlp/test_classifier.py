@@ -64,5 +64,12 @@ def test_threshold_and_alignment():
     s = np.array([0.1, 0.2, 0.3, 0.6, 0.7])
     cut = best_threshold(y, s)
     assert 0.3 < cut <= 0.6
+    # Out-of-fold scores that never rank a positive above the median: never assign.
+    assert (
+        best_threshold(np.array([1, 0, 0, 0, 0, 0]), np.array([0.0, 0.1, 0.2, 0.3, 0.4, 0.5]))
+        == 1.0
+    )
+    # A domain no fold could learn scores 0 everywhere: never assign it.
+    assert best_threshold(np.array([1, 1, 0, 0]), np.zeros(4)) == 1.0
     aligned = align(np.array([[0.0, cut, 1.0]]), np.array([cut, cut, cut]).reshape(1, 3)[0])
     assert np.allclose(aligned, [[0.0, 0.5, 1.0]])
