@@ -24,6 +24,7 @@ Offsets = list[int] | None
 #: Whitespace and hyphens become a plain space (same length), so "high-performance\ncomputing"
 #: matches the term "high performance computing".
 _SPACES = str.maketrans(dict.fromkeys("\n\r\t\f\v\u00a0\u3000-\u2010\u2011\u2012\u2013\u2014", " "))
+_SPACES_RE = re.compile("[\n\r\t\f\v\u00a0\u3000\\-\u2010-\u2014]")  # the same, for non-ASCII text
 
 
 def _subst(text: str, offsets: Offsets, pattern: re.Pattern, repl) -> tuple[str, Offsets]:
@@ -70,10 +71,13 @@ _NFKC_LENGTHS = _CharTable(lambda ch: chr(len(_NFKC_TABLE[ord(ch)])))
 
 def _nfkc_with_offsets(text: str) -> tuple[str, Offsets]:
     """NFKC; when lengths change, normalise char by char so every output char maps back."""
-    out = unicodedata.normalize("NFKC", text)
+    joined = text.translate(_NFKC_TABLE)
+    # NFKC(text) == NFC(char-by-char NFKC): when that is already NFC, no whole-text pass is needed
+    out = joined if unicodedata.is_normalized("NFC", joined) else None
+    if out is None:
+        out = unicodedata.normalize("NFKC", text)
     if len(out) == len(text):
         return out, None
-    joined = text.translate(_NFKC_TABLE)
     lengths = np.frombuffer(text.translate(_NFKC_LENGTHS).encode("ascii"), dtype=np.uint8)
     offsets = np.repeat(np.arange(len(text)), lengths).tolist()
     offsets.append(len(text))
@@ -102,7 +106,7 @@ def normalize_text(text: str) -> tuple[str, Offsets]:
     if len(lowered) != len(out):  # e.g. 'İ' → 'i̇': lower char by char to keep the map
         lowered, offsets = _subst(out, offsets, re.compile(r"[^\x00-\x7f]"), lambda s: s.lower())
         lowered = lowered.lower() if len(lowered.lower()) == len(lowered) else lowered
-    return lowered.translate(_SPACES), offsets
+    return _SPACES_RE.sub(" ", lowered), offsets
 
 
 def normalize_term(term: str) -> str:
