@@ -15,6 +15,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import ahocorasick
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -56,24 +57,32 @@ def redact(frames: dict[str, pd.DataFrame], ids: frozenset[str], titles: frozens
     """Blank any text cell naming a withheld record (by id token or title); returns cells blanked.
 
     A last guard behind the filters: with rescoring it finds nothing; with figures kept and marked
-    it removes e.g. a rationale that quotes a withheld title.
+    it removes e.g. a rationale that quotes a withheld title. One Aho-Corasick pass per cell, so
+    the cost grows with the text, not with text × withheld titles.
     """
     if not ids and not titles:
         return 0
     long_titles = [t for t in titles if len(t) >= 12]
+    automaton = None
+    if long_titles:
+        automaton = ahocorasick.Automaton()
+        for title in long_titles:
+            automaton.add_word(title, title)
+        automaton.make_automaton()
 
     def leaks(text: str) -> bool:
-        if text in titles or any(t in text for t in long_titles):
+        if text in titles or (automaton is not None and next(automaton.iter(text), None)):
             return True
         return bool(ids) and any(tok in ids for tok in _TOKEN_SPLIT.split(text))
 
     count = 0
     for frame in frames.values():
         for col in frame.columns:
-            if frame[col].dtype != object:
+            if not (frame[col].dtype == object or pd.api.types.is_string_dtype(frame[col])):
                 continue
             hit = frame[col].map(lambda v: isinstance(v, str) and leaks(v)).astype(bool)
             if hit.any():
+                frame[col] = frame[col].astype(object)
                 frame.loc[hit, col] = WITHHELD_TEXT
                 count += int(hit.sum())
     return count

@@ -201,3 +201,23 @@ def test_unknown_labels_are_withheld_from_everyone():
 )
 def test_no_item_above_the_audience_long_profile(rows, audience, mode):
     test_no_item_above_the_audience_in_any_file.hypothesis.inner_test(rows, audience, mode)
+
+
+def test_redact_blanks_string_columns_naming_withheld_records():
+    import pandas as pd
+
+    from flows.briefing import WITHHELD_TEXT, redact
+
+    frames = {
+        "t": pd.DataFrame(
+            {
+                "note": pd.Series(["cites Secret quantum radar results", "open text"], dtype="str"),
+                "ids": ["see doi:10.1/withheld", "doi:10.1/open"],
+                "n": [1, 2],
+            }
+        )
+    }
+    blanked = redact(frames, frozenset({"doi:10.1/withheld"}), frozenset({"Secret quantum radar"}))
+    assert blanked == 2
+    assert frames["t"]["note"].tolist() == [WITHHELD_TEXT, "open text"]
+    assert frames["t"]["ids"].tolist() == [WITHHELD_TEXT, "doi:10.1/open"]
