@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from pathlib import Path
 from typing import Any, TypeVar
@@ -16,7 +17,7 @@ class ConfigError(ValueError):
     """A config file is missing or malformed; the message is one line naming file and key."""
 
 
-class _StrictLoader(yaml.SafeLoader):
+class _StrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """Safe YAML that refuses a key given twice in one mapping (YAML would keep the last)."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -58,7 +59,20 @@ def format_error(path: Path, exc: ValidationError) -> str:
 
 
 def load_model(path: Path, model: type[M]) -> M:
-    """Load and validate a YAML file as `model`."""
+    """Load and validate a YAML file as `model`; unchanged files are parsed once per process."""
+    try:
+        stat = Path(path).stat()
+    except OSError:
+        return _load_model(path, model)
+    return _load_cached(str(Path(path).resolve()), stat.st_mtime_ns, stat.st_size, model)
+
+
+@functools.lru_cache(maxsize=32)
+def _load_cached(path: str, mtime_ns: int, size: int, model: type[M]) -> M:
+    return _load_model(Path(path), model)
+
+
+def _load_model(path: Path, model: type[M]) -> M:
     data = load_yaml(path)
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: (top level): expected a mapping, got {type(data).__name__}")
