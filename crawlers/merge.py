@@ -74,15 +74,20 @@ def merge_group(
     source_preference: Sequence[str] = SOURCE_PREFERENCE,
 ) -> Record:
     """Merge records of one work; the result does not depend on the order of `group`."""
-    # A total order on the inputs: best id scheme, best source, then content as the tie-break.
-    ranked = sorted(
-        group,
-        key=lambda r: (
-            _id_rank(r.record_id, preference),
-            _record_rank(r, source_preference),
-            r.record_id,
-            r.model_dump_json(),
-        ),
+    # A total order on the inputs: best id scheme, best source, then content as the tie-break
+    # (a single record needs no order, and serialising it for the tie-break is the costly part).
+    ranked = (
+        list(group)
+        if len(group) == 1
+        else sorted(
+            group,
+            key=lambda r: (
+                _id_rank(r.record_id, preference),
+                _record_rank(r, source_preference),
+                r.record_id,
+                r.model_dump_json(),
+            ),
+        )
     )
     best = ranked[0]
     by_source = sorted(ranked, key=lambda r: _record_rank(r, source_preference))
