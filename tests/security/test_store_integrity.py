@@ -73,9 +73,9 @@ def invariant_problems(store: Store) -> dict[str, list[str]]:
 
 
 @pytest.fixture(scope="module")
-def scanned(tmp_path_factory, prefect_harness):
+def scanned(request, prefect_harness):
     """The planted demo scan's workspace."""
-    return run_planted_scan(tmp_path_factory)
+    return run_planted_scan(request)
 
 
 @pytest.mark.slow
