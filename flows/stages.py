@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,13 +49,21 @@ class ScanContext:
         return load_weights(Path(self.config_dir) / "weights.yaml")
 
 
+#: Called as on_reach(point) at points inside stages; the flow arms it for fault-injection tests.
+on_reach: Callable[[str], None] = lambda point: None  # noqa: E731
+
+
 def _jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    """Rows of a JSON Lines file; a torn last line (a crawl killed mid-write) is skipped."""
     if not path.exists():
         return
     with path.open(encoding="utf-8") as fh:
         for line in fh:
             if line.strip():
-                yield json.loads(line)
+                try:
+                    yield json.loads(line)
+                except json.JSONDecodeError:
+                    continue
 
 
 def normalize(ctx: ScanContext, sources: list[str]) -> dict[str, Any]:
@@ -91,16 +99,18 @@ def normalize(ctx: ScanContext, sources: list[str]) -> dict[str, Any]:
     merged = merge_records(records)
     frame = pd.DataFrame([r.to_row(demo=ctx.demo) for r in merged])
     store.replace_rows("records", ctx.scan_id, frame)
+    on_reach("normalize")
     if rejects:
         store.replace_rows("quarantine", ctx.scan_id, pd.DataFrame(rejects))
-    if responses:
+    n_responses = 0
+    if responses:  # a resumed crawl may have fetched its last page twice: keep it once
         resp = pd.DataFrame(responses).drop_duplicates(subset=["raw_sha256", "url"])
-        store.replace_rows("raw_responses", ctx.scan_id, resp)
+        n_responses = store.replace_rows("raw_responses", ctx.scan_id, resp)
     return {
         "records": len(merged),
         "parsed": len(records),
         "quarantined": len(rejects),
-        "responses": len(responses),
+        "responses": n_responses,
         "per_source": per_source,
     }
 
@@ -131,7 +141,10 @@ def plan_shards(ctx: ScanContext, table: str, shard_size: int = 50_000) -> dict[
     if table == "assignments" and shards:
         import nlp
 
-        nlp.load_or_train(ctx.workspace.models_dir, ctx.taxonomy())  # train once, shards load it
+        # train once (weak labels from the codes of the corpus so far), shards load it
+        nlp.load_or_train(
+            ctx.workspace.models_dir, ctx.taxonomy(), records=store.corpus("records", ctx.scan_id)
+        )
     return {
         "table": table,
         "reused": str(reused_path),
@@ -268,6 +281,7 @@ def score(ctx: ScanContext) -> dict[str, Any]:
         frame = getattr(tables, name, None)
         if frame is not None and name in TABLES:
             counts[name] = store.replace_rows(name, ctx.scan_id, frame)
+            on_reach("score")
     problems = scoring.check_invariants(tables, records, assignments)
     if problems:
         raise ScanCheckFailed(
@@ -304,6 +318,7 @@ def brief(
 
     ws = ctx.workspace
     label = Sharing.parse(audience)
+    _forget_exports(ws.store(), ctx.scan_id, label.value, language, run_by)
     return build_briefing(
         ws.store(),
         ctx.scan_id,
@@ -315,6 +330,16 @@ def brief(
         rescore=lambda records: rescore_visible(ctx, records),
         run_by=run_by,
     )
+
+
+def _forget_exports(store: Any, scan_id: str, audience: str, language: str, run_by: str) -> None:
+    """Drop the export rows of a briefing about to be rebuilt (a resumed scan lists it once)."""
+    with store.connect() as con:
+        con.execute(TABLES["exports"].ddl())
+        con.execute(
+            "DELETE FROM exports WHERE scan_id = ? AND audience = ? AND language = ? AND run_by = ?",
+            [scan_id, audience, language, run_by],
+        )
 
 
 class ScanCheckFailed(RuntimeError):

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import fcntl
+import json
 import os
 import secrets
+import signal
+import socket
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+import pandas as pd
 from prefect import flow, task
 from prefect.cache_policies import NONE
 
@@ -18,12 +23,15 @@ import horizon
 from flows import stages
 from flows.stages import ScanContext
 from horizon.config import config_hashes, load_sources
+from horizon.store import Store, StoreError
 from horizon.workspace import Workspace
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CONFIG_DIR = REPO / "data" / "config"
 DEMO_DIR = REPO / "data" / "demo"
 STAGES = ("crawl", "normalize", "extract", "assign", "score", "brief")
+#: Environment variable naming a stage point where a test wants the scan killed (see _arm_test_hook).
+KILL_ENV = "HORIZON_TEST_KILL_AT"
 
 #: Called as progress(stage, message) by the flow; the CLI sets it to drive its progress display.
 progress: Callable[[str, str], None] = lambda stage, message: None  # noqa: E731
@@ -123,7 +131,9 @@ def run_sharded(ctx: ScanContext, table: str, shard_size: int) -> dict[str, Any]
         f"{plan['n_todo']} records in {len(plan['shards'])} shards, {plan['n_reused']} reused",
     )
     futures = [shard_task.submit(ctx, table, shard) for shard in plan["shards"]]
-    return combine_task(ctx, plan, [f.result() for f in futures])
+    outputs = [f.result() for f in futures]
+    stages.on_reach(_STAGE_OF[table])
+    return combine_task(ctx, plan, outputs)
 
 
 _STAGE_OF = {"entities": "extract", "assignments": "assign"}
@@ -138,10 +148,11 @@ def score_task(ctx: ScanContext) -> dict[str, Any]:
 @task(name="brief", cache_policy=NONE)
 def brief_task(ctx: ScanContext, audience: str, languages: list[str]) -> list[str]:
     """Write the briefing folders for the default audience."""
-    return [
-        str(stages.brief(ctx, audience=audience, language=lang, run_by="weekly_scan"))
-        for lang in languages
-    ]
+    paths = []
+    for lang in languages:
+        paths.append(str(stages.brief(ctx, audience=audience, language=lang, run_by="weekly_scan")))
+        stages.on_reach("brief")
+    return paths
 
 
 @contextlib.contextmanager
@@ -167,14 +178,22 @@ def weekly_scan(
     languages: tuple[str, ...] = ("ja", "en"),
     shard_size: int = 50_000,
     as_of: str | None = None,
+    demo_dir: str | None = None,
+    resume: str = "auto",
 ) -> dict[str, Any]:
-    """One full scan; returns the scan id, status, counts and briefing paths."""
+    """One full scan; returns the scan id, status, counts and briefing paths.
+
+    `resume`: "auto" continues the newest interrupted scan (its process gone) that ran with the same
+    parameters and config, "never" starts afresh, a scan id continues that scan. Interrupted scans
+    not continued are marked failed. A continued scan skips the stages it had finished.
+    """
     ws = Workspace(Path(home)).ensure()
     store = ws.store()
-    scan_id = scan_id or new_scan_id()
+    _arm_test_hook()
     with contextlib.ExitStack() as stack:
+        demo_path = Path(demo_dir) if demo_dir else DEMO_DIR
         if demo:
-            sources_path, base_urls = stack.enter_context(demo_endpoints())
+            sources_path, base_urls = stack.enter_context(demo_endpoints(demo_path))
         else:
             sources_path, base_urls = Path(config_dir) / "sources.yaml", {}
         sources_cfg = load_sources(sources_path)
@@ -184,68 +203,228 @@ def weekly_scan(
             raise ValueError(
                 f"unknown source {unknown[0]!r}; configured: {', '.join(sources_cfg.sources)}"
             )
+        parameters = {
+            "sources": chosen,
+            "since": since,
+            "max_records": max_records,
+            "demo": demo,
+            "demo_dir": str(demo_path.resolve()) if demo else None,
+            "as_of": as_of,
+            "audience": audience,
+            "languages": list(languages),
+        }
+        config = config_hashes(Path(config_dir))
+        claimed = claim_interrupted(ws, store, resume, parameters, config)
+        counts: dict[str, Any] = {}
+        if claimed is not None:
+            lock, row = claimed
+            stack.callback(lock.close)
+            scan_id = row["scan_id"]
+            counts = json.loads(row["source_counts"] or "{}")
+            reference = json.loads(row["parameters"] or "{}").get("reference_date")
+            progress("scan", f"continuing interrupted scan {scan_id}")
+        else:
+            scan_id = scan_id or new_scan_id()
+            stack.callback(lock_scan(ws, scan_id).close)
+            reference = as_of if as_of or demo else dt.datetime.now(dt.UTC).date().isoformat()
+            store.begin_scan(
+                scan_id,
+                demo=demo,
+                code_version=code_version(),
+                config_sha256=config,
+                parameters={**parameters, "reference_date": reference},
+            )
         ctx = ScanContext(
             home=str(ws.home),
             config_dir=str(config_dir),
             scan_id=scan_id,
             demo=demo,
-            as_of=as_of if as_of or demo else dt.datetime.now(dt.UTC).date().isoformat(),
+            as_of=reference,
         )
-        store.begin_scan(
-            scan_id,
-            demo=demo,
-            code_version=code_version(),
-            config_sha256=config_hashes(Path(config_dir)),
-            parameters={
-                "sources": chosen,
-                "since": since,
-                "max_records": max_records,
-                "demo": demo,
-            },
-        )
-        counts: dict[str, Any] = {}
         try:
-            progress("crawl", f"{len(chosen)} sources")
-            futures = {
-                s: crawl_task.submit(
-                    ctx,
-                    s,
-                    base_urls.get(s),
-                    since or _watermark(store, s),
-                    max_records,
-                    str(sources_path.parent if demo else config_dir),
-                    _credentials(sources_cfg.sources[s].credentials_env),
-                )
-                for s in chosen
-            }
-            crawled = {s: f.result() for s, f in futures.items()}
-            counts["sources"] = crawled
-            failed = [s for s, c in crawled.items() if not c.get("finished", False)]
-            store.update_counts(scan_id, counts)
-            progress("normalize", "merging records")
-            counts["normalize"] = normalize_task(ctx, chosen)
-            store.update_counts(scan_id, counts)
-            progress("extract", f"{counts['normalize']['records']} records")
-            counts["extract"] = run_sharded(ctx, "entities", shard_size)
-            counts["extract"].update(emerging_task(ctx))
-            progress("assign", "domains")
-            counts["assign"] = run_sharded(ctx, "assignments", shard_size)
-            progress("score", "indicators, axes, uncertainty")
-            counts["score"] = score_task(ctx)
-            store.update_counts(scan_id, counts)
-            progress("brief", f"audience {audience}")
-            counts["briefings"] = brief_task(ctx, audience, list(languages))
+            if "normalize" not in counts:
+                progress("crawl", f"{len(chosen)} sources")
+                crawled = dict(counts.get("sources", {}))
+                todo = [s for s in chosen if not crawled.get(s, {}).get("finished", False)]
+                futures = {
+                    s: crawl_task.submit(
+                        ctx,
+                        s,
+                        base_urls.get(s),
+                        since or _watermark(store, s),
+                        max_records,
+                        str(sources_path.parent if demo else config_dir),
+                        _credentials(sources_cfg.sources[s].credentials_env),
+                    )
+                    for s in todo
+                }
+                for s, future in futures.items():
+                    crawled[s] = future.result()
+                    stages.on_reach("crawl")
+                counts["sources"] = {s: crawled[s] for s in chosen}
+                store.update_counts(scan_id, counts, message=_partial_message(counts))
+                progress("normalize", "merging records")
+                counts["normalize"] = normalize_task(ctx, chosen)
+                store.update_counts(scan_id, counts)
+            if "extract" not in counts:
+                progress("extract", f"{counts['normalize']['records']} records")
+                extract = run_sharded(ctx, "entities", shard_size)
+                extract.update(emerging_task(ctx))
+                counts["extract"] = extract
+                store.update_counts(scan_id, counts)
+            if "assign" not in counts:
+                progress("assign", "domains")
+                counts["assign"] = run_sharded(ctx, "assignments", shard_size)
+                store.update_counts(scan_id, counts)
+            if "score" not in counts:
+                progress("score", "indicators, axes, uncertainty")
+                counts["score"] = score_task(ctx)
+                store.update_counts(scan_id, counts)
+            if "briefings" not in counts:
+                progress("brief", f"audience {audience}")
+                counts["briefings"] = brief_task(ctx, audience, list(languages))
+                store.update_counts(scan_id, counts)
         except BaseException as exc:
             store.finish_scan(scan_id, "failed", source_counts=counts, message=_one_line(exc))
             raise
-        status = "partial" if failed else "completed"
-        message = f"sources that did not finish: {', '.join(failed)}" if failed else None
+        message = _partial_message(counts)
+        status = "partial" if message else "completed"
         if not demo:
+            started = pd.Timestamp(store.scan(scan_id)["started_at"]).date()
             for s in chosen:
-                if s not in failed:
-                    store.set_watermark(s, dt.datetime.now(dt.UTC).date(), scan_id)
+                if counts["sources"][s].get("finished", False):
+                    store.set_watermark(s, started, scan_id)
         store.finish_scan(scan_id, status, source_counts=counts, message=message)
     return {"scan_id": scan_id, "status": status, "counts": counts, "message": message}
+
+
+def _partial_message(counts: dict[str, Any]) -> str | None:
+    """Why a scan is partial: the sources whose crawl did not finish, with their last error."""
+    failed = {s: c for s, c in counts.get("sources", {}).items() if not c.get("finished", False)}
+    if not failed:
+        return None
+    parts = [f"{s} ({(c.get('errors') or ['no reason given'])[-1]})" for s, c in failed.items()]
+    return ("sources that did not finish: " + "; ".join(parts))[:1000]
+
+
+def _arm_test_hook() -> None:
+    """Fault injection for tests: HORIZON_TEST_KILL_AT=point kills this process there (kill -9).
+
+    Unset (every normal run), nothing is armed.
+    """
+    point = os.environ.get(KILL_ENV)
+    if not point:
+        return
+
+    def kill_at(reached: str) -> None:
+        if reached == point:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    stages.on_reach = kill_at
+
+
+# -- interrupted scans -----------------------------------------------------------------------
+#: Parameters an interrupted scan must share with a new one to be continued by it.
+RESUME_KEYS = (
+    "sources",
+    "since",
+    "max_records",
+    "demo",
+    "demo_dir",
+    "as_of",
+    "audience",
+    "languages",
+)
+LOCK_FILE = "running.lock"
+
+
+def lock_scan(ws: Workspace, scan_id: str) -> IO[str]:
+    """Hold the scan's lock for as long as this process runs it (the OS drops it if we die)."""
+    handle = _try_lock(ws, scan_id)
+    if handle is None:
+        raise StoreError(f"scan {scan_id} is running in another process")
+    return handle
+
+
+def scan_alive(ws: Workspace, scan_id: str) -> bool:
+    """Whether a process still runs the scan (for listing a `running` scan as interrupted)."""
+    handle = _try_lock(ws, scan_id, mark=False)
+    if handle is not None:
+        handle.close()
+    return handle is None
+
+
+def _try_lock(ws: Workspace, scan_id: str, *, mark: bool = True) -> IO[str] | None:
+    path = ws.scan_dir(scan_id) / LOCK_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = path.open("a+", encoding="utf-8")
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        return None
+    if mark:  # who holds it, for a person looking
+        handle.truncate(0)
+        handle.write(json.dumps({"pid": os.getpid(), "host": socket.gethostname()}))
+        handle.flush()
+    return handle
+
+
+def claim_interrupted(
+    ws: Workspace,
+    store: Store,
+    resume: str,
+    parameters: dict[str, Any],
+    config: dict[str, str],
+) -> tuple[IO[str], dict[str, Any]] | None:
+    """Find `running` scans whose process is gone: continue one (locked, reopened), fail the rest.
+
+    `resume` "auto" continues the newest such scan with the same parameters and config when no
+    scan completed after it started; "never" continues none; a scan id continues that scan, which
+    may also be a failed one.
+    """
+    explicit = resume not in ("auto", "never")
+    scans = store.scans()
+    done = scans.loc[scans["status"].isin(["completed", "partial"]), "started_at"]
+    newest_done = done.max() if len(done) else None
+    claimed = None
+    for row in scans.to_dict("records"):
+        mine = explicit and row["scan_id"] == resume
+        if row["status"] != "running" and not (mine and row["status"] == "failed"):
+            continue
+        handle = _try_lock(ws, row["scan_id"])
+        if handle is None:  # its process still runs
+            if mine:
+                raise StoreError(f"scan {resume} is still running in another process")
+            continue
+        why = _differs(row, parameters, config)
+        if mine and why:
+            handle.close()
+            raise StoreError(f"cannot continue scan {resume}: {why}")
+        later = newest_done is not None and newest_done > row["started_at"]
+        if mine or (resume == "auto" and claimed is None and not why and not later):
+            claimed = (handle, store.reopen_scan(row["scan_id"]))
+            continue
+        if row["status"] == "running":
+            store.finish_scan(
+                row["scan_id"],
+                "failed",
+                message=f"interrupted: its process ended before it finished "
+                f"(found {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC)",
+            )
+        handle.close()
+    if explicit and claimed is None:
+        raise StoreError(f"no interrupted or failed scan {resume!r}; `horizon scans` lists them")
+    return claimed
+
+
+def _differs(row: dict[str, Any], parameters: dict[str, Any], config: dict[str, str]) -> str:
+    """What keeps a new scan from continuing an earlier one ('' when nothing)."""
+    if json.loads(row["config_sha256"] or "{}") != config:
+        return "the config files changed since it started"
+    before = json.loads(row["parameters"] or "{}")
+    diff = [k for k in RESUME_KEYS if before.get(k) != parameters.get(k)]
+    return f"it ran with other parameters ({', '.join(diff)})" if diff else ""
 
 
 def _credentials(names: dict[str, str]) -> dict[str, str]:
