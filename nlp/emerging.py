@@ -8,16 +8,19 @@ import re
 from collections import Counter, defaultdict
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sudachipy import Dictionary, SplitMode
 
 from horizon.config.taxonomy import Taxonomy
 from horizon.schemas import Sharing
-from nlp.burst import burst_states
+from nlp.burst import burst_weights
 from nlp.extract import record_text, term_index_for
 from nlp.normalize import detect_language, normalize_text
 
+#: Candidate terms per burst computation (terms × weeks float matrices stay a few hundred MB).
+BURST_CHUNK = 2000
 EMERGING_COLUMNS = [
     "term", "language", "domain_hint", "first_seen_date", "weeks", "sources", "count", "growth",
     "burst_weight", "record_ids", "sharing",
@@ -145,11 +148,18 @@ def find_emerging_terms(
     recent_start = last_week - dt.timedelta(weeks=recent_weeks - 1)
     before_start = recent_start - dt.timedelta(weeks=recent_weeks)
     rows = []
-    for (term, lang), idx in per_term.items():
-        if len(idx) < min_records:
-            continue
+    eligible = [(key, idx) for key, idx in per_term.items() if len(idx) >= min_records]
+    week_of = {b: i for i, b in enumerate(bins)}
+    weights = np.zeros(len(eligible))
+    for start in range(0, len(eligible), BURST_CHUNK):  # bounded memory: terms × weeks per chunk
+        chunk = eligible[start : start + BURST_CHUNK]
+        counts = np.zeros((len(chunk), len(bins)))
+        for row, (_, idx) in enumerate(chunk):
+            for k in idx:
+                counts[row, week_of[_week_start(meta[k][1])]] += 1
+        weights[start : start + len(chunk)] = burst_weights(counts, np.asarray(d_t))
+    for ((term, lang), idx), weight in zip(eligible, weights, strict=True):
         weeks = Counter(_week_start(meta[k][1]) for k in idx)
-        _, weight = burst_states([weeks.get(b, 0) for b in bins], d_t)
         recent = sum(n for w, n in weeks.items() if w >= recent_start)
         before = sum(n for w, n in weeks.items() if before_start <= w < recent_start)
         hints = Counter(hint_of[meta[k][0]] for k in idx if meta[k][0] in hint_of)

@@ -2,6 +2,7 @@ import datetime as dt
 import json
 
 import pandas as pd
+import pytest
 
 from nlp import find_emerging_terms
 from nlp.burst import burst_states
@@ -77,3 +78,21 @@ def test_japanese_candidates_are_compound_nouns(taxonomy):
     terms = set(out[out.language == "ja"].term)
     assert "ペロブスカイト太陽電池" in terms
     assert any("固体電池" in t for t in terms)
+
+
+def test_vectorised_burst_weights_equal_the_viterbi_per_series():
+    import numpy as np
+
+    from nlp.burst import burst_states, burst_weights
+
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        n, rows = int(rng.integers(1, 30)), int(rng.integers(1, 5))
+        totals = rng.integers(0, 25, size=n)
+        relevant = np.minimum(rng.integers(0, 9, size=(rows, n)), totals)
+        expected = [burst_states(list(r), list(totals))[1] for r in relevant]
+        assert np.allclose(burst_weights(relevant, totals), expected, atol=1e-9)
+    # an exact tie (r = d = 3 gains ln 8 = τ for n = 8) is settled towards the base state
+    totals = np.array([11, 8, 10, 25, 0, 7, 23, 3])
+    relevant = np.array([[2, 0, 7, 5, 0, 6, 0, 3]])
+    assert burst_weights(relevant, totals)[0] == pytest.approx(burst_states(relevant[0], totals)[1])
