@@ -265,7 +265,7 @@ def build_briefing(
             **meta,
             "scan": {
                 k: _plain(scan.get(k))
-                for k in ("status", "started_at", "finished_at", "demo", "code_version")
+                for k in ("status", "started_at", "finished_at", "demo", "code_version", "message")
             },
             "config_sha256": _json_or_empty(scan.get("config_sha256")),
             "source_snapshots": _snapshots(scoped.frames.records),

@@ -217,29 +217,29 @@ def reuse_rows(store: Any, table: str, ctx: ScanContext) -> tuple[pd.DataFrame, 
     Returns those rows (relabelled with this scan's id) and the ids of every record they cover,
     records that had no rows included: they need no work either.
     """
-    sql = f"""
+    prev = """
         WITH me AS (SELECT config_sha256 FROM scans WHERE scan_id = ?),
-        cur AS (SELECT record_id, content_sha256 FROM records WHERE scan_id = ?),
+        cur AS (SELECT record_id, content_sha256, sharing FROM records WHERE scan_id = ?),
         donors AS (
             SELECT s.scan_id FROM scans s, me
             WHERE s.status IN ('completed', 'partial') AND s.scan_id <> ?
               AND s.config_sha256::VARCHAR = me.config_sha256::VARCHAR
         ),
         prev AS (
-            SELECT r.record_id, r.scan_id FROM records r
+            SELECT r.record_id, r.scan_id, cur.sharing FROM records r
             JOIN cur ON r.record_id = cur.record_id AND r.content_sha256 = cur.content_sha256
             WHERE r.scan_id IN (SELECT scan_id FROM donors)
             QUALIFY row_number() OVER (PARTITION BY r.record_id ORDER BY r.scan_id DESC) = 1
         )
-        SELECT t.* FROM {table} t JOIN prev USING (scan_id, record_id)
     """
-    ids_sql = sql.replace(
-        f"SELECT t.* FROM {table} t JOIN prev USING (scan_id, record_id)",
-        "SELECT record_id FROM prev",
-    )
     params = [ctx.scan_id, ctx.scan_id, ctx.scan_id]
-    done = set(store.query(ids_sql, params)["record_id"])
-    rows = store.query(sql, params)
+    done = set(store.query(prev + "SELECT record_id FROM prev", params)["record_id"])
+    # a relabelled record (its provider changed the sharing label) passes its label on
+    rows = store.query(
+        prev + f"SELECT t.* REPLACE (prev.sharing AS sharing) FROM {table} t"
+        " JOIN prev USING (scan_id, record_id)",
+        params,
+    )
     rows["scan_id"] = ctx.scan_id
     return rows, done
 

@@ -144,11 +144,6 @@ def test_a_failed_scan_is_recorded_in_one_line_and_harms_nothing(failed_scan, tm
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="flows/stages.reuse_rows copies entity/assignment rows of unchanged content with the "
-    "label of the earlier scan: a record relabelled CLEAR -> AMBER keeps CLEAR rows",
-)
 def test_reused_rows_take_the_label_of_the_record_now(failed_scan):
     home, before, _ = failed_scan
     store = Workspace(home).store(read_only=True)
