@@ -9,18 +9,20 @@ download and removed right after it, so secrets never reach the scheduler queue,
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime as dt
 import email.utils
 import logging
 import re
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Request, Response
 
+from crawlers.parsers.base import _SECRET_NAME
 from crawlers.parsers.common import redact_url
 from horizon.store import RawStore
 
@@ -155,6 +157,24 @@ class RetryAfterMiddleware(RetryMiddleware):
         return retry
 
 
+_QUERY_SECRET = re.compile(rf"(?i)[?&;]{_SECRET_NAME}=([^&;#]{{4,}})")
+
+
+def mask_secrets(body: bytes, secrets: Iterable[str]) -> bytes:
+    """The body with each secret (plain and URL-quoted) replaced; the same object if none occur."""
+    forms = {
+        form.encode()
+        for secret in secrets
+        if secret and len(secret) >= 4
+        for form in (secret, quote(secret, safe=""), quote_plus(secret))
+    }
+    out = body
+    for form in sorted(forms, key=len, reverse=True):
+        if form in out:
+            out = out.replace(form, b"REDACTED")
+    return out
+
+
 class RawStoreMiddleware:
     """Keeps every response body in the RawStore before anything parses it, and logs the row."""
 
@@ -170,11 +190,26 @@ class RawStoreMiddleware:
         """Scrapy's constructor hook."""
         return cls(crawler)
 
+    @staticmethod
+    def secrets_of(spider: Any, request: Request) -> list[str]:
+        """The crawl's credentials (and tokens learnt since) and secret values in the request URL."""
+        found = list(getattr(getattr(spider, "secret_filter", None), "secrets", None) or [])
+        creds = getattr(spider, "credentials", None) or {}
+        found += [v for v in creds.values() if isinstance(v, str)]
+        if creds.get("key") and creds.get("secret"):  # HTTP Basic auth of OAuth client credentials
+            pair = f"{creds['key']}:{creds['secret']}".encode()
+            found.append(base64.b64encode(pair).decode())
+        found += [m[1] for m in _QUERY_SECRET.finditer(request.url)]
+        return found
+
     def process_response(self, request: Request, response: Response) -> Response:
-        """Store the body; note its hash and path in the request's meta."""
+        """Store the body (known secrets masked); note its hash and path in the request's meta."""
         spider = self.crawler.spider
         if request.meta.get("no_raw"):  # e.g. an OAuth token body: a secret, not data
             return response
+        body = mask_secrets(response.body, self.secrets_of(spider, request))
+        if body is not response.body:  # a server that echoes credentials: keep them out of raw/
+            response = response.replace(body=body)
         sha, path = self.raw.put(response.body)
         fetched = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         request.meta.update(raw_sha256=sha, raw_path=str(path), fetched_at=fetched.isoformat())

@@ -435,11 +435,6 @@ def test_echoed_secrets_stay_out_of_crawl_outputs(echoed_crawls):
     assert [k for k, n in needles(planted).items() if n.decode() in text] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="RawStoreMiddleware keeps response bodies verbatim: a server that echoes the request "
-    "puts the credentials into raw/ (crawlers/middlewares.py must mask known secrets first)",
-)
 def test_echoed_secrets_stay_out_of_raw_bodies(echoed_crawls):
     _, home, planted, _, _ = echoed_crawls
     assert list((home / "raw").rglob("*.gz"))
