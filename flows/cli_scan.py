@@ -79,6 +79,13 @@ def scan(
         ),
     ] = None,
     shard_size: Annotated[int, typer.Option("--shard-size", help="Records per shard.")] = 50_000,
+    resume: Annotated[
+        str,
+        typer.Option(
+            "--resume",
+            help="auto: continue an interrupted scan with the same parameters; never; or a scan id.",
+        ),
+    ] = "auto",
 ) -> None:
     """Run the weekly scan end to end and print the prioritised list."""
     home_path = resolve_home(home)
@@ -106,6 +113,7 @@ def scan(
             flow = ws_mod.weekly_scan.with_options(task_runner=task_runner(executor, dask_address))
             result = flow(
                 shard_size=shard_size,
+                resume=resume,
                 home=str(home_path),
                 config_dir=str(cfg),
                 demo=demo,
