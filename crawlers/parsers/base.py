@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -129,6 +130,25 @@ class ParseResult:
                     }
                 )
             )
+
+    def add_documents(
+        self,
+        docs: Any,
+        ctx: ParseContext,
+        fields_of: Callable[[dict[str, Any]], dict[str, Any]],
+        what: str = "document",
+    ) -> None:
+        """Each object of `docs` through `fields_of` into a record; anything else is refused."""
+        for doc in docs or []:
+            if not isinstance(doc, dict):
+                self.reject(ctx, f"{what} is not an object")
+                continue
+            try:
+                fields = fields_of(doc)
+            except ParseError as exc:
+                self.reject(ctx, str(exc))
+                continue
+            self.add(fields, ctx)
 
     def reject(self, ctx: ParseContext, reason: str, item: str | None = None) -> None:
         """Refuse one item with a reason (credentials masked, one line)."""

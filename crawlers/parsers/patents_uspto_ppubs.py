@@ -123,16 +123,7 @@ def parse(body: bytes, ctx: ParseContext) -> ParseResult:
     if isinstance(per_page, int) and isinstance(number, int) and result.total is not None:
         start = (number + 1) * per_page
         result.next_page = str(start) if docs and start < result.total else None
-    for doc in docs:
-        if not isinstance(doc, dict):
-            result.reject(ctx, "ppubs document is not an object")
-            continue
-        try:
-            fields = document_fields(doc)
-        except ParseError as exc:
-            result.reject(ctx, str(exc))
-            continue
-        result.add(fields, ctx)
+    result.add_documents(docs, ctx, document_fields, "ppubs document")
     return result
 
 

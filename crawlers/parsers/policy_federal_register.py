@@ -71,16 +71,7 @@ def parse(body: bytes, ctx: ParseContext) -> ParseResult:
         next_page=data.get("next_page_url") or None,
         total=data["count"] if isinstance(data.get("count"), int) else None,
     )
-    for doc in data.get("results") or []:
-        if not isinstance(doc, dict):
-            result.reject(ctx, "result is not an object")
-            continue
-        try:
-            fields = document_fields(doc)
-        except ParseError as exc:
-            result.reject(ctx, str(exc))
-            continue
-        result.add(fields, ctx)
+    result.add_documents(data.get("results"), ctx, document_fields, "result")
     return result
 
 
