@@ -136,17 +136,25 @@ class ParseResult:
         docs: Any,
         ctx: ParseContext,
         fields_of: Callable[[dict[str, Any]], dict[str, Any]],
-        what: str = "document",
+        wrong_type: str = "document is not an object",
+        *,
+        errors: tuple[type[Exception], ...] = (ParseError,),
+        item_key: str | None = None,
     ) -> None:
-        """Each object of `docs` through `fields_of` into a record; anything else is refused."""
+        """Each object of `docs` through `fields_of` into a record; anything else is refused.
+
+        `wrong_type` may name the offending type as `{type}`; `errors` are the exceptions that
+        refuse one item rather than the page; `item_key` labels a refused item by that field.
+        """
         for doc in docs or []:
             if not isinstance(doc, dict):
-                self.reject(ctx, f"{what} is not an object")
+                self.reject(ctx, wrong_type.format(type=type(doc).__name__))
                 continue
             try:
                 fields = fields_of(doc)
-            except ParseError as exc:
-                self.reject(ctx, str(exc))
+            except errors as exc:
+                label = str(doc.get(item_key) or "")[:200] or None if item_key else None
+                self.reject(ctx, str(exc), item=label)
                 continue
             self.add(fields, ctx)
 

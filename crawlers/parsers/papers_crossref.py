@@ -223,16 +223,10 @@ def parse(body: bytes, ctx: ParseContext) -> ParseResult:
     items, message = _items(data)
     total = message.get("total-results")
     result = ParseResult(total=total if isinstance(total, int) else None)
-    for item in items:
-        if not isinstance(item, dict):
-            result.reject(ctx, f"item is a {type(item).__name__}, not a work object")
-            continue
-        try:
-            fields = work_fields(item)
-        except (ValueError, TypeError) as exc:
-            result.reject(ctx, str(exc), item=str(item.get("DOI") or "")[:200] or None)
-            continue
-        result.add(fields, ctx)
+    result.add_documents(
+        items, ctx, work_fields, "item is a {type}, not a work object",
+        errors=(ValueError, TypeError), item_key="DOI",
+    )  # fmt: skip
     cursor = message.get("next-cursor")
     result.next_page = cursor if items and isinstance(cursor, str) and cursor else None
     return result

@@ -134,16 +134,10 @@ def parse(body: bytes, ctx: ParseContext) -> ParseResult:
     else:
         raise ParseError("not an OpenAlex works response (no `results`, not a work)")
     result = ParseResult(total=meta.get("count") if isinstance(meta.get("count"), int) else None)
-    for work in results:
-        if not isinstance(work, dict):
-            result.reject(ctx, f"result is a {type(work).__name__}, not a work object")
-            continue
-        try:
-            fields = work_fields(work)
-        except (ValueError, TypeError) as exc:
-            result.reject(ctx, str(exc), item=str(work.get("id") or "")[:200] or None)
-            continue
-        result.add(fields, ctx)
+    result.add_documents(
+        results, ctx, work_fields, "result is a {type}, not a work object",
+        errors=(ValueError, TypeError), item_key="id",
+    )  # fmt: skip
     cursor = meta.get("next_cursor")
     result.next_page = cursor if results and isinstance(cursor, str) and cursor else None
     return result

@@ -123,7 +123,7 @@ def parse(body: bytes, ctx: ParseContext) -> ParseResult:
     if isinstance(per_page, int) and isinstance(number, int) and result.total is not None:
         start = (number + 1) * per_page
         result.next_page = str(start) if docs and start < result.total else None
-    result.add_documents(docs, ctx, document_fields, "ppubs document")
+    result.add_documents(docs, ctx, document_fields, "ppubs document is not an object")
     return result
 
 

@@ -71,7 +71,7 @@ def parse(body: bytes, ctx: ParseContext) -> ParseResult:
         next_page=data.get("next_page_url") or None,
         total=data["count"] if isinstance(data.get("count"), int) else None,
     )
-    result.add_documents(data.get("results"), ctx, document_fields, "result")
+    result.add_documents(data.get("results"), ctx, document_fields, "result is not an object")
     return result
 
 
