@@ -21,13 +21,12 @@ from prefect.cache_policies import NONE
 
 import horizon
 from flows import stages
+from flows.common import DEFAULT_CONFIG_DIR, REPO, credentials_from_env
 from flows.stages import ScanContext
 from horizon.config import config_hashes, load_sources
 from horizon.store import Store, StoreError
 from horizon.workspace import Workspace
 
-REPO = Path(__file__).resolve().parents[1]
-DEFAULT_CONFIG_DIR = REPO / "data" / "config"
 DEMO_DIR = REPO / "data" / "demo"
 STAGES = ("crawl", "normalize", "extract", "assign", "score", "brief")
 #: Environment variable naming a stage point where a test wants the scan killed (see _arm_test_hook).
@@ -254,7 +253,7 @@ def weekly_scan(
                         since or _watermark(store, s),
                         max_records,
                         str(sources_path.parent if demo else config_dir),
-                        _credentials(sources_cfg.sources[s].credentials_env),
+                        credentials_from_env(sources_cfg.sources[s].credentials_env),
                     )
                     for s in todo
                 }
@@ -425,11 +424,6 @@ def _differs(row: dict[str, Any], parameters: dict[str, Any], config: dict[str, 
     before = json.loads(row["parameters"] or "{}")
     diff = [k for k in RESUME_KEYS if before.get(k) != parameters.get(k)]
     return f"it ran with other parameters ({', '.join(diff)})" if diff else ""
-
-
-def _credentials(names: dict[str, str]) -> dict[str, str]:
-    """Credential values from the environment variables a source names (never from files)."""
-    return {key: os.environ[var] for key, var in names.items() if os.environ.get(var)}
 
 
 def _watermark(store: Any, source: str) -> str | None:
