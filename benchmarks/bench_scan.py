@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import sys
 import time
 from collections.abc import Callable
@@ -55,12 +56,20 @@ def load_records(store: Store, scan_id: str, corpus: Path, rows: int = LOAD_ROWS
 
 
 def _timer(progress: Callable[[dict], None] | None) -> Callable[..., Any]:
-    """A function that calls fn, keeps its wall and CPU seconds and reports the stages so far."""
+    """A function that calls fn, keeps its wall and CPU seconds and reports the stages so far.
+
+    `rss_gb` is the process's peak RSS at the end of the stage (a running maximum: the first
+    stage where it jumps is the one that needs the memory).
+    """
 
     def timed(timings: dict[str, dict[str, float]], name: str, fn: Callable[[], Any]) -> Any:
         wall, cpu = time.perf_counter(), time.process_time()  # CPU: every thread of the process
         out = fn()
-        timings[name] = {"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu}
+        timings[name] = {
+            "wall": time.perf_counter() - wall,
+            "cpu": time.process_time() - cpu,
+            "rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20,  # KiB on Linux
+        }
         if progress is not None:
             progress(dict(timings))
         return out

@@ -228,7 +228,8 @@ def print_table(out: dict[str, Any]) -> None:
     for name in ("full_scan", "incremental_scan"):
         scan = out[name]
         for stage, t in scan["seconds"].items():
-            rows.append((f"{name}: {stage}", t[out["clock"]], None))
+            rss = f" (peak RSS {t['rss_gb']:.2f}G)" if "rss_gb" in t else ""
+            rows.append((f"{name}: {stage}{rss}", t[out["clock"]], None))
         key = "total_cpu_s" if out["clock"] == "cpu" else "total_wall_s"
         rows.append((f"{name}: total (wall {scan['total_wall_s']:.1f} s)", scan[key], None))
     print(f"\n{'measurement':52s} {unit:>10s} {'texts/s':>10s}")
