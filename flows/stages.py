@@ -139,12 +139,17 @@ def plan_shards(ctx: ScanContext, table: str, shard_size: int = 50_000) -> dict[
         todo.iloc[start : start + shard_size].to_parquet(path, index=False)
         shards.append(str(path))
     if table == "assignments" and shards:
-        import nlp
+        from nlp.training import load_or_train, saved_is_current
 
-        # train once (weak labels from the codes of the corpus so far), shards load it
-        nlp.load_or_train(
-            ctx.workspace.models_dir, ctx.taxonomy(), records=store.corpus("records", ctx.scan_id)
-        )
+        # train once (weak labels from the codes of the corpus so far), shards load it; the
+        # corpus is read only when there is no usable model
+        if not saved_is_current(ctx.workspace.models_dir, ctx.taxonomy()):
+            load_or_train(
+                ctx.workspace.models_dir,
+                ctx.taxonomy(),
+                records=store.corpus("records", ctx.scan_id),
+                retrain=True,
+            )
     return {
         "table": table,
         "reused": str(reused_path),
@@ -166,7 +171,10 @@ def run_shard(ctx: ScanContext, table: str, shard: str) -> str:
     else:
         ids = list(records["record_id"])
         entities = ctx.workspace.store(read_only=True).read(
-            "entities", ctx.scan_id, "list_contains(?, record_id)", [ids]
+            "entities",
+            ctx.scan_id,
+            "record_id IN (SELECT unnest(?))",
+            [ids],  # a hash semi-join
         )
         classifier = nlp.load_or_train(ctx.workspace.models_dir, taxonomy)
         rows = nlp.assign_domains(records, entities, taxonomy, classifier)
@@ -244,11 +252,15 @@ def reuse_rows(store: Any, table: str, ctx: ScanContext) -> tuple[pd.DataFrame, 
     return rows, done
 
 
+#: Record columns scoring and briefings read: everything but the body text, the bulk of a record.
+RECORD_FIELDS = "* EXCLUDE (text)"
+
+
 def load_corpus(ctx: ScanContext) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Records, assignments and entities of the corpus as of this scan."""
     store = ctx.workspace.store()
     return (
-        store.corpus("records", ctx.scan_id),
+        store.corpus("records", ctx.scan_id, RECORD_FIELDS),
         store.corpus("assignments", ctx.scan_id),
         store.corpus("entities", ctx.scan_id),
     )

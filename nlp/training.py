@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
+import sklearn
 
 from horizon.config.taxonomy import Taxonomy
-from nlp.classifier import META_FILE, DomainClassifier
+from nlp.classifier import ARTEFACT_VERSION, META_FILE, DomainClassifier
 from nlp.codes import code_domains, code_rules, parse_codes
 from nlp.extract import record_text
 from nlp.gold import gold_domains, is_holdout, load_gold
 from nlp.normalize import normalize_term
-
-_LOADED: dict[tuple, DomainClassifier] = {}
 
 
 def taxonomy_terms(taxonomy: Taxonomy) -> list[str]:
@@ -79,6 +79,20 @@ def train_classifier(
     if len(texts) >= clf.folds * 2 and any(labels):
         clf.fit(texts, labels)
     return clf
+
+
+def saved_is_current(models_dir: Path, taxonomy: Taxonomy) -> bool:
+    """Whether the saved classifier's metadata fits this taxonomy and scikit-learn (no unpickling)."""
+    try:
+        meta = json.loads((Path(models_dir) / META_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return False
+    return (
+        meta.get("artefact_version") == ARTEFACT_VERSION
+        and meta.get("sklearn_version") == sklearn.__version__
+        and meta.get("taxonomy_version") == taxonomy.version
+        and meta.get("domains") == taxonomy.slugs
+    )
 
 
 def load_or_train(
