@@ -58,7 +58,10 @@ class Scoped:
 
 def read_scan(store: Store, scan_id: str) -> ScanFrames:
     """Read every table of a scan a briefing needs (absent optional tables come back empty)."""
-    corpus = {name: store.corpus(name, scan_id) for name in ("records", "assignments", "entities")}
+    corpus = {
+        "records": store.corpus("records", scan_id, "* EXCLUDE (text)"),  # titles, not bodies
+        **{name: store.corpus(name, scan_id) for name in ("assignments", "entities")},
+    }
     tables = (
         "scores",
         "indicators",
