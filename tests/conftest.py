@@ -46,5 +46,6 @@ def prefect_harness():
     """One Prefect test harness (temporary database) for the whole session."""
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness():
+    # its own default (30 s) is too short for a busy 2-core machine
+    with prefect_test_harness(server_startup_timeout=180):
         yield
