@@ -7,7 +7,10 @@ without passing frames between tasks.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import os
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -204,19 +207,122 @@ def run_stage(ctx: ScanContext, table: str, shard_size: int = 50_000) -> dict[st
     return combine_shards(ctx, plan, [run_shard(ctx, table, s) for s in plan["shards"]])
 
 
-def emerging(ctx: ScanContext) -> dict[str, Any]:
-    """Candidate technology terms not in the taxonomy, with growth and bursts."""
-    import nlp
+#: Records whose candidate phrases are computed and written as one Parquet part.
+CANDIDATE_BATCH = 20_000
+#: DuckDB's memory for counting candidates; beyond it, it spills to the scan's work folder.
+EMERGING_MEMORY = "1GB"
 
-    if not hasattr(nlp, "find_emerging_terms") or "emerging_terms" not in TABLES:
-        return {}
+
+def emerging(ctx: ScanContext) -> dict[str, Any]:
+    """Candidate technology terms not in the taxonomy, with growth and bursts.
+
+    Candidate phrases are computed only for records of the window whose content has no cached
+    phrases yet (new or changed records); counting runs in DuckDB over the cached Parquet parts.
+    """
+    import duckdb
+
+    from nlp.emerging import aggregate_emerging, record_candidates, window_records
+
     store = ctx.workspace.store()
-    corpus = store.corpus("records", ctx.scan_id)
-    entities = store.corpus("entities", ctx.scan_id)
-    terms = nlp.find_emerging_terms(
-        corpus, entities, ctx.taxonomy(), as_of=_as_of(corpus, ctx.as_of)
+    meta = store.corpus(
+        "records", ctx.scan_id, "record_id, content_sha256, published_date, source, sharing"
     )
-    return {"emerging_terms": store.replace_rows("emerging_terms", ctx.scan_id, terms)}
+    as_of = _as_of(meta, ctx.as_of)
+    recs = window_records(meta, as_of)
+    del meta
+    cache = ctx.workspace.candidates_dir
+    cache.mkdir(parents=True, exist_ok=True)
+    spill = ctx.workspace.scan_dir(ctx.scan_id) / "work" / "emerging"
+    spill.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    try:
+        con.execute(f"SET memory_limit = '{EMERGING_MEMORY}'")
+        con.execute("SET temp_directory = ?", [str(spill)])
+        con.execute("SET preserve_insertion_order = false")
+        missing = _uncached(con, cache, recs[["record_id", "content_sha256"]])
+        for start in range(0, len(missing), CANDIDATE_BATCH):
+            batch = missing.iloc[start : start + CANDIDATE_BATCH]
+            with store.connect() as scon:
+                scon.register("wanted", batch)
+                texts = scon.execute(
+                    "SELECT DISTINCT ON (r.record_id) r.record_id, r.content_sha256, r.title, r.text"
+                    " FROM records r JOIN wanted w USING (record_id, content_sha256)"
+                ).df()
+                scon.unregister("wanted")
+            cands = record_candidates(texts)
+            bare = texts.loc[~texts["record_id"].isin(set(cands["record_id"]))]
+            bare = bare[["record_id", "content_sha256"]].assign(term="", language="")
+            _write_part(cache, ctx.scan_id, start, pd.concat([cands, bare], ignore_index=True))
+        parts = f"read_parquet('{_glob(cache)}')" if any(cache.glob("part-*.parquet")) else None
+        candidates = (
+            f"SELECT record_id, content_sha256, term, language FROM {parts}"
+            if parts
+            else "SELECT NULL::VARCHAR AS record_id, NULL::VARCHAR AS content_sha256,"
+            " NULL::VARCHAR AS term, NULL::VARCHAR AS language WHERE false"
+        )
+        terms = aggregate_emerging(
+            con,
+            candidates,
+            recs,
+            ctx.taxonomy(),
+            as_of=as_of,
+            hints=lambda ids: _domain_hints(store, ctx.scan_id, ids),
+        )
+    finally:
+        con.close()
+    return {
+        "emerging_terms": store.replace_rows("emerging_terms", ctx.scan_id, terms),
+        "candidates_computed": len(missing),
+        "window_records": len(recs),
+    }
+
+
+def _glob(cache: Path) -> str:
+    return str(cache / "part-*.parquet").replace("'", "''")
+
+
+def _uncached(con: Any, cache: Path, wanted: pd.DataFrame) -> pd.DataFrame:
+    """The (record_id, content_sha256) pairs of `wanted` without cached candidate phrases."""
+    if not any(cache.glob("part-*.parquet")):
+        return wanted.drop_duplicates().reset_index(drop=True)
+    con.register("wanted", wanted)
+    try:
+        return con.execute(
+            "SELECT DISTINCT record_id, content_sha256 FROM wanted EXCEPT"
+            f" SELECT record_id, content_sha256 FROM read_parquet('{_glob(cache)}')"
+        ).df()
+    finally:
+        con.unregister("wanted")
+
+
+def _write_part(cache: Path, scan_id: str, start: int, frame: pd.DataFrame) -> None:
+    """Write one part atomically (a killed scan leaves no half-written part behind).
+
+    A record without any candidate phrase gets one row with an empty term, so it is not
+    recomputed next week; empty terms are never counted.
+    """
+    name = f"part-{scan_id}-{start:09d}-{uuid.uuid4().hex[:8]}.parquet"
+    tmp = cache / f".{name}.tmp"
+    frame.to_parquet(tmp, index=False)
+    os.replace(tmp, cache / name)
+
+
+def _domain_hints(store: Any, scan_id: str, ids: list[str]) -> dict[str, str]:
+    """Each record's most frequent taxonomy domain, from the entities of its version in the scan."""
+    if not ids:
+        return {}
+    rows = store.query(
+        """
+        WITH target AS (SELECT started_at FROM scans WHERE scan_id = ?)
+        SELECT e.record_id, e.domain FROM entities e JOIN scans s USING (scan_id), target
+        WHERE e.label = 'TECH' AND e.domain IS NOT NULL AND e.record_id IN (SELECT unnest(?))
+          AND (s.status IN ('completed', 'partial') OR s.scan_id = ?)
+          AND s.started_at <= target.started_at
+        QUALIFY s.started_at = max(s.started_at) OVER (PARTITION BY e.record_id)
+        """,
+        [scan_id, ids, scan_id],
+    )
+    return {rid: g.mode().iat[0] for rid, g in rows.groupby("record_id")["domain"]}
 
 
 def reuse_rows(store: Any, table: str, ctx: ScanContext) -> tuple[pd.DataFrame, set[str]]:
@@ -303,14 +409,34 @@ def score(ctx: ScanContext) -> dict[str, Any]:
 
 
 def rescore_visible(ctx: ScanContext, records: pd.DataFrame) -> Any:
-    """Score again on the records an audience may see (for briefings below the top label)."""
-    import scoring
+    """Score again on the records an audience may see (for briefings below the top label).
 
+    The result is kept in the scan's work folder under a hash of the records and the config, so
+    the briefings of one audience in both languages (and a resumed scan) score only once.
+    """
+    import pickle
+
+    import scoring
+    from horizon.config import config_hashes
+
+    key = hashlib.sha256()
+    for part in (ctx.as_of or "", json.dumps(config_hashes(Path(ctx.config_dir)), sort_keys=True)):
+        key.update(part.encode() + b"\0")
+    columns = [c for c in ("record_id", "content_sha256", "sharing") if c in records.columns]
+    for row in sorted(records[columns].astype(str).itertuples(index=False, name=None)):
+        key.update(("\t".join(row) + "\n").encode())
+    cached = ctx.workspace.scan_dir(ctx.scan_id) / "work" / "rescore" / f"{key.hexdigest()}.pkl"
+    if cached.exists():
+        try:
+            with cached.open("rb") as fh:
+                return pickle.load(fh)  # written by this scan below
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError):
+            pass
     store = ctx.workspace.store()
     ids = set(records["record_id"])
     assignments = store.corpus("assignments", ctx.scan_id)
     entities = store.corpus("entities", ctx.scan_id)
-    return scoring.score_domains(
+    result = scoring.score_domains(
         records,
         assignments[assignments["record_id"].isin(ids)],
         entities[entities["record_id"].isin(ids)],
@@ -319,6 +445,12 @@ def rescore_visible(ctx: ScanContext, records: pd.DataFrame) -> Any:
         as_of=_as_of(records, ctx.as_of),
         judgements=_judgements(ctx),
     )
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cached.with_suffix(f".{uuid.uuid4().hex[:8]}.tmp")
+    with tmp.open("wb") as fh:
+        pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, cached)
+    return result
 
 
 def brief(

@@ -29,6 +29,11 @@ class Workspace:
         """Trained artefacts (classifier)."""
         return self.home / "models"
 
+    @property
+    def candidates_dir(self) -> Path:
+        """Candidate phrases of records by content hash (Parquet parts), for emerging terms."""
+        return self.home / "cache" / "candidates"
+
     def scan_dir(self, scan_id: str) -> Path:
         """Per-scan working files (crawl output, Scrapy job state, logs)."""
         return self.home / "scans" / scan_id

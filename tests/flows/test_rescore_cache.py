@@ -1,0 +1,35 @@
+"""Briefings of one audience in both languages score the visible records once."""
+
+from pathlib import Path
+
+import pandas as pd
+
+import scoring
+from flows import stages
+from flows.stages import ScanContext
+from horizon.workspace import Workspace
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_rescore_is_kept_per_record_set_and_label(tmp_path, monkeypatch):
+    store = Workspace(tmp_path).ensure().store()
+    store.begin_scan("s1", demo=False, code_version="t", config_sha256={}, parameters={})
+    calls = []
+
+    def fake_score(records, assignments, entities, *args, **kwargs):
+        calls.append(sorted(records["record_id"]))
+        return {"scores": pd.DataFrame({"domain": ["quantum"], "n": [len(records)]})}
+
+    monkeypatch.setattr(scoring, "score_domains", fake_score)
+    ctx = ScanContext(home=str(tmp_path), config_dir=str(REPO / "data/config"), scan_id="s1",
+                      as_of="2026-09-30")  # fmt: skip
+    visible = pd.DataFrame({"record_id": ["doi:a", "doi:b"], "content_sha256": ["1", "2"],
+                            "sharing": ["CLEAR", "GREEN"], "published_date": [None, None]})  # fmt: skip
+    first = stages.rescore_visible(ctx, visible)
+    again = stages.rescore_visible(ctx, visible.iloc[::-1])  # same records, other order
+    assert len(calls) == 1 and again["scores"].equals(first["scores"])
+    stages.rescore_visible(ctx, visible.assign(sharing=["CLEAR", "AMBER"]))  # relabelled
+    stages.rescore_visible(ctx, visible.assign(content_sha256=["1", "3"]))  # changed content
+    stages.rescore_visible(ctx, visible.iloc[:1])  # fewer records visible
+    assert len(calls) == 4
