@@ -7,11 +7,14 @@ derived only from documents labelled above X. Figures are recomputed on the visi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from horizon.api import id_list, read_tables
 from horizon.schemas import Sharing
@@ -77,14 +80,23 @@ def read_scan(store: Store, scan_id: str) -> ScanFrames:
 
 def visible_mask(labels: pd.Series, audience: Sharing) -> pd.Series:
     """True where a label is at or below the audience; unknown or missing labels are withheld."""
+    if not len(labels):
+        return pd.Series([], dtype=bool)
+    ok = [v for v in labels.dropna().unique() if _label_ok(v, audience)]  # a few distinct labels
+    return pd.Series(member(labels, ok), index=labels.index)
 
-    def ok(value: Any) -> bool:
-        try:
-            return Sharing.parse(str(value)).level <= audience.level
-        except (ValueError, TypeError):
-            return False
 
-    return labels.map(ok).astype(bool) if len(labels) else pd.Series([], dtype=bool)
+def member(values: pd.Series, allowed: Iterable[Any]) -> np.ndarray:
+    """`values.isin(allowed)` as a bool array, through Arrow's hash lookup for strings (pandas'
+    Arrow-string `isin` converts the allowed values one Python object at a time)."""
+    allowed = list(allowed)
+    if not len(values):
+        return np.zeros(0, dtype=bool)
+    if not all(isinstance(v, str) for v in allowed):
+        return values.isin(allowed).to_numpy(dtype=bool)
+    arr = pa.array(values.astype("string[pyarrow]"))
+    found = pc.is_in(arr, value_set=pa.array(allowed, type=arr.type))
+    return found.fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
 
 
 def _own_label_ok(frame: pd.DataFrame, audience: Sharing) -> pd.Series:
@@ -98,7 +110,7 @@ def _by_record(frame: pd.DataFrame, visible_ids: set[str], audience: Sharing) ->
     """Rows of a per-record table whose record is visible and whose own label is too."""
     if frame.empty or "record_id" not in frame.columns:
         return frame
-    keep = frame["record_id"].isin(visible_ids) & _own_label_ok(frame, audience)
+    keep = member(frame["record_id"], visible_ids) & _own_label_ok(frame, audience).to_numpy()
     return frame[keep].reset_index(drop=True)
 
 
