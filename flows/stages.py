@@ -125,22 +125,48 @@ def plan_shards(ctx: ScanContext, table: str, shard_size: int = 50_000) -> dict[
     """Split the records that need work for `table` into Parquet shards; keep reusable rows aside.
 
     Records whose content and config are unchanged since an earlier scan reuse that scan's rows.
+    Everything is copied by DuckDB from the store to Parquet: the corpus never passes through
+    Python objects here.
     """
     if table not in SHARDED:
         raise ValueError(f"{table!r} is not a sharded stage")
     store = ctx.workspace.store()
     work = ctx.workspace.scan_dir(ctx.scan_id) / "work" / table
     work.mkdir(parents=True, exist_ok=True)
-    records = store.read("records", ctx.scan_id)
-    reused, done = reuse_rows(store, table, ctx)
-    todo = records[~records["record_id"].isin(done)].reset_index(drop=True)
+    for old in work.glob("in-*.parquet"):  # a resumed stage plans again from the store
+        old.unlink()
     reused_path = work / "reused.parquet"
-    reused.to_parquet(reused_path, index=False)
+    cte, params = _previous_versions(ctx.scan_id)
+    cols = ", ".join(
+        f'"{c.name}"::VARCHAR AS "{c.name}"' if c.type == "JSON" else f'"{c.name}"'
+        for c in TABLES["records"].columns
+    )
+    out_cols = ", ".join(_reused_column(c) for c in TABLES[table].columns)
     shards = []
-    for i, start in enumerate(range(0, len(todo), max(1, shard_size))):
-        path = work / f"in-{i:05d}.parquet"
-        todo.iloc[start : start + shard_size].to_parquet(path, index=False)
-        shards.append(str(path))
+    with store.connect() as con:
+        con.execute(
+            f"COPY ({cte} SELECT {out_cols} FROM {table} t JOIN prev USING (scan_id, record_id))"
+            f" TO '{_sql_path(reused_path)}' (FORMAT parquet)",
+            [*params, ctx.scan_id],
+        )
+        con.execute(
+            f"CREATE TEMP TABLE todo AS {cte} SELECT {cols},"
+            " row_number() OVER (ORDER BY record_id) - 1 AS shard_row FROM records"
+            " WHERE scan_id = ? AND record_id NOT IN (SELECT record_id FROM prev)",
+            [*params, ctx.scan_id],
+        )
+        n_todo = con.execute("SELECT count(*) FROM todo").fetchone()[0]
+        n_records = con.execute(
+            "SELECT count(*) FROM records WHERE scan_id = ?", [ctx.scan_id]
+        ).fetchone()[0]
+        for i, start in enumerate(range(0, n_todo, max(1, shard_size))):
+            path = work / f"in-{i:05d}.parquet"
+            con.execute(
+                f"COPY (SELECT * EXCLUDE (shard_row) FROM todo WHERE shard_row >= ? AND"
+                f" shard_row < ? ORDER BY shard_row) TO '{_sql_path(path)}' (FORMAT parquet)",
+                [start, start + shard_size],
+            )
+            shards.append(str(path))
     if table == "assignments" and shards:
         from nlp.training import load_or_train, saved_is_current
 
@@ -157,10 +183,24 @@ def plan_shards(ctx: ScanContext, table: str, shard_size: int = 50_000) -> dict[
         "table": table,
         "reused": str(reused_path),
         "shards": shards,
-        "n_reused": len(done),
-        "n_todo": len(todo),
-        "n_records": len(records),
+        "n_reused": n_records - n_todo,
+        "n_todo": n_todo,
+        "n_records": n_records,
     }
+
+
+def _reused_column(col: Any) -> str:
+    """A column of the reused rows: this scan's id, the record's current label, JSON as text."""
+    if col.name == "scan_id":
+        return "?::VARCHAR AS scan_id"
+    if col.name == "sharing":
+        return "prev.sharing AS sharing"
+    cast = "::VARCHAR" if col.type == "JSON" else ""
+    return f't."{col.name}"{cast} AS "{col.name}"'
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
 
 
 def run_shard(ctx: ScanContext, table: str, shard: str) -> str:
@@ -187,17 +227,50 @@ def run_shard(ctx: ScanContext, table: str, shard: str) -> str:
 
 
 def combine_shards(ctx: ScanContext, plan: dict[str, Any], outputs: list[str]) -> dict[str, Any]:
-    """Write the reused rows and every shard's rows as this scan's rows of the table, at once."""
+    """Write the reused rows and every shard's rows as this scan's rows of the table, at once.
+
+    DuckDB reads the Parquet files itself, in one transaction: a killed combine leaves the
+    table as it was.
+    """
     table = plan["table"]
-    parts = [pd.read_parquet(plan["reused"]), *(pd.read_parquet(p) for p in outputs)]
-    parts = [p for p in parts if len(p)]
-    frame = (
-        pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=TABLES[table].names)
-    )
-    n = ctx.workspace.store().replace_rows(table, ctx.scan_id, frame)
+    schema = TABLES[table]
+    files = [f for f in (plan["reused"], *outputs) if Path(f).exists()]
+    store = ctx.workspace.store()
+    n = 0
+    with store.connect() as con:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(f"DELETE FROM {table} WHERE scan_id = ?", [ctx.scan_id])
+            for f in files:
+                have = {r[0] for r in con.execute(
+                    f"DESCRIBE SELECT * FROM read_parquet('{_sql_path(Path(f))}')").fetchall()}  # fmt: skip
+                select = ", ".join(
+                    "?" if c.name == "scan_id" else (f'"{c.name}"' if c.name in have else "NULL")
+                    for c in schema.columns
+                )
+                con.execute(
+                    f"INSERT INTO {table} ({schema.quoted}) SELECT {select}"
+                    f" FROM read_parquet('{_sql_path(Path(f))}')",
+                    [ctx.scan_id],
+                )
+            n = con.execute(
+                f"SELECT count(*) FROM {table} WHERE scan_id = ?", [ctx.scan_id]
+            ).fetchone()[0]
+            assigned = (
+                con.execute(
+                    "SELECT count(DISTINCT record_id) FROM assignments WHERE scan_id = ?",
+                    [ctx.scan_id],
+                ).fetchone()[0]
+                if table == "assignments"
+                else None
+            )
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
     out = {table: n, "processed": plan["n_todo"], "reused": plan["n_reused"]}
     if table == "assignments":
-        out["records_assigned"] = int(frame["record_id"].nunique()) if len(frame) else 0
+        out["records_assigned"] = int(assigned)
     return out
 
 
@@ -325,13 +398,11 @@ def _domain_hints(store: Any, scan_id: str, ids: list[str]) -> dict[str, str]:
     return {rid: g.mode().iat[0] for rid, g in rows.groupby("record_id")["domain"]}
 
 
-def reuse_rows(store: Any, table: str, ctx: ScanContext) -> tuple[pd.DataFrame, set[str]]:
-    """Rows of `table` made earlier for records whose content is unchanged, under the same config.
-
-    Returns those rows (relabelled with this scan's id) and the ids of every record they cover,
-    records that had no rows included: they need no work either.
-    """
-    prev = """
+def _previous_versions(scan_id: str) -> tuple[str, list[Any]]:
+    """A `WITH … prev AS (…)` clause: this scan's records whose content is unchanged since an
+    earlier completed scan under the same config, with that scan's id and this scan's label
+    (a relabelled record passes its new label on), and its parameters."""
+    cte = """
         WITH me AS (SELECT config_sha256 FROM scans WHERE scan_id = ?),
         cur AS (SELECT record_id, content_sha256, sharing FROM records WHERE scan_id = ?),
         donors AS (
@@ -346,16 +417,7 @@ def reuse_rows(store: Any, table: str, ctx: ScanContext) -> tuple[pd.DataFrame, 
             QUALIFY row_number() OVER (PARTITION BY r.record_id ORDER BY r.scan_id DESC) = 1
         )
     """
-    params = [ctx.scan_id, ctx.scan_id, ctx.scan_id]
-    done = set(store.query(prev + "SELECT record_id FROM prev", params)["record_id"])
-    # a relabelled record (its provider changed the sharing label) passes its label on
-    rows = store.query(
-        prev + f"SELECT t.* REPLACE (prev.sharing AS sharing) FROM {table} t"
-        " JOIN prev USING (scan_id, record_id)",
-        params,
-    )
-    rows["scan_id"] = ctx.scan_id
-    return rows, done
+    return cte, [scan_id, scan_id, scan_id]
 
 
 #: Record columns scoring and briefings read: everything but the body text, the bulk of a record.

@@ -7,6 +7,7 @@ import datetime as dt
 import gzip
 import hashlib
 import json
+import os
 import random
 import time
 from collections.abc import Callable, Iterator
@@ -400,7 +401,13 @@ def _first_line(text: str) -> str:
 
 #: Opening a file never fetches or loads an extension (a SQLite file would make DuckDB download
 #: its sqlite scanner and read the file as a database).
-_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+#: DuckDB's own memory (buffer pool, joins, sorts) is capped so a scan's peak stays bounded; past
+#: it DuckDB spills to `<warehouse>.tmp`. `HORIZON_DUCKDB_MEMORY` overrides it (e.g. "4GB").
+_CONFIG = {
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "memory_limit": os.environ.get("HORIZON_DUCKDB_MEMORY", "1GB"),
+}
 _FOREIGN = {b"SQLite format 3\x00": "a SQLite database", b"PK\x03\x04": "a zip archive"}
 
 
