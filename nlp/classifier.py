@@ -100,7 +100,7 @@ class DomainClassifier:
             if y[:, j].sum() >= MIN_POSITIVES and y[:, j].sum() < len(y):
                 # The dual problem: far more features than texts, same optimum, ~12x faster fit.
                 lr = LogisticRegression(C=self.c, class_weight="balanced", solver="liblinear",
-                                        dual=True, max_iter=3000)  # fmt: skip
+                                        dual=True, max_iter=3000, random_state=self.seed)  # fmt: skip
                 models[slug] = lr.fit(x, y[:, j])
         return models
 
@@ -109,7 +109,7 @@ class DomainClassifier:
         if anything.all() or not anything.any():
             return None
         lr = LogisticRegression(C=self.c, class_weight="balanced", solver="liblinear", dual=True,
-                                max_iter=3000)  # fmt: skip
+                                max_iter=3000, random_state=self.seed)  # fmt: skip
         return lr.fit(x, anything)
 
     def _raw(self, models, x) -> np.ndarray:

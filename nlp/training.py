@@ -68,6 +68,8 @@ def train_classifier(
             f"arXiv labelled corpus {Path(gold_dir).name} (train split, {len(t)} records)"
         )
     if records is not None and len(records):
+        if "record_id" in records:  # the store returns rows in no set order; fits follow order
+            records = records.sort_values("record_id", kind="stable")
         t, y = weak_labels(records, taxonomy)
         texts += t
         labels += y
