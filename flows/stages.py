@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from horizon.config import Taxonomy, Weights, load_taxonomy, load_weights
@@ -473,8 +474,10 @@ def score(ctx: ScanContext) -> dict[str, Any]:
 def rescore_visible(ctx: ScanContext, records: pd.DataFrame) -> Any:
     """Score again on the records an audience may see (for briefings below the top label).
 
-    The result is kept in the scan's work folder under a hash of the records and the config, so
-    the briefings of one audience in both languages (and a resumed scan) score only once.
+    The result is kept in the workspace under a hash of the records (every value of every row),
+    the config and the classifier, which together fix every input of the scoring: the briefings
+    of one audience in both languages, a resumed scan, and next week's comparison with this scan
+    score it only once.
     """
     import pickle
 
@@ -482,16 +485,25 @@ def rescore_visible(ctx: ScanContext, records: pd.DataFrame) -> Any:
     from horizon.config import config_hashes
 
     key = hashlib.sha256()
-    for part in (ctx.as_of or "", json.dumps(config_hashes(Path(ctx.config_dir)), sort_keys=True)):
+    model = ctx.workspace.models_dir / "domain_classifier.json"
+    for part in (
+        ctx.as_of or "",
+        json.dumps(config_hashes(Path(ctx.config_dir)), sort_keys=True),
+        model.read_text("utf-8") if model.exists() else "",
+    ):
         key.update(part.encode() + b"\0")
-    columns = [c for c in ("record_id", "content_sha256", "sharing") if c in records.columns]
-    for row in sorted(records[columns].astype(str).itertuples(index=False, name=None)):
-        key.update(("\t".join(row) + "\n").encode())
-    cached = ctx.workspace.scan_dir(ctx.scan_id) / "work" / "rescore" / f"{key.hexdigest()}.pkl"
+    key.update(",".join(sorted(map(str, records.columns))).encode() + b"\0")
+    frame = records[sorted(records.columns, key=str)].reset_index(drop=True)
+    try:
+        rows = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+    except TypeError:  # unhashable cells (lists): hash their text
+        rows = pd.util.hash_pandas_object(frame.astype(str), index=False).to_numpy()
+    key.update(np.sort(rows).tobytes())  # every value of every row, in any row order
+    cached = ctx.workspace.home / "cache" / "rescore" / f"{key.hexdigest()}.pkl"
     if cached.exists():
         try:
             with cached.open("rb") as fh:
-                return pickle.load(fh)  # written by this scan below
+                return pickle.load(fh)  # written below, by this workspace
         except (OSError, EOFError, pickle.UnpicklingError, AttributeError):
             pass
     store = ctx.workspace.store()

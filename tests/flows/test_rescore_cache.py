@@ -1,4 +1,4 @@
-"""Briefings of one audience in both languages score the visible records once."""
+"""Briefings of one audience in both languages, and the next scan's comparison, score once."""
 
 from pathlib import Path
 
@@ -25,11 +25,17 @@ def test_rescore_is_kept_per_record_set_and_label(tmp_path, monkeypatch):
     ctx = ScanContext(home=str(tmp_path), config_dir=str(REPO / "data/config"), scan_id="s1",
                       as_of="2026-09-30")  # fmt: skip
     visible = pd.DataFrame({"record_id": ["doi:a", "doi:b"], "content_sha256": ["1", "2"],
-                            "sharing": ["CLEAR", "GREEN"], "published_date": [None, None]})  # fmt: skip
+                            "sharing": ["CLEAR", "GREEN"], "published_date": [None, None],
+                            "cited_by_count": [1, 2]})  # fmt: skip
     first = stages.rescore_visible(ctx, visible)
     again = stages.rescore_visible(ctx, visible.iloc[::-1])  # same records, other order
     assert len(calls) == 1 and again["scores"].equals(first["scores"])
+    later = ScanContext(home=str(tmp_path), config_dir=str(REPO / "data/config"), scan_id="s2",
+                        as_of="2026-09-30")  # fmt: skip
+    stages.rescore_visible(later, visible)  # next week's comparison with this scan
+    assert len(calls) == 1
     stages.rescore_visible(ctx, visible.assign(sharing=["CLEAR", "AMBER"]))  # relabelled
     stages.rescore_visible(ctx, visible.assign(content_sha256=["1", "3"]))  # changed content
+    stages.rescore_visible(ctx, visible.assign(cited_by_count=[3, 4]))  # new citation counts
     stages.rescore_visible(ctx, visible.iloc[:1])  # fewer records visible
-    assert len(calls) == 4
+    assert len(calls) == 5
