@@ -59,10 +59,22 @@ class Scoped:
     withheld_titles: frozenset[str] = field(default_factory=frozenset)
 
 
+#: The record columns scoring and briefings use: no body text, codes or raw-response hashes (at a
+#: million records those are most of the memory a scan's frames take).
+RECORD_COLUMNS = ", ".join(
+    f'"{c}"'
+    for c in (
+        "record_id", "kind", "source", "title", "url", "published_date", "countries",
+        "organizations", "cited_by_count", "sharing", "ids", "fetched_at",
+        "content_sha256",
+    )
+)  # fmt: skip
+
+
 def read_scan(store: Store, scan_id: str) -> ScanFrames:
     """Read every table of a scan a briefing needs (absent optional tables come back empty)."""
     corpus = {
-        "records": store.corpus("records", scan_id, "* EXCLUDE (text)"),  # titles, not bodies
+        "records": store.corpus("records", scan_id, RECORD_COLUMNS),
         **{name: store.corpus(name, scan_id) for name in ("assignments", "entities")},
     }
     tables = (

@@ -421,17 +421,22 @@ def _previous_versions(scan_id: str) -> tuple[str, list[Any]]:
     return cte, [scan_id, scan_id, scan_id]
 
 
-#: Record columns scoring and briefings read: everything but the body text, the bulk of a record.
-RECORD_FIELDS = "* EXCLUDE (text)"
+#: The entities scoring reads: TECH (the network) and MONEY (announced funding), their columns.
+SCORED_ENTITIES = (
+    "record_id, label, subtech, domain, value, currency, sharing",
+    "label IN ('TECH', 'MONEY')",
+)
 
 
 def load_corpus(ctx: ScanContext) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Records, assignments and entities of the corpus as of this scan."""
+    """Records (the columns scoring uses), assignments and entities of the corpus as of this scan."""
+    from flows.briefing_scope import RECORD_COLUMNS
+
     store = ctx.workspace.store()
     return (
-        store.corpus("records", ctx.scan_id, RECORD_FIELDS),
+        store.corpus("records", ctx.scan_id, RECORD_COLUMNS),
         store.corpus("assignments", ctx.scan_id),
-        store.corpus("entities", ctx.scan_id),
+        store.corpus("entities", ctx.scan_id, *SCORED_ENTITIES),
     )
 
 
@@ -509,7 +514,7 @@ def rescore_visible(ctx: ScanContext, records: pd.DataFrame) -> Any:
     store = ctx.workspace.store()
     ids = set(records["record_id"])
     assignments = store.corpus("assignments", ctx.scan_id)
-    entities = store.corpus("entities", ctx.scan_id)
+    entities = store.corpus("entities", ctx.scan_id, *SCORED_ENTITIES)
     result = scoring.score_domains(
         records,
         assignments[assignments["record_id"].isin(ids)],

@@ -323,12 +323,13 @@ class Store:
         with self.connect() as con:
             return con.execute(sql, params or []).df()
 
-    def corpus(self, table: str, scan_id: str, columns: str = "*") -> pd.DataFrame:
+    def corpus(self, table: str, scan_id: str, columns: str = "*", where: str = "") -> pd.DataFrame:
         """Rows of `table` for the corpus as of a scan: each record's newest version.
 
         A record's newest version is its row in the latest scan up to `scan_id` that completed (or
         this scan itself); rows of other record-keyed tables follow the version they were made from,
-        so an incremental scan sees everything known so far without copying it.
+        so an incremental scan sees everything known so far without copying it. `where` is an
+        extra SQL condition on the table's rows (a literal condition, no parameters).
         """
         if table not in TABLES or "record_id" not in TABLES[table].names:
             raise KeyError(f"{table!r} is not a record-keyed table")
@@ -347,6 +348,7 @@ class Store:
             SELECT {columns} FROM {table} t
             WHERE EXISTS (SELECT 1 FROM versions v
                           WHERE v.rn = 1 AND v.record_id = t.record_id AND v.scan_id = t.scan_id)
+            {f"AND ({where})" if where else ""}
         """
         with self.connect() as con:
             return con.execute(sql, [scan_id, scan_id]).df()

@@ -118,6 +118,10 @@ def test_corpus_takes_newest_version_from_completed_scans(store):
     # s2 failed, so its version of doi:1 is not part of the corpus
     assert corpus == {"doi:1": "old", "doi:2": "kept", "doi:3": "third"}
     assert store.corpus("records", "s1").shape[0] == 2
+    # columns and a condition narrow what is read, the version rule still holds
+    some = store.corpus("records", "s3", "record_id, title", "title <> 'kept'")
+    assert list(some.columns) == ["record_id", "title"]
+    assert some.set_index("record_id")["title"].to_dict() == {"doi:1": "old", "doi:3": "third"}
 
 
 def test_readers_see_clear_errors(tmp_path):
