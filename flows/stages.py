@@ -283,8 +283,6 @@ def run_stage(ctx: ScanContext, table: str, shard_size: int = 50_000) -> dict[st
 
 #: Records whose candidate phrases are computed and written as one Parquet part.
 CANDIDATE_BATCH = 20_000
-#: DuckDB's memory for counting candidates; beyond it, it spills to the scan's work folder.
-EMERGING_MEMORY = "1GB"
 
 
 def emerging(ctx: ScanContext) -> dict[str, Any]:
@@ -295,6 +293,7 @@ def emerging(ctx: ScanContext) -> dict[str, Any]:
     """
     import duckdb
 
+    from horizon.store import DUCKDB_MEMORY
     from nlp.emerging import aggregate_emerging, record_candidates, window_records
 
     store = ctx.workspace.store()
@@ -310,7 +309,7 @@ def emerging(ctx: ScanContext) -> dict[str, Any]:
     spill.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
     try:
-        con.execute(f"SET memory_limit = '{EMERGING_MEMORY}'")
+        con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")  # the store's cap; spills past it
         con.execute("SET temp_directory = ?", [str(spill)])
         con.execute("SET preserve_insertion_order = false")
         missing = _uncached(con, cache, recs[["record_id", "content_sha256"]])
@@ -352,7 +351,7 @@ def emerging(ctx: ScanContext) -> dict[str, Any]:
 
 
 def _glob(cache: Path) -> str:
-    return str(cache / "part-*.parquet").replace("'", "''")
+    return _sql_path(cache / "part-*.parquet")
 
 
 def _uncached(con: Any, cache: Path, wanted: pd.DataFrame) -> pd.DataFrame:

@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -84,6 +85,10 @@ class Store:
         """
         if self.read_only and not self.path.exists():
             raise StoreError(f"{self.path}: no store here yet; run `horizon scan` first")
+        if not _SIZE.fullmatch(DUCKDB_MEMORY):
+            raise StoreError(
+                f"HORIZON_DUCKDB_MEMORY={DUCKDB_MEMORY!r} is not a size; give one such as 4GB"
+            )
         deadline = time.monotonic() + (self.lock_wait if wait is None else wait)
         delay = 0.02
         while True:
@@ -405,10 +410,12 @@ def _first_line(text: str) -> str:
 #: its sqlite scanner and read the file as a database).
 #: DuckDB's own memory (buffer pool, joins, sorts) is capped so a scan's peak stays bounded; past
 #: it DuckDB spills to `<warehouse>.tmp`. `HORIZON_DUCKDB_MEMORY` overrides it (e.g. "4GB").
+DUCKDB_MEMORY = os.environ.get("HORIZON_DUCKDB_MEMORY", "1GB").strip()
+_SIZE = re.compile(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
 _CONFIG = {
     "autoinstall_known_extensions": False,
     "autoload_known_extensions": False,
-    "memory_limit": os.environ.get("HORIZON_DUCKDB_MEMORY", "1GB"),
+    "memory_limit": DUCKDB_MEMORY,
 }
 _FOREIGN = {b"SQLite format 3\x00": "a SQLite database", b"PK\x03\x04": "a zip archive"}
 

@@ -174,3 +174,11 @@ def test_v1_store_gains_new_tables_and_columns(tmp_path):
     assert {"composite_score", "class", "rank_low"} <= cols
     assert {"records", "evidence", "scans"} <= tables
     assert store.read("scores", "s0")["rank"].tolist() == [3]
+
+
+def test_a_bad_memory_cap_is_one_line_error(tmp_path, monkeypatch):
+    import horizon.store
+
+    monkeypatch.setattr(horizon.store, "DUCKDB_MEMORY", "lots")
+    with pytest.raises(StoreError, match="HORIZON_DUCKDB_MEMORY='lots' is not a size"):
+        Store(tmp_path / "w.duckdb").migrate()
