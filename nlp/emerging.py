@@ -1,9 +1,9 @@
 """Emerging terms: candidate technology phrases not in the taxonomy, per ISO week, with bursts.
 
-Two steps, so a weekly scan pays only for what is new: `record_candidates` turns each record into
-its candidate phrases (a pure function of the record's text, cached by content hash in the scan);
-`aggregate_emerging` counts them per ISO week in DuckDB over the records of a window of weeks and
-computes growth and Kleinberg burst weights for the terms seen often enough.
+Two steps, so a weekly scan pays only for what is new: `record_candidates` turns each record
+into its candidate phrases (a pure function of the record's text, which the scan keeps by content
+hash in the workspace); `aggregate_emerging` counts them per ISO week in DuckDB over the records of
+a window of weeks and computes growth and Kleinberg burst weights for the terms seen often enough.
 """
 
 from __future__ import annotations
