@@ -6,6 +6,7 @@ without passing frames between tasks.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -507,7 +508,9 @@ def rescore_visible(ctx: ScanContext, records: pd.DataFrame) -> Any:
     if cached.exists():
         try:
             with cached.open("rb") as fh:
-                return pickle.load(fh)  # written below, by this workspace
+                result = pickle.load(fh)  # written below, by this workspace
+            os.utime(cached)  # in use: kept by the pruning below
+            return result
         except (OSError, EOFError, pickle.UnpicklingError, AttributeError):
             pass
     store = ctx.workspace.store()
@@ -528,7 +531,21 @@ def rescore_visible(ctx: ScanContext, records: pd.DataFrame) -> Any:
     with tmp.open("wb") as fh:
         pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(tmp, cached)
+    _prune(cached.parent, RESCORE_KEEP_DAYS)
     return result
+
+
+#: Re-scorings unused for this long are deleted (a weekly scan uses this week's and last week's).
+RESCORE_KEEP_DAYS = 35
+
+
+def _prune(folder: Path, days: float) -> None:
+    """Delete the files of `folder` not written or read for `days` (they are recomputed if asked)."""
+    cutoff = dt.datetime.now().timestamp() - days * 86_400
+    for path in folder.glob("*.pkl"):
+        with contextlib.suppress(OSError):
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
 
 
 def brief(

@@ -39,3 +39,24 @@ def test_rescore_is_kept_per_record_set_and_label(tmp_path, monkeypatch):
     stages.rescore_visible(ctx, visible.assign(cited_by_count=[3, 4]))  # new citation counts
     stages.rescore_visible(ctx, visible.iloc[:1])  # fewer records visible
     assert len(calls) == 5
+
+
+def test_rescorings_unused_for_five_weeks_are_pruned(tmp_path, monkeypatch):
+    import os
+    import time
+
+    Workspace(tmp_path).ensure()
+    monkeypatch.setattr(scoring, "score_domains", lambda records, *a, **k: {"n": len(records)})
+    ctx = ScanContext(home=str(tmp_path), config_dir=str(REPO / "data/config"), scan_id="s1",
+                      as_of="2026-09-30")  # fmt: skip
+    folder = tmp_path / "cache" / "rescore"
+    old = pd.DataFrame({"record_id": ["doi:old"], "sharing": ["CLEAR"]})
+    kept = pd.DataFrame({"record_id": ["doi:kept"], "sharing": ["CLEAR"]})
+    stages.rescore_visible(ctx, old)
+    stages.rescore_visible(ctx, kept)
+    forty_days_ago = time.time() - 40 * 86_400
+    for path in folder.glob("*.pkl"):
+        os.utime(path, (forty_days_ago, forty_days_ago))
+    stages.rescore_visible(ctx, kept)  # read: in use again
+    stages.rescore_visible(ctx, pd.DataFrame({"record_id": ["doi:new"], "sharing": ["CLEAR"]}))
+    assert len(list(folder.glob("*.pkl"))) == 2  # kept and new; old was pruned
