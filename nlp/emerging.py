@@ -225,10 +225,9 @@ def aggregate_emerging(
         recent_start = n_bins - recent_weeks
         order = np.argsort(cells["k"], kind="stable")
         ks, wk, cnt = cells["k"][order], cells["week"][order], cells["n"][order]
-        bounds = np.searchsorted(ks, np.arange(0, len(eligible) + BURST_CHUNK, BURST_CHUNK))
-        for chunk, start in enumerate(range(0, len(eligible), BURST_CHUNK)):
+        for start in range(0, len(eligible), BURST_CHUNK):
             rows = min(BURST_CHUNK, len(eligible) - start)
-            lo, hi = bounds[chunk], bounds[chunk + 1] if chunk + 1 < len(bounds) else len(ks)
+            lo, hi = np.searchsorted(ks, [start, start + rows])
             counts = np.zeros((rows, n_bins))
             np.add.at(counts, (ks[lo:hi] - start, wk[lo:hi]), cnt[lo:hi])
             weights[start : start + rows] = burst_weights(counts, totals)
