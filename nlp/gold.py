@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
+import re
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
@@ -41,41 +44,101 @@ SUBJECT_CATEGORIES: dict[str, str] = {
 }
 
 
-def _categories(row: dict) -> list[str]:
-    cats = row.get("categories") or []
+_ID_PREFIXES = ("https://arxiv.org/abs/", "http://arxiv.org/abs/", "oai:arxiv.org:", "arxiv:")
+_VERSION = re.compile(r"v\d+$")
+_GOLD_PATTERNS = ("*.jsonl", "*.jsonl.gz", "*.json", "*.json.gz")
+
+
+def arxiv_key(raw: object) -> str:
+    """An arXiv identifier without URL, `arXiv:` prefix or version: `arXiv:2501.00001v2` → `2501.00001`."""
+    text = str(raw or "").strip()
+    lowered = text.lower()
+    for prefix in _ID_PREFIXES:
+        if lowered.startswith(prefix):
+            text = text[len(prefix) :]
+            break
+    return _VERSION.sub("", text)
+
+
+def _categories(row: dict) -> list[str] | None:
+    """arXiv category codes of a record: `categories` (list, or a space/comma-separated string as in
+    arXiv's metadata snapshot), else OAI-DC `subjects` names, else `primary_category`; None when the
+    record carries no label at all."""
+    cats = row.get("categories")
+    if isinstance(cats, str):
+        cats = cats.replace(",", " ").split()
     if cats:
         return [str(c) for c in cats]
-    subjects = row.get("subjects") or []
-    return [SUBJECT_CATEGORIES[s] for s in subjects if s in SUBJECT_CATEGORIES]
+    subjects = row.get("subjects")
+    if subjects:
+        return [SUBJECT_CATEGORIES[s] for s in subjects if s in SUBJECT_CATEGORIES]
+    primary = row.get("primary_category")
+    return [str(primary)] if primary else None
+
+
+def _rows(path: Path):
+    """The JSON objects of one file: JSON Lines, or one JSON array; gzip when the name ends `.gz`."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as handle:
+        head = handle.read(1)
+        while head and head.isspace():
+            head = handle.read(1)
+        if head == "[":
+            try:
+                items = json.loads(head + handle.read())
+            except json.JSONDecodeError:
+                yield None
+                return
+            yield from (item if isinstance(item, dict) else None for item in items)
+            return
+        for n, line in enumerate(handle):
+            line = head + line if n == 0 else line
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError:
+                yield None
+                continue
+            yield item if isinstance(item, dict) else None
 
 
 def load_gold(gold_dir: Path) -> pd.DataFrame:
-    """Every `*.jsonl` record in `gold_dir`: arxiv_id, title, abstract, categories, file (deduplicated)."""
+    """Every labelled record in `gold_dir` (`*.jsonl`, `*.json`, optionally gzipped): arxiv_id,
+    title, abstract, categories, file; deduplicated by arXiv id (versions folded).
+
+    Accepts this project's shared corpus and arXiv's own metadata snapshot (`id`, `categories` as a
+    string). Records that cannot be used are counted by reason in `frame.attrs["refused"]`.
+    """
     rows: list[dict] = []
     seen: set[str] = set()
-    for path in sorted(Path(gold_dir).glob("*.jsonl")):
-        with path.open(encoding="utf-8") as handle:
-            for line in handle:
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError:
-                    continue
-                arxiv_id = str(row.get("arxiv_id") or "")
-                if not arxiv_id or arxiv_id in seen or not row.get("title"):
-                    continue
+    refused: Counter = Counter()
+    paths = sorted({p for pattern in _GOLD_PATTERNS for p in Path(gold_dir).glob(pattern)})
+    for path in paths:
+        for row in _rows(path):
+            if row is None:
+                refused["not a JSON object"] += 1
+                continue
+            arxiv_id = arxiv_key(row.get("arxiv_id") or row.get("id") or row.get("paper_id"))
+            title = " ".join(str(row.get("title") or "").split())
+            categories = _categories(row)
+            if not arxiv_id:
+                refused["no arXiv id"] += 1
+            elif not title:
+                refused["no title"] += 1
+            elif categories is None:
+                refused["no categories"] += 1
+            elif arxiv_id in seen:
+                refused["arXiv id seen before"] += 1
+            else:
                 seen.add(arxiv_id)
-                rows.append(
-                    {
-                        "arxiv_id": arxiv_id,
-                        "title": " ".join(str(row["title"]).split()),
-                        "abstract": " ".join(str(row.get("abstract") or "").split()),
-                        "categories": _categories(row),
-                        "file": path.name,
-                    }
-                )
-    return pd.DataFrame(rows, columns=["arxiv_id", "title", "abstract", "categories", "file"])
+                abstract = row.get("abstract") or row.get("summary") or ""
+                rows.append({"arxiv_id": arxiv_id, "title": title,
+                             "abstract": " ".join(str(abstract).split()),
+                             "categories": categories, "file": path.name})  # fmt: skip
+    frame = pd.DataFrame(rows, columns=["arxiv_id", "title", "abstract", "categories", "file"])
+    frame.attrs["refused"] = dict(refused)
+    return frame
 
 
 def gold_domains(categories: list[str], taxonomy: Taxonomy) -> set[str]:
