@@ -97,17 +97,31 @@ def evaluate(
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Write the report as JSON.")
     ] = None,
-    split: Annotated[str, typer.Option("--split", help="holdout | all")] = "holdout",
+    split: Annotated[
+        str,
+        typer.Option(
+            "--split", help="unseen (records the classifier did not train on) | holdout | all"
+        ),
+    ] = "unseen",
     home: HomeOpt = None,
     taxonomy_path: TaxonomyOpt = DEFAULT_TAXONOMY,
 ) -> None:
     """Per-domain precision/recall/F1, macro and micro F1, from title + abstract only."""
     import nlp
+    from nlp.evaluate import SPLITS
 
     if not gold.is_dir():
         fail(f"{gold}: not a folder")
+    if split not in SPLITS:
+        fail(f"--split {split}: expected one of {', '.join(SPLITS)}")
     taxonomy = _taxonomy(taxonomy_path)
     report = nlp.evaluate(gold, taxonomy, _classifier(home, taxonomy), split=split)
+    if not report.records and report.excluded_trained_on:
+        fail(f"{gold}: the classifier trained on all {report.excluded_trained_on} records here; "
+             "score another labelled set, or pass --split all")  # fmt: skip
+    if not report.records:
+        fail(f"{gold}: no labelled records to score (each needs arxiv_id or id, title, categories)"
+             + (f"; refused: {report.refused}" if report.refused else ""))  # fmt: skip
     typer.echo(report.table())
     if json_out:
         json_out.write_text(json.dumps(report.to_dict(), indent=2), encoding="utf-8")

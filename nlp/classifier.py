@@ -15,7 +15,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
 
-ARTEFACT_VERSION = 4
+ARTEFACT_VERSION = 5
 MODEL_FILE = "domain_classifier.joblib"
 META_FILE = "domain_classifier.json"
 #: Domains with fewer positive training examples are not learned (they score 0).
@@ -28,7 +28,7 @@ BETA = 0.8
 GATE_RECALL = 0.9
 
 
-def _fbeta(y: np.ndarray, pred: np.ndarray, beta: float = BETA) -> float:
+def _fbeta(y: np.ndarray, pred: np.ndarray, beta: float) -> float:
     tp = float(np.sum(y & pred))
     if tp == 0:
         return 0.0
@@ -36,14 +36,16 @@ def _fbeta(y: np.ndarray, pred: np.ndarray, beta: float = BETA) -> float:
     return (1 + beta**2) * precision * recall / (beta**2 * precision + recall)
 
 
-def best_threshold(y: np.ndarray, scores: np.ndarray) -> float:
-    """The cut on out-of-fold scores that maximises F-beta; 1.0 (never assign) when no cut finds a positive."""
+def best_threshold(y: np.ndarray, scores: np.ndarray, beta: float | None = None) -> float:
+    """The cut on out-of-fold scores that maximises F-beta (default `BETA`); 1.0 (never assign) when
+    no cut finds a positive."""
+    beta = BETA if beta is None else beta
     y = y.astype(bool)
     candidates = np.unique(np.quantile(scores, np.linspace(0.5, 0.9995, 240)))
     candidates = candidates[candidates > scores.min()]  # a cut at the minimum assigns everything
     best, best_cut = 0.0, 1.0
     for cut in candidates:
-        f = _fbeta(y, scores >= cut)
+        f = _fbeta(y, scores >= cut, beta)
         if f > best:
             best, best_cut = f, float(cut)
     return best_cut
@@ -72,6 +74,8 @@ class DomainClassifier:
         self.thresholds = np.full(len(self.domains), 0.5)
         self.gate: LogisticRegression | None = None
         self.gate_cut = 0.0
+        #: arXiv ids of the labelled records it was fitted on: `evaluate` scores only the others.
+        self.trained_ids: frozenset[str] = frozenset()
 
     # --- features ---
     def _vectorizers(self) -> list[TfidfVectorizer]:

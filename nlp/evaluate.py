@@ -13,6 +13,8 @@ from nlp.classifier import DomainClassifier
 from nlp.extract import extract_entities
 from nlp.gold import gold_domains, is_holdout, load_gold
 
+SPLITS = ("unseen", "holdout", "all")
+
 
 @dataclass
 class DomainScore:
@@ -40,6 +42,8 @@ class EvaluationReport:
     evaluated_domains: list[str] = field(default_factory=list)
     negatives: int = 0
     negatives_assigned: int = 0
+    excluded_trained_on: int = 0
+    refused: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         """Plain JSON-ready dict."""
@@ -56,7 +60,13 @@ class EvaluationReport:
                      f"{len(self.evaluated_domains)} domains with ≥ {self.min_gold} gold records")  # fmt: skip
         lines.append(f"negatives (no gold domain): {self.negatives}, assigned a domain: "
                      f"{self.negatives_assigned} ({self.negatives_assigned / max(self.negatives, 1):.1%})")  # fmt: skip
-        lines.append(f"records: {self.records} ({self.split})")
+        lines.append(f"records: {self.records} ({self.split})"
+                     + (f"; {self.excluded_trained_on} left out: the classifier trained on them"
+                        if self.excluded_trained_on else ""))  # fmt: skip
+        if self.refused:
+            lines.append(
+                "refused input: " + ", ".join(f"{n} {why}" for why, n in self.refused.items())
+            )
         return "\n".join(lines)
 
 
@@ -96,17 +106,27 @@ def evaluate(
     taxonomy: Taxonomy,
     classifier: DomainClassifier | None,
     *,
-    split: str = "holdout",
+    split: str = "unseen",
     min_gold: int = 30,
     limit: int | None = None,
 ) -> EvaluationReport:
     """Assign domains from title + abstract only (no codes) and score against the gold mapping.
 
-    `split`: "holdout" (the records the classifier never trained on), or "all".
+    `split`: "unseen" (every record whose arXiv id the classifier did not train on: the held-out
+    part of the corpus it was trained with, or the whole of another labelled set), "holdout" (the
+    deterministic 25% hash split of this corpus), or "all".
     """
+    if split not in SPLITS:
+        raise ValueError(f"split {split!r}: expected one of {', '.join(SPLITS)}")
     gold = load_gold(Path(gold_dir))
+    refused = dict(gold.attrs.get("refused", {}))
+    excluded = 0
     if split == "holdout":
         gold = gold[gold["arxiv_id"].map(is_holdout)]
+    elif split == "unseen" and classifier is not None and classifier.trained_ids:
+        seen = gold["arxiv_id"].isin(classifier.trained_ids)
+        excluded = int(seen.sum())
+        gold = gold[~seen]
     if limit:
         gold = gold.iloc[:limit]
     records = pd.DataFrame(
@@ -126,5 +146,8 @@ def evaluate(
     by_record = assigned.groupby("record_id")["domain"].agg(set).to_dict()
     predicted = [by_record.get(r, set()) for r in records["record_id"]]
     truth = [gold_domains(c, taxonomy) for c in gold["categories"]]
-    return score_predictions(truth, predicted, taxonomy.slugs, min_gold=min_gold,
-                             records=len(records), split=split)  # fmt: skip
+    report = score_predictions(truth, predicted, taxonomy.slugs, min_gold=min_gold,
+                               records=len(records), split=split)  # fmt: skip
+    report.excluded_trained_on = excluded
+    report.refused = refused
+    return report

@@ -42,12 +42,16 @@ def weak_labels(records: pd.DataFrame, taxonomy: Taxonomy) -> tuple[list[str], l
     return texts, labels
 
 
-def gold_training_set(gold_dir: Path, taxonomy: Taxonomy) -> tuple[list[str], list[set[str]]]:
-    """Title + abstract and gold domains of the labelled corpus, held-out split excluded."""
+def gold_training_set(
+    gold_dir: Path, taxonomy: Taxonomy, *, with_ids: bool = False
+) -> tuple[list[str], list[set[str]]] | tuple[list[str], list[set[str]], list[str]]:
+    """Title + abstract and gold domains of the labelled corpus, held-out split excluded (and the
+    arXiv ids, with `with_ids`)."""
     gold = load_gold(gold_dir)
     train = gold[~gold["arxiv_id"].map(is_holdout)]
     texts = [record_text(t, a) for t, a in zip(train["title"], train["abstract"], strict=False)]
-    return texts, [gold_domains(c, taxonomy) for c in train["categories"]]
+    labels = [gold_domains(c, taxonomy) for c in train["categories"]]
+    return (texts, labels, list(train["arxiv_id"])) if with_ids else (texts, labels)
 
 
 def train_classifier(
@@ -59,11 +63,13 @@ def train_classifier(
     """Fit a DomainClassifier on the gold train split (if present) and weak labels of `records`."""
     texts: list[str] = []
     labels: list[set[str]] = []
+    trained_ids: list[str] = []
     described = []
     if gold_dir is not None and Path(gold_dir).is_dir():
-        t, y = gold_training_set(Path(gold_dir), taxonomy)
+        t, y, ids = gold_training_set(Path(gold_dir), taxonomy, with_ids=True)
         texts += t
         labels += y
+        trained_ids = ids
         described.append(
             f"arXiv labelled corpus {Path(gold_dir).name} (train split, {len(t)} records)"
         )
@@ -75,6 +81,7 @@ def train_classifier(
         labels += y
         described.append(f"weak labels from codes ({len(t)} records)")
     clf = DomainClassifier(taxonomy.slugs, terms=taxonomy_terms(taxonomy))
+    clf.trained_ids = frozenset(trained_ids)
     clf.metadata.update(
         taxonomy_version=taxonomy.version, training_data="; ".join(described) or "none"
     )

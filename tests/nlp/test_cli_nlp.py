@@ -114,3 +114,50 @@ def test_taxonomy_promote_adds_term_with_note_and_keeps_the_rest(tmp_path):
     )
     assert bad.exit_code == 2
     assert "unknown domain" in bad.output
+
+
+def _gold_folder(tmp_path: Path, name: str, ids: list[str]) -> Path:
+    folder = tmp_path / name
+    folder.mkdir()
+    rows = [
+        {"id": i, "title": "Qubit entanglement" if n % 2 else "Neural network training",
+         "abstract": "quantum key distribution with qubits" if n % 2 else "deep learning models",
+         "categories": "quant-ph" if n % 2 else "cs.LG"}
+        for n, i in enumerate(ids)
+    ]  # fmt: skip
+    (folder / "set.json").write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    return folder
+
+
+def test_evaluate_cli_scores_another_set_whole_and_says_what_it_cannot_score(tmp_path, repo_root):
+    from nlp.gold import is_holdout
+    from nlp.training import train_classifier
+
+    tax_path = repo_root / "data/config/taxonomy.yaml"
+    ids = [f"2501.{i:05d}" for i in range(60)]
+    corpus = _gold_folder(tmp_path, "corpus", ids)
+    home = tmp_path / "home"
+    train_classifier(load_taxonomy(tax_path), gold_dir=corpus).save(home / "models")
+    base = ["evaluate", "--home", str(home), "--taxonomy", str(tax_path), "--gold"]
+
+    other = _gold_folder(tmp_path, "other", [f"2601.{i:05d}v1" for i in range(20)])
+    result = runner.invoke(app, [*base, str(other)])
+    assert result.exit_code == 0, result.output
+    assert "records: 20 (unseen)" in result.output
+
+    seen = _gold_folder(tmp_path, "seen", [i for i in ids if not is_holdout(i)][:10])
+    result = runner.invoke(app, [*base, str(seen)])
+    assert result.exit_code == 2
+    assert "the classifier trained on all 10 records here" in result.output
+    assert runner.invoke(app, [*base, str(seen), "--split", "all"]).exit_code == 0
+
+    unlabelled = tmp_path / "unlabelled"
+    unlabelled.mkdir()
+    (unlabelled / "x.jsonl").write_text('{"id": "1", "title": "t"}\nnot json\n', encoding="utf-8")
+    result = runner.invoke(app, [*base, str(unlabelled)])
+    assert result.exit_code == 2
+    assert "no labelled records to score" in result.output and "no categories" in result.output
+
+    result = runner.invoke(app, [*base, str(other), "--split", "train"])
+    assert result.exit_code == 2
+    assert "expected one of unseen, holdout, all" in result.output

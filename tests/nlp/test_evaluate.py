@@ -1,10 +1,12 @@
+import gzip
 import json
 
 import pytest
 
 from nlp import evaluate
 from nlp.evaluate import score_predictions
-from nlp.gold import gold_domains, is_holdout, load_gold
+from nlp.gold import arxiv_key, gold_domains, is_holdout, load_gold
+from nlp.training import train_classifier
 
 
 def test_score_predictions_by_hand():
@@ -46,6 +48,71 @@ def test_gold_reading_mapping_and_split(tmp_path, taxonomy):
     assert is_holdout("2501.00001") == is_holdout("2501.00001")
     share = sum(is_holdout(f"2501.{i:05d}") for i in range(4000)) / 4000
     assert 0.2 < share < 0.3
+
+
+def test_gold_reads_arxiv_snapshot_json_array_and_gzip_and_counts_refusals(tmp_path, taxonomy):
+    snapshot = [  # arXiv's metadata snapshot: `id` with no prefix, categories as one string
+        {"id": "2501.00002v2", "title": "QKD", "abstract": "keys", "categories": "quant-ph cs.CR"},
+        {"id": "arXiv:2501.00002v1", "title": "QKD again", "categories": "quant-ph"},
+        {"id": "2501.00003", "title": "  ", "categories": "cs.LG"},
+        {"title": "no id", "categories": "cs.LG"},
+        {"id": "2501.00004", "title": "unlabelled"},
+    ]
+    (tmp_path / "snapshot.json").write_text("\n".join(json.dumps(r) for r in snapshot) + "\n[1]\n")
+    old_style = {"id": "http://arxiv.org/abs/cs/0101001v3", "title": "Old style",
+                 "summary": "an LLM", "categories": ["cs.LG"]}  # fmt: skip
+    (tmp_path / "array.json").write_text(json.dumps([old_style, 7]))
+    with gzip.open(tmp_path / "more.jsonl.gz", "wt", encoding="utf-8") as handle:
+        handle.write(
+            json.dumps({"arxiv_id": "2502.00001", "title": "Chips", "categories": ["cs.AR"]})
+        )
+    gold = load_gold(tmp_path)
+    assert list(gold.arxiv_id) == ["cs/0101001", "2502.00001", "2501.00002"]
+    assert list(gold.file) == ["array.json", "more.jsonl.gz", "snapshot.json"]
+    assert list(gold.abstract) == ["an LLM", "", "keys"]
+    assert [gold_domains(c, taxonomy) for c in gold.categories] == [
+        {"ai_ml"}, {"semiconductors"}, {"quantum"}
+    ]  # fmt: skip
+    assert gold.attrs["refused"] == {
+        "not a JSON object": 2, "arXiv id seen before": 1, "no title": 1, "no arXiv id": 1,
+        "no categories": 1,
+    }  # fmt: skip
+    assert arxiv_key(" oai:arXiv.org:quant-ph/9501001v1 ") == "quant-ph/9501001"
+
+
+def _labelled(ids, tmp_path, name):
+    rows = []
+    for n, arxiv_id in enumerate(ids):
+        quantum = n % 2 == 0
+        rows.append({
+            "arxiv_id": arxiv_id,
+            "title": "Qubit entanglement" if quantum else "Neural network training",
+            "abstract": ("quantum key distribution with qubits and entangled photons" if quantum
+                         else "a machine learning model with gradient descent and transformers"),
+            "categories": ["quant-ph"] if quantum else ["cs.LG"],
+        })  # fmt: skip
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / "g.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
+    return folder
+
+
+def test_unseen_split_scores_only_records_the_classifier_did_not_train_on(tmp_path, taxonomy):
+    corpus = _labelled([f"2501.{i:05d}" for i in range(80)], tmp_path, "corpus")
+    clf = train_classifier(taxonomy, gold_dir=corpus)
+    train_ids = {f"2501.{i:05d}" for i in range(80) if not is_holdout(f"2501.{i:05d}")}
+    assert clf.trained_ids == train_ids and clf.models
+    own = evaluate(corpus, taxonomy, clf, min_gold=1)
+    assert own.split == "unseen"
+    assert (own.records, own.excluded_trained_on) == (80 - len(train_ids), len(train_ids))
+    assert "left out: the classifier trained on them" in own.table()
+    assert evaluate(corpus, taxonomy, clf, split="all", min_gold=1).records == 80
+    other = _labelled([f"2601.{i:05d}" for i in range(30)], tmp_path, "other")
+    report = evaluate(other, taxonomy, clf, min_gold=1)
+    assert (report.records, report.excluded_trained_on) == (30, 0)
+    assert report.macro_f1 == 1.0
+    with pytest.raises(ValueError, match="split 'train'"):
+        evaluate(other, taxonomy, clf, split="train")
 
 
 def test_evaluate_text_only_without_classifier(tmp_path, taxonomy):
