@@ -93,6 +93,12 @@ def test_classifier_scores_combine_with_single_entity_hits(taxonomy):
     # a single hit the classifier does not back (score < 0.4) is dropped
     low = _Stub(["semiconductors", "quantum", "ai_ml"], [0.0, 0.0, 0.3])
     assert len(assign_domains(records, ents, taxonomy, low)) == 0
+    # past its cut (0.5) but with no term of the domain in the text, the classifier needs 0.7
+    alone = _Stub(["semiconductors", "quantum", "ai_ml"], [0.69, 0.7, 0.55])
+    out = assign_domains(records, ents, taxonomy, alone).set_index("domain")
+    assert set(out.index) == {"quantum", "ai_ml"}
+    assert out.loc["quantum", "reason"] == "classifier:0.70"
+    assert out.loc["ai_ml", "reason"].startswith("classifier:0.55; entities:")
 
 
 def test_check_assignments_reports_bad_shares():
