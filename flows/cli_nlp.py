@@ -38,10 +38,15 @@ def _taxonomy(path: Path):
 
 def _classifier(home: Path | None, taxonomy, gold: Path | None = None):
     import nlp
+    from nlp.training import saved_is_current
 
-    return nlp.load_or_train(
-        resolve_home(home) / "models", taxonomy, gold_dir=gold or _default_gold()
-    )
+    models = resolve_home(home) / "models"
+    gold = gold or _default_gold()
+    if not saved_is_current(models, taxonomy):
+        source = f"the labelled corpus {gold}" if gold else "no labelled corpus (scores will be 0)"
+        typer.echo(f"no current classifier in {models}: training one on {source} "
+                   "(about a minute for the shared corpus)…", err=True)  # fmt: skip
+    return nlp.load_or_train(models, taxonomy, gold_dir=gold)
 
 
 def classify(

@@ -161,3 +161,20 @@ def test_evaluate_cli_scores_another_set_whole_and_says_what_it_cannot_score(tmp
     result = runner.invoke(app, [*base, str(other), "--split", "train"])
     assert result.exit_code == 2
     assert "expected one of unseen, holdout, all" in result.output
+
+
+def test_evaluate_cli_says_when_it_must_train_first(tmp_path, repo_root, monkeypatch):
+    shared = tmp_path / "shared"
+    corpus = _gold_folder(tmp_path, "corpus", [f"2501.{i:05d}" for i in range(40)])
+    (shared / "data/corpus").mkdir(parents=True)
+    corpus.rename(shared / "data/corpus/arxiv_labeled")
+    monkeypatch.setenv("HORIZON_SHARED", str(shared))
+    other = _gold_folder(tmp_path, "other", [f"2601.{i:05d}" for i in range(10)])
+    args = ["evaluate", "--gold", str(other), "--home", str(tmp_path / "home"),
+            "--taxonomy", str(repo_root / "data/config/taxonomy.yaml")]  # fmt: skip
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    assert "no current classifier" in first.output and "arxiv_labeled" in first.output
+    assert "records: 10 (unseen)" in first.output
+    again = runner.invoke(app, args)
+    assert again.exit_code == 0 and "no current classifier" not in again.output
