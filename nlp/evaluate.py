@@ -1,4 +1,4 @@
-"""Text-only evaluation of domain assignment on the labelled arXiv corpus (held-out split)."""
+"""Text-only evaluation of domain assignment on labelled arXiv records the classifier did not train on."""
 
 from __future__ import annotations
 
