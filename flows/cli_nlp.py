@@ -98,7 +98,12 @@ def classify(
 
 
 def evaluate(
-    gold: Annotated[Path, typer.Option("--gold", help="Folder of labelled arXiv JSON Lines.")],
+    gold: Annotated[
+        Path,
+        typer.Option(
+            "--gold", help="Folder of labelled arXiv records (.jsonl/.json, optionally .gz)."
+        ),
+    ],
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Write the report as JSON.")
     ] = None,
