@@ -83,8 +83,9 @@ def bare_pass(corpus: Path, automaton, clock) -> dict[str, float]:
 def train_models(models: Path, corpus: Path, taxonomy) -> float:
     """Train the classifier once per corpus (gold train split + weak labels); seconds taken."""
     import nlp
+    from nlp.training import saved_is_current
 
-    if (models / "domain_classifier.json").exists():
+    if saved_is_current(models, taxonomy):  # a model of an older artefact version is retrained
         return 0.0
     start = time.perf_counter()
     first = next(pq.ParquetFile(corpus).iter_batches(batch_size=10_000)).to_pandas()
