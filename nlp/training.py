@@ -13,16 +13,6 @@ from nlp.classifier import ARTEFACT_VERSION, META_FILE, DomainClassifier
 from nlp.codes import code_domains, code_rules, parse_codes
 from nlp.extract import record_text
 from nlp.gold import gold_domains, is_holdout, load_gold
-from nlp.normalize import normalize_term
-
-
-def taxonomy_terms(taxonomy: Taxonomy) -> list[str]:
-    """Normalised English terms and abbreviations, the classifier's taxonomy features."""
-    terms = set()
-    for d in taxonomy.domains:
-        for s in d.subtechs:
-            terms.update(normalize_term(t) for t in (*s.terms.en, *s.terms.abbr))
-    return sorted(t for t in terms if t.isascii())
 
 
 def weak_labels(records: pd.DataFrame, taxonomy: Taxonomy) -> tuple[list[str], list[set[str]]]:
@@ -80,7 +70,7 @@ def train_classifier(
         texts += t
         labels += y
         described.append(f"weak labels from codes ({len(t)} records)")
-    clf = DomainClassifier(taxonomy.slugs, terms=taxonomy_terms(taxonomy))
+    clf = DomainClassifier(taxonomy.slugs)
     clf.trained_ids = frozenset(trained_ids)
     clf.metadata.update(
         taxonomy_version=taxonomy.version, training_data="; ".join(described) or "none"

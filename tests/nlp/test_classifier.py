@@ -35,9 +35,7 @@ def _corpus(k=3):
 
 def test_fit_predict_save_load_round_trip(tmp_path):
     texts, labels = _corpus()
-    clf = DomainClassifier(
-        ["quantum", "ai_ml", "space"], terms=["qubit", "neural network"], folds=3
-    )
+    clf = DomainClassifier(["quantum", "ai_ml", "space"], folds=3)
     clf.metadata["taxonomy_version"] = "test-1"
     clf.fit(texts, labels)
     scores = clf.predict_scores(

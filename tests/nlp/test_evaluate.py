@@ -145,13 +145,13 @@ def test_shared_corpus_quick_subset(shared_data, repo_root):
     """A subset: train on 1,500 train-split records, score 800 held-out ones (text only)."""
     from horizon.config.taxonomy import load_taxonomy
     from nlp import DomainClassifier
-    from nlp.training import gold_training_set, taxonomy_terms
+    from nlp.training import gold_training_set
 
     taxonomy = load_taxonomy(repo_root / "data/config/taxonomy.yaml")
     gold = shared_data / "corpus/arxiv_labeled"
     texts, labels = gold_training_set(gold, taxonomy)
     step = len(texts) // 1500
-    clf = DomainClassifier(taxonomy.slugs, terms=taxonomy_terms(taxonomy), folds=2)
+    clf = DomainClassifier(taxonomy.slugs, folds=2)
     clf.fit(texts[::step], labels[::step])
     report = evaluate(gold, taxonomy, clf, limit=800, min_gold=20)
     assert report.records == 800
