@@ -27,7 +27,7 @@ BETA = 0.8
 GATE_RECALL = 0.9
 
 
-def _fbeta(y: np.ndarray, pred: np.ndarray, beta: float) -> float:
+def _fbeta(y: np.ndarray, pred: np.ndarray, beta: float = BETA) -> float:
     tp = float(np.sum(y & pred))
     if tp == 0:
         return 0.0
@@ -35,16 +35,14 @@ def _fbeta(y: np.ndarray, pred: np.ndarray, beta: float) -> float:
     return (1 + beta**2) * precision * recall / (beta**2 * precision + recall)
 
 
-def best_threshold(y: np.ndarray, scores: np.ndarray, beta: float | None = None) -> float:
-    """The cut on out-of-fold scores that maximises F-beta (default `BETA`); 1.0 (never assign) when
-    no cut finds a positive."""
-    beta = BETA if beta is None else beta
+def best_threshold(y: np.ndarray, scores: np.ndarray) -> float:
+    """The cut on out-of-fold scores that maximises F-beta; 1.0 (never assign) when no cut finds a positive."""
     y = y.astype(bool)
     candidates = np.unique(np.quantile(scores, np.linspace(0.5, 0.9995, 240)))
     candidates = candidates[candidates > scores.min()]  # a cut at the minimum assigns everything
     best, best_cut = 0.0, 1.0
     for cut in candidates:
-        f = _fbeta(y, scores >= cut, beta)
+        f = _fbeta(y, scores >= cut)
         if f > best:
             best, best_cut = f, float(cut)
     return best_cut

@@ -115,7 +115,12 @@ def load_gold(gold_dir: Path) -> pd.DataFrame:
     refused: Counter = Counter()
     paths = sorted({p for pattern in _GOLD_PATTERNS for p in Path(gold_dir).glob(pattern)})
     for path in paths:
-        for row in _rows(path):
+        try:
+            rows_of_file = list(_rows(path))
+        except (OSError, EOFError, UnicodeDecodeError) as exc:  # corrupt gzip, not UTF-8
+            refused[f"unreadable file ({exc.__class__.__name__})"] += 1
+            continue
+        for row in rows_of_file:
             if row is None:
                 refused["not a JSON object"] += 1
                 continue

@@ -66,6 +66,8 @@ def test_gold_reads_arxiv_snapshot_json_array_and_gzip_and_counts_refusals(tmp_p
         handle.write(
             json.dumps({"arxiv_id": "2502.00001", "title": "Chips", "categories": ["cs.AR"]})
         )
+    (tmp_path / "broken.jsonl.gz").write_bytes(b"not gzip at all")
+    (tmp_path / "latin1.jsonl").write_bytes('{"id": "1", "title": "caf\u00e9"}'.encode("latin-1"))
     gold = load_gold(tmp_path)
     assert list(gold.arxiv_id) == ["cs/0101001", "2502.00001", "2501.00002"]
     assert list(gold.file) == ["array.json", "more.jsonl.gz", "snapshot.json"]
@@ -75,7 +77,8 @@ def test_gold_reads_arxiv_snapshot_json_array_and_gzip_and_counts_refusals(tmp_p
     ]  # fmt: skip
     assert gold.attrs["refused"] == {
         "not a JSON object": 2, "arXiv id seen before": 1, "no title": 1, "no arXiv id": 1,
-        "no categories": 1,
+        "no categories": 1, "unreadable file (BadGzipFile)": 1,
+        "unreadable file (UnicodeDecodeError)": 1,
     }  # fmt: skip
     assert arxiv_key(" oai:arXiv.org:quant-ph/9501001v1 ") == "quant-ph/9501001"
 
