@@ -103,6 +103,27 @@ def _rows(path: Path):
             yield item if isinstance(item, dict) else None
 
 
+def _record(row: dict | None, file: str, seen: set[str]) -> dict | str:
+    """The gold row of one JSON object, or the reason it is refused; adds its id to `seen`."""
+    if row is None:
+        return "not a JSON object"
+    arxiv_id = arxiv_key(row.get("arxiv_id") or row.get("id") or row.get("paper_id"))
+    title = " ".join(str(row.get("title") or "").split())
+    categories = _categories(row)
+    if not arxiv_id:
+        return "no arXiv id"
+    if not title:
+        return "no title"
+    if categories is None:
+        return "no categories"
+    if arxiv_id in seen:
+        return "arXiv id seen before"
+    seen.add(arxiv_id)
+    abstract = " ".join(str(row.get("abstract") or row.get("summary") or "").split())
+    return {"arxiv_id": arxiv_id, "title": title, "abstract": abstract,
+            "categories": categories, "file": file}  # fmt: skip
+
+
 def load_gold(gold_dir: Path) -> pd.DataFrame:
     """Every labelled record in `gold_dir` (`*.jsonl`, `*.json`, optionally gzipped): arxiv_id,
     title, abstract, categories, file; deduplicated by arXiv id (versions folded).
@@ -115,32 +136,15 @@ def load_gold(gold_dir: Path) -> pd.DataFrame:
     refused: Counter = Counter()
     paths = sorted({p for pattern in _GOLD_PATTERNS for p in Path(gold_dir).glob(pattern)})
     for path in paths:
-        try:
-            rows_of_file = list(_rows(path))
+        try:  # streamed: a file read to its end, or to the point where it breaks
+            for row in _rows(path):
+                kept = _record(row, path.name, seen)
+                if isinstance(kept, str):
+                    refused[kept] += 1
+                else:
+                    rows.append(kept)
         except (OSError, EOFError, UnicodeDecodeError) as exc:  # corrupt gzip, not UTF-8
             refused[f"unreadable file ({exc.__class__.__name__})"] += 1
-            continue
-        for row in rows_of_file:
-            if row is None:
-                refused["not a JSON object"] += 1
-                continue
-            arxiv_id = arxiv_key(row.get("arxiv_id") or row.get("id") or row.get("paper_id"))
-            title = " ".join(str(row.get("title") or "").split())
-            categories = _categories(row)
-            if not arxiv_id:
-                refused["no arXiv id"] += 1
-            elif not title:
-                refused["no title"] += 1
-            elif categories is None:
-                refused["no categories"] += 1
-            elif arxiv_id in seen:
-                refused["arXiv id seen before"] += 1
-            else:
-                seen.add(arxiv_id)
-                abstract = row.get("abstract") or row.get("summary") or ""
-                rows.append({"arxiv_id": arxiv_id, "title": title,
-                             "abstract": " ".join(str(abstract).split()),
-                             "categories": categories, "file": path.name})  # fmt: skip
     frame = pd.DataFrame(rows, columns=["arxiv_id", "title", "abstract", "categories", "file"])
     frame.attrs["refused"] = dict(refused)
     return frame

@@ -33,15 +33,14 @@ def weak_labels(records: pd.DataFrame, taxonomy: Taxonomy) -> tuple[list[str], l
 
 
 def gold_training_set(
-    gold_dir: Path, taxonomy: Taxonomy, *, with_ids: bool = False
-) -> tuple[list[str], list[set[str]]] | tuple[list[str], list[set[str]], list[str]]:
-    """Title + abstract and gold domains of the labelled corpus, held-out split excluded (and the
-    arXiv ids, with `with_ids`)."""
+    gold_dir: Path, taxonomy: Taxonomy
+) -> tuple[list[str], list[set[str]], list[str]]:
+    """Title + abstract, gold domains and arXiv ids of the labelled corpus, held-out split excluded."""
     gold = load_gold(gold_dir)
     train = gold[~gold["arxiv_id"].map(is_holdout)]
     texts = [record_text(t, a) for t, a in zip(train["title"], train["abstract"], strict=False)]
     labels = [gold_domains(c, taxonomy) for c in train["categories"]]
-    return (texts, labels, list(train["arxiv_id"])) if with_ids else (texts, labels)
+    return texts, labels, list(train["arxiv_id"])
 
 
 def train_classifier(
@@ -56,7 +55,7 @@ def train_classifier(
     trained_ids: list[str] = []
     described = []
     if gold_dir is not None and Path(gold_dir).is_dir():
-        t, y, ids = gold_training_set(Path(gold_dir), taxonomy, with_ids=True)
+        t, y, ids = gold_training_set(Path(gold_dir), taxonomy)
         texts += t
         labels += y
         trained_ids = ids

@@ -152,7 +152,7 @@ def test_shared_corpus_quick_subset(shared_data, repo_root):
 
     taxonomy = load_taxonomy(repo_root / "data/config/taxonomy.yaml")
     gold = shared_data / "corpus/arxiv_labeled"
-    texts, labels = gold_training_set(gold, taxonomy)
+    texts, labels, _ = gold_training_set(gold, taxonomy)
     step = len(texts) // 1500
     clf = DomainClassifier(taxonomy.slugs, folds=2)
     clf.fit(texts[::step], labels[::step])
