@@ -10,7 +10,7 @@ from spacy.language import Language
 from horizon.config.taxonomy import Taxonomy
 from nlp.normalize import detect_language, normalize_text
 from nlp.pipeline import ORG_GPE_MATCHER, TECH_MATCHER, build_pipeline, sudachi_edges
-from nlp.terms import TermIndex, build_term_index, match_terms, match_words
+from nlp.terms import TermIndex, build_term_index, match_ascii, match_terms, match_words
 
 ENTITY_COLUMNS = [
     "record_id", "label", "text", "term_id", "subtech", "domain", "start_char", "end_char",
@@ -89,12 +89,15 @@ def extract_entities(
         if kind == "policy" and lang == "ja":  # one Sudachi pass, inside the pipeline
             policy[lang].append((full, (rid, share, 0)))
             continue
-        norm, offsets = normalize_text(full)
-        if lang == "ja":  # Sudachi runs only if a candidate hit has a CJK edge to check
+        if lang == "en" and full.isascii():
+            hits = match_ascii(index, full)
+        elif lang == "ja":  # Sudachi runs only if a candidate hit has a CJK edge to check
+            norm, offsets = normalize_text(full)
             hits = match_terms(
                 index, norm, full, offsets, lambda full=full: set(sudachi_edges(full))
             )
         else:
+            norm, offsets = normalize_text(full)
             hits = match_words(index, norm, full, offsets)
         rows.extend(
             (rid, "TECH", full[s:e], entry[0], entry[1], entry[2], s, e, None, None, share)

@@ -10,7 +10,7 @@ from typing import NamedTuple
 import ahocorasick
 
 from horizon.config.taxonomy import Taxonomy
-from nlp.normalize import Offsets, normalize_term, to_original
+from nlp.normalize import _SPACES, Offsets, normalize_term, to_original
 
 
 class Entry(NamedTuple):
@@ -106,16 +106,35 @@ _PUNCT = str.maketrans(
 )
 
 
+#: For ASCII text: what `normalize_text` and then `_PUNCT` do, in one pass after lowercasing.
+_ASCII_WORDS = {**_SPACES, **_PUNCT}
+
+
 def match_words(index: TermIndex, norm: str, original: str, offsets: Offsets = None) -> list[Hit]:
     """Term hits in space-delimited text: the padded automaton only reports whole-word matches."""
     if index.words is None:
         return []
-    padded = f" {norm.translate(_PUNCT)} "
+    return _padded_hits(index.words, f" {norm.translate(_PUNCT)} ", original, offsets)
+
+
+def match_ascii(index: TermIndex, text: str) -> list[Hit]:
+    """`match_words` for ASCII text, normalised here (offsets are then the identity)."""
+    if index.words is None:
+        return []
+    return _padded_hits(index.words, f" {text.lower().translate(_ASCII_WORDS)} ", text, None)
+
+
+def _padded_hits(words: ahocorasick.Automaton, padded: str, original: str, offsets: Offsets):
+    # (start, -end, ...) sorts leftmost-longest first without a key function
     found = [
-        (end - 1 - length, end - 1, entries, veto)
-        for end, (length, entries, veto) in index.words.iter(padded)
+        (end - 1 - length, 1 - end, entries, veto)
+        for end, (length, entries, veto) in words.iter(padded)
     ]
-    return _resolve(found, original, offsets) if found else []
+    if not found:
+        return []
+    if len(found) > 1:
+        found.sort()
+    return _resolve_sorted(found, original, offsets)
 
 
 def _is_word_char(ch: str) -> bool:
@@ -184,15 +203,24 @@ def _resolve(found: list, original: str, offsets: Offsets) -> list[Hit]:
     """Leftmost-longest non-overlapping hits; exclusions veto, abbreviations must match case."""
     if not found:
         return []
-    vetoed: list[tuple[int, int, frozenset]] = [(s, e, v) for s, e, _, v in found if v]
-    if len(found) > 1:
-        found.sort(key=lambda f: (f[0], f[0] - f[1]))
+    found = sorted((s, -e, entries, veto) for s, e, entries, veto in found)
+    return _resolve_sorted(found, original, offsets)
+
+
+def _resolve_sorted(found: list, original: str, offsets: Offsets) -> list[Hit]:
+    """`_resolve` over (start, -end, entries, veto), sorted."""
+    vetoed: list[tuple[int, int, frozenset]] = [(s, -e, v) for s, e, _, v in found if v]
     hits: list[Hit] = []
     taken_end = -1
-    for start, end, entries, _ in found:
+    for start, neg_end, entries, _ in found:
         if start < taken_end or not entries:
             continue
+        end = -neg_end
         o_start, o_end = (start, end) if offsets is None else (offsets[start], offsets[end])
+        if not vetoed and len(entries) == 1 and entries[0].exact is None:
+            taken_end = end
+            hits.append(Hit(o_start, o_end, entries[0]))
+            continue
         forms = None
         kept = []
         for entry in entries:

@@ -1,10 +1,13 @@
 """Fast paths of extraction give the same answers as the plain ones."""
 
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from horizon.config.taxonomy import Taxonomy
+from nlp.extract import term_index_for
 from nlp.normalize import normalize_text, to_original
-from nlp.terms import build_term_index, match_terms, match_words
+from nlp.terms import build_term_index, match_ascii, match_terms, match_words
 
 
 def _taxonomy(terms_en: list[str], terms_ja: list[str] | None = None) -> Taxonomy:
@@ -99,3 +102,35 @@ def test_policy_entities_are_the_same_as_on_the_whole_document(taxonomy):
     )
     assert len(want) >= 12
     assert got == want
+
+
+_TERMS = ["quantum key distribution", "QKD", "large language model", "LLM", "GaN", "lithography",
+          "EUV lithography", "stone lithography", "machine learning", "power semiconductor"]  # fmt: skip
+_GLUE = [" ", "  ", "-", "\n", ", ", ". ", "(", ")", "/", "'s ", "s ", "x", "_", "\t", "organ"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(_TERMS + _GLUE + ["Qkd", "gan", "EUV", "stone"]), max_size=25))
+def test_the_ascii_path_finds_what_normalising_first_finds(taxonomy, parts):
+    """`match_ascii` (one translate) = `normalize_text` + `match_words`."""
+    index = term_index_for(taxonomy)
+    text = "".join(parts)
+    norm, offsets = normalize_text(text)
+    assert match_ascii(index, text) == match_words(index, norm, text, offsets)
+
+
+def test_ascii_hits_are_leftmost_longest_with_case_and_exclusions(taxonomy):
+    index = term_index_for(taxonomy)
+    text = (
+        "LLMs and machine-learning; qkd vs QKD. EUV lithography, not stone lithography,\n"
+        "on GaN power\nsemiconductors."
+    )
+    hits = match_ascii(index, text)
+    assert [(text[h.start : h.end], h.entry.term_id) for h in hits] == [
+        ("LLMs", "generative_ai/llm"),
+        ("machine-learning", "generative_ai/machine learning"),
+        ("QKD", "quantum_communication/qkd"),
+        ("EUV lithography", "lithography/euv lithography"),
+        ("GaN", "power_devices/gan"),
+        ("power\nsemiconductors", "power_devices/power semiconductor"),
+    ]
