@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import functools
 import hashlib
@@ -182,7 +183,9 @@ def fake_rescore(seen: list[set[str]]):
 
 @functools.lru_cache(maxsize=1)
 def _template() -> Path:
-    path = Path(tempfile.mkdtemp(prefix="briefing-store-")) / "warehouse.duckdb"
+    folder = tempfile.mkdtemp(prefix="briefing-store-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    path = Path(folder) / "warehouse.duckdb"
     make_store(path)
     return path
 
