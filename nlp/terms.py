@@ -106,8 +106,11 @@ _PUNCT = str.maketrans(
 )
 
 
-#: For ASCII text: what `normalize_text` and then `_PUNCT` do, in one pass after lowercasing.
+#: For ASCII text: what `normalize_text` and then `_PUNCT` do, as one byte table (lowercasing too).
 _ASCII_WORDS = {**_SPACES, **_PUNCT}
+_ASCII_BYTES = bytes(
+    ord(_ASCII_WORDS.get(ord(chr(b).lower()), chr(b).lower())) if b < 128 else b for b in range(256)
+)
 
 
 def match_words(index: TermIndex, norm: str, original: str, offsets: Offsets = None) -> list[Hit]:
@@ -118,10 +121,11 @@ def match_words(index: TermIndex, norm: str, original: str, offsets: Offsets = N
 
 
 def match_ascii(index: TermIndex, text: str) -> list[Hit]:
-    """`match_words` for ASCII text, normalised here (offsets are then the identity)."""
+    """`match_words` for `text.isascii()` text, normalised here (offsets are then the identity)."""
     if index.words is None:
         return []
-    return _padded_hits(index.words, f" {text.lower().translate(_ASCII_WORDS)} ", text, None)
+    plain = text.encode("ascii").translate(_ASCII_BYTES).decode("ascii")
+    return _padded_hits(index.words, f" {plain} ", text, None)
 
 
 def _padded_hits(words: ahocorasick.Automaton, padded: str, original: str, offsets: Offsets):
