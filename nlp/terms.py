@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import NamedTuple
 
 import ahocorasick
@@ -128,8 +129,11 @@ def match_ascii(index: TermIndex, text: str) -> list[Hit]:
     return _padded_hits(index.words, f" {plain} ", text, None)
 
 
+_SPAN = itemgetter(0, 1)
+
+
 def _padded_hits(words: ahocorasick.Automaton, padded: str, original: str, offsets: Offsets):
-    # (start, -end, ...) sorts leftmost-longest first without a key function
+    # (start, -end, ...): leftmost-longest first, by a C-level key (ties keep the automaton's order)
     found = [
         (end - 1 - length, 1 - end, entries, veto)
         for end, (length, entries, veto) in words.iter(padded)
@@ -137,7 +141,7 @@ def _padded_hits(words: ahocorasick.Automaton, padded: str, original: str, offse
     if not found:
         return []
     if len(found) > 1:
-        found.sort()
+        found.sort(key=_SPAN)
     return _resolve_sorted(found, original, offsets)
 
 
@@ -207,7 +211,7 @@ def _resolve(found: list, original: str, offsets: Offsets) -> list[Hit]:
     """Leftmost-longest non-overlapping hits; exclusions veto, abbreviations must match case."""
     if not found:
         return []
-    found = sorted((s, -e, entries, veto) for s, e, entries, veto in found)
+    found = sorted(((s, -e, entries, veto) for s, e, entries, veto in found), key=_SPAN)
     return _resolve_sorted(found, original, offsets)
 
 
