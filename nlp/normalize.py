@@ -71,6 +71,8 @@ _NFKC_LENGTHS = _CharTable(lambda ch: chr(len(_NFKC_TABLE[ord(ch)])))
 
 def _nfkc_with_offsets(text: str) -> tuple[str, Offsets]:
     """NFKC; when lengths change, normalise char by char so every output char maps back."""
+    if unicodedata.is_normalized("NFKC", text):  # e.g. English with a few "€", "—" or "’"
+        return text, None
     joined = text.translate(_NFKC_TABLE)
     # NFKC(text) == NFC(char-by-char NFKC): when that is already NFC, no whole-text pass is needed
     out = joined if unicodedata.is_normalized("NFC", joined) else None

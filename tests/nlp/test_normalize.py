@@ -1,3 +1,6 @@
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from nlp.normalize import detect_language, normalize_term, normalize_text, to_original
 
 
@@ -28,3 +31,23 @@ def test_detect_language_by_script():
     assert detect_language("量子密钥分发网络") == "zh"
     assert detect_language("양자 암호 통신") == "ko"
     assert detect_language("1234 !!") == "und"
+
+
+def test_nfkc_stable_english_keeps_identity_offsets():
+    text = "Funding of €40 million — the ministry’s Café-Lab"
+    norm, offsets = normalize_text(text)
+    assert offsets is None
+    assert norm == "funding of €40 million   the ministry’s café lab"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["GaN", " ", "-", "€", "—", "é", "ﬁ", "Ｇａ", "ｺﾝﾋﾟｭｰﾀｰ", "㈱", "İ",
+                                 "ヴァ", "ー", "ガ", "\n", "x"]), max_size=20))  # fmt: skip
+def test_offsets_map_every_normalised_char_back_in_order(parts):
+    text = "".join(parts)
+    norm, offsets = normalize_text(text)
+    if offsets is None:
+        assert len(norm) == len(text)
+    else:
+        assert len(offsets) == len(norm) + 1 and offsets[-1] == len(text)
+        assert offsets == sorted(offsets) and all(0 <= o <= len(text) for o in offsets)
