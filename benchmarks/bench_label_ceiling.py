@@ -27,7 +27,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -36,7 +35,7 @@ from benchmarks.bench_generalisation import default_gold  # noqa: E402
 from horizon.config.taxonomy import load_taxonomy  # noqa: E402
 from nlp import extract_entities  # noqa: E402
 from nlp.assign import assign_domains  # noqa: E402
-from nlp.evaluate import score_predictions  # noqa: E402
+from nlp.evaluate import gold_records, score_predictions  # noqa: E402
 from nlp.extract import record_text  # noqa: E402
 from nlp.gold import gold_domains, load_gold  # noqa: E402
 from nlp.training import train_classifier  # noqa: E402
@@ -64,16 +63,7 @@ def measure(gold_dir: Path, min_gold: int) -> dict:
     classifier = train_classifier(taxonomy, gold_dir=gold_dir)
     gold = load_gold(gold_dir)
     gold = gold[~gold["arxiv_id"].isin(classifier.trained_ids)].reset_index(drop=True)
-    records = pd.DataFrame(
-        {
-            "record_id": "arxiv:" + gold["arxiv_id"],
-            "kind": "paper",
-            "title": gold["title"],
-            "text": gold["abstract"],
-            "language": "en",
-            "sharing": "CLEAR",
-        }
-    )
+    records = gold_records(gold)
     truth = [gold_domains(c, taxonomy) for c in gold["categories"]]
     entities = extract_entities(records, taxonomy)
     assigned = assign_domains(records, entities, taxonomy, classifier)

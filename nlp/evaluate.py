@@ -101,6 +101,22 @@ def score_predictions(
     return report
 
 
+def gold_records(gold: pd.DataFrame) -> pd.DataFrame:
+    """Labelled records as the scan's records: title + abstract only, no codes, no date."""
+    return pd.DataFrame(
+        {
+            "record_id": "arxiv:" + gold["arxiv_id"],
+            "kind": "paper",
+            "title": gold["title"],
+            "text": gold["abstract"],
+            "language": "en",
+            "sharing": "CLEAR",
+            "codes": [None] * len(gold),
+            "published_date": [None] * len(gold),
+        }
+    ).reset_index(drop=True)
+
+
 def evaluate(
     gold_dir: Path,
     taxonomy: Taxonomy,
@@ -129,18 +145,7 @@ def evaluate(
         gold = gold[~seen]
     if limit:
         gold = gold.iloc[:limit]
-    records = pd.DataFrame(
-        {
-            "record_id": "arxiv:" + gold["arxiv_id"],
-            "kind": "paper",
-            "title": gold["title"],
-            "text": gold["abstract"],
-            "language": "en",
-            "sharing": "CLEAR",
-            "codes": [None] * len(gold),
-            "published_date": [None] * len(gold),
-        }
-    ).reset_index(drop=True)
+    records = gold_records(gold)
     entities = extract_entities(records, taxonomy)
     assigned = assign_domains(records, entities, taxonomy, classifier)
     by_record = assigned.groupby("record_id")["domain"].agg(set).to_dict()
