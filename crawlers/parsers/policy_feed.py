@@ -126,14 +126,17 @@ def detect_language(text: str) -> str:
 
 
 def _entry_date(entry: Any) -> dt.date | None:
+    # dict.get: feedparser's own get() falls back from "updated" to "published" with a
+    # DeprecationWarning; "published" is read first here anyway.
+    get = (lambda key: dict.get(entry, key)) if isinstance(entry, dict) else entry.get
     for key in ("published", "updated", "created", "dc_date", "date"):
-        value = entry.get(key)
+        value = get(key)
         # The stated local date (JST for Japanese ministries), not its UTC conversion.
         date = to_date(value) if isinstance(value, str) else None
         if date:
             return date
     for key in ("published_parsed", "updated_parsed"):
-        parsed = entry.get(key)
+        parsed = get(key)
         if isinstance(parsed, time.struct_time):
             return dt.date(parsed.tm_year, parsed.tm_mon, parsed.tm_mday)
     return None

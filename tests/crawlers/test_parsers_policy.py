@@ -383,3 +383,18 @@ def test_feed_recorded_soumu_shift_jis(shared_data, options):
     assert {r.published_date for r in result.records} <= {
         dt.date(2021, 7, d) for d in range(16, 20)
     }
+
+
+def test_feed_dates_from_atom_updated_and_no_feedparser_deprecation(recwarn):
+    """An entry without `published` is dated by `updated`, without feedparser's fallback warning."""
+    body = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>Notices</title>
+<entry><title>Quantum strategy update</title><link href="https://example.gov/q1"/>
+<updated>2025-03-04T09:00:00+09:00</updated><summary>Text</summary></entry>
+<entry><title>Undated notice</title><link href="https://example.gov/q2"/>
+<published>not a date</published><summary>Text</summary></entry>
+</feed>"""
+    result = run(policy_feed, body, options={"country": "JP"})
+    dates = {r.title: r.published_date for r in result.records}
+    assert dates == {"Quantum strategy update": dt.date(2025, 3, 4), "Undated notice": None}
+    assert not [w for w in recwarn if issubclass(w.category, DeprecationWarning)]
