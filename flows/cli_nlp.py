@@ -113,6 +113,14 @@ def evaluate(
             "--split", help="unseen (records the classifier did not train on) | holdout | all"
         ),
     ] = "unseen",
+    errors: Annotated[
+        Path | None,
+        typer.Option(
+            "--errors",
+            help="Write each record whose domains are wrong, with gold, predicted and the "
+            "assignment's reasons, as CSV (UTF-8 with BOM).",
+        ),
+    ] = None,
     home: HomeOpt = None,
     taxonomy_path: TaxonomyOpt = DEFAULT_TAXONOMY,
 ) -> None:
@@ -124,6 +132,9 @@ def evaluate(
         fail(f"{gold}: not a folder")
     if split not in SPLITS:
         fail(f"--split {split}: expected one of {', '.join(SPLITS)}")
+    for flag, out in (("--json", json_out), ("--errors", errors)):
+        if out is not None and not out.parent.is_dir():
+            fail(f"{flag} {out}: the folder {out.parent} does not exist")
     taxonomy = _taxonomy(taxonomy_path)
     report = nlp.evaluate(gold, taxonomy, _classifier(home, taxonomy), split=split)
     if not report.records and report.excluded_trained_on:
@@ -135,6 +146,9 @@ def evaluate(
     typer.echo(report.table())
     if json_out:
         json_out.write_text(json.dumps(report.to_dict(), indent=2), encoding="utf-8")
+    if errors:
+        report.errors.to_csv(errors, index=False, encoding="utf-8-sig")
+        typer.echo(f"{len(report.errors)} records with a wrong or missing domain → {errors}")
 
 
 def train(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -44,10 +44,14 @@ class EvaluationReport:
     negatives_assigned: int = 0
     excluded_trained_on: int = 0
     refused: dict[str, int] = field(default_factory=dict)
+    #: Every scored record whose predicted domains differ from its gold (see `error_rows`).
+    errors: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict:
-        """Plain JSON-ready dict."""
-        return asdict(self)
+        """Plain JSON-ready dict (without the error rows)."""
+        out = asdict(replace(self, errors=None))
+        del out["errors"]
+        return out
 
     def table(self) -> str:
         """The per-domain table as text."""
@@ -155,4 +159,31 @@ def evaluate(
                                records=len(records), split=split)  # fmt: skip
     report.excluded_trained_on = excluded
     report.refused = refused
+    report.errors = error_rows(gold, truth, predicted, assigned)
     return report
+
+
+ERROR_COLUMNS = ["arxiv_id", "title", "categories", "gold", "predicted", "false_positives",
+                 "false_negatives", "reasons"]  # fmt: skip
+
+
+def error_rows(
+    gold: pd.DataFrame, truth: list[set[str]], predicted: list[set[str]], assigned: pd.DataFrame
+) -> pd.DataFrame:
+    """One row per record whose predicted domains differ from its gold: what was wrong, and why
+    each predicted domain was assigned (the assignment's reason). Domain lists are space-separated."""
+    why: dict[str, list[str]] = {}
+    for rid, domain, reason in zip(
+        assigned["record_id"], assigned["domain"], assigned["reason"], strict=True
+    ):
+        why.setdefault(rid, []).append(f"{domain}: {reason}")
+    rows = []
+    for (aid, title, cats), t, p in zip(
+        gold[["arxiv_id", "title", "categories"]].itertuples(index=False), truth, predicted,
+        strict=True,
+    ):  # fmt: skip
+        if t != p:
+            rows.append((aid, title, " ".join(cats), " ".join(sorted(t)), " ".join(sorted(p)),
+                         " ".join(sorted(p - t)), " ".join(sorted(t - p)),
+                         " | ".join(why.get(f"arxiv:{aid}", []))))  # fmt: skip
+    return pd.DataFrame(rows, columns=ERROR_COLUMNS)

@@ -1,6 +1,7 @@
 import json
 from pathlib import Path
 
+import pandas as pd
 import yaml
 from typer.testing import CliRunner
 
@@ -161,6 +162,33 @@ def test_evaluate_cli_scores_another_set_whole_and_says_what_it_cannot_score(tmp
     result = runner.invoke(app, [*base, str(other), "--split", "train"])
     assert result.exit_code == 2
     assert "expected one of unseen, holdout, all" in result.output
+
+    result = runner.invoke(app, [*base, str(other), "--errors", str(tmp_path / "no/such/e.csv")])
+    assert result.exit_code == 2 and "does not exist" in result.output
+
+
+def test_evaluate_cli_writes_the_wrong_records_for_excel(tmp_path, repo_root):
+    from nlp.training import train_classifier
+
+    tax_path = repo_root / "data/config/taxonomy.yaml"
+    corpus = _gold_folder(tmp_path, "corpus", [f"2501.{i:05d}" for i in range(60)])
+    home = tmp_path / "home"
+    train_classifier(load_taxonomy(tax_path), gold_dir=corpus).save(home / "models")
+    other = _gold_folder(tmp_path, "other", [f"2601.{i:05d}" for i in range(6)])
+    with (other / "set.json").open("a", encoding="utf-8") as f:  # a negative that names a qubit
+        f.write("\n" + json.dumps({"id": "2601.09999", "title": "Qubit entanglement",
+                                   "abstract": "quantum key distribution with qubits",
+                                   "categories": "math.HO"}))  # fmt: skip
+    out = tmp_path / "errors.csv"
+    result = runner.invoke(app, ["evaluate", "--home", str(home), "--taxonomy", str(tax_path),
+                                 "--gold", str(other), "--errors", str(out)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # BOM: Excel reads it as UTF-8
+    errors = pd.read_csv(out, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert f"{len(errors)} records with a wrong or missing domain" in result.output
+    row = errors.set_index("arxiv_id").loc["2601.09999"]
+    assert row["categories"] == "math.HO" and row["gold"] == ""
+    assert "quantum" in row["false_positives"].split() and row["reasons"].startswith("quantum: ")
 
 
 def test_evaluate_cli_says_when_it_must_train_first(tmp_path, repo_root, monkeypatch):

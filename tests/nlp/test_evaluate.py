@@ -161,3 +161,23 @@ def test_shared_corpus_quick_subset(shared_data, repo_root):
     assert {"ai_ml", "quantum"} <= set(report.evaluated_domains)
     assert report.micro_f1 > 0.6
     assert report.negatives_assigned < report.negatives
+
+
+def test_error_rows_name_what_was_wrong_and_why(tmp_path, taxonomy):
+    rows = [
+        {"arxiv_id": "1", "title": "QKD", "abstract": "quantum key distribution",
+         "categories": ["quant-ph"]},
+        {"arxiv_id": "2", "title": "Odes", "abstract": "an ode to the quantum computer",
+         "categories": ["math.HO"]},
+        {"arxiv_id": "3", "title": "Descent", "abstract": "gradient methods", "categories": ["cs.LG"]},
+    ]  # fmt: skip
+    (tmp_path / "g.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
+    report = evaluate(tmp_path, taxonomy, None, split="all", min_gold=1)
+    errors = report.errors.set_index("arxiv_id")
+    assert list(errors.index) == ["2", "3"]  # the correct record is not listed
+    assert errors.loc["2", "gold"] == "" and errors.loc["2", "false_positives"] == "quantum"
+    assert errors.loc["2", "reasons"] == "quantum: entities:quantum computer×1"
+    assert errors.loc["3", "false_negatives"] == "ai_ml" and errors.loc["3", "predicted"] == ""
+    assert errors.loc["3", "categories"] == "cs.LG"
+    assert "errors" not in report.to_dict()
+    json.dumps(report.to_dict())
