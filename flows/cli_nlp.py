@@ -49,6 +49,55 @@ def _classifier(home: Path | None, taxonomy, gold: Path | None = None):
     return nlp.load_or_train(models, taxonomy, gold_dir=gold)
 
 
+CLASSIFY_BATCH = 20_000
+
+
+def _classify_line(line: str, seen: set[str]) -> tuple[dict | None, str | None]:
+    """(row, None) for a usable input line, else (None, why it is refused)."""
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError:
+        return None, "not JSON"
+    if not isinstance(item, dict):
+        return None, "not a JSON object"
+    rid = item.get("id")
+    if rid is None or isinstance(rid, (dict, list)) or not str(rid).strip():
+        return None, "no id"
+    rid = str(rid)
+    title = item.get("title")
+    text = item.get("abstract") or item.get("text")
+    if not (isinstance(title, str) and title.strip()) and not (
+        isinstance(text, str) and text.strip()
+    ):
+        return None, "no title or text"
+    if rid in seen:
+        return None, "repeated id"
+    seen.add(rid)
+    return {"id": rid, "title": title if isinstance(title, str) else "",
+            "text": text if isinstance(text, str) else ""}, None  # fmt: skip
+
+
+def _classify_batch(rows: list[dict], taxonomy, classifier, handle) -> None:
+    import pandas as pd
+
+    import nlp
+
+    records = pd.DataFrame(rows, columns=["id", "title", "text"])
+    records["record_id"] = records["id"]
+    records["kind"] = "paper"
+    records["sharing"] = "CLEAR"
+    entities = nlp.extract_entities(records, taxonomy)
+    assigned = nlp.assign_domains(records, entities, taxonomy, classifier)
+    by_id: dict[str, list[dict]] = {}
+    for rid, dom, conf in zip(
+        assigned["record_id"], assigned["domain"], assigned["confidence"], strict=True
+    ):
+        by_id.setdefault(rid, []).append({"domain": dom, "score": round(float(conf), 4)})
+    for rid in records["id"]:
+        found = sorted(by_id.get(rid, []), key=lambda d: -d["score"])
+        handle.write(json.dumps({"id": rid, "domains": found}, ensure_ascii=False) + "\n")
+
+
 def classify(
     in_file: Annotated[Path, typer.Option("--in", help="JSON Lines: id, title, abstract|text.")],
     out_file: Annotated[
@@ -57,44 +106,69 @@ def classify(
     home: HomeOpt = None,
     taxonomy_path: TaxonomyOpt = DEFAULT_TAXONOMY,
 ) -> None:
-    """Assign domains to texts (no codes): classifier + taxonomy entities."""
-    import pandas as pd
+    """Assign domains to texts (no codes): classifier + taxonomy entities.
 
-    import nlp
+    Lines that cannot be classified (not JSON, no id, neither title nor text, an id already seen)
+    are written with the reason to `<out>.refused.jsonl` and counted.
+    """
+    from collections import Counter
 
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    if not in_file.is_file():
+        fail(f"--in {in_file}: no such file")
+    if not out_file.parent.is_dir():
+        fail(f"--out {out_file}: the folder {out_file.parent} does not exist")
     taxonomy = _taxonomy(taxonomy_path)
-    rows, bad = [], 0
-    try:
-        lines = in_file.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        fail(f"{in_file}: cannot read ({exc.__class__.__name__})")
-    for line in lines:
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-            rows.append({"id": str(item["id"]), "title": str(item.get("title") or ""),
-                         "text": str(item.get("abstract") or item.get("text") or "")})  # fmt: skip
-        except (json.JSONDecodeError, KeyError, TypeError):
-            bad += 1
-    records = pd.DataFrame(rows, columns=["id", "title", "text"])
-    records["record_id"] = records["id"]
-    records["kind"] = "paper"
-    records["sharing"] = "CLEAR"
-    entities = nlp.extract_entities(records, taxonomy)
-    assigned = nlp.assign_domains(records, entities, taxonomy, _classifier(home, taxonomy))
-    by_id: dict[str, list[dict]] = {}
-    for rid, dom, conf in zip(
-        assigned["record_id"], assigned["domain"], assigned["confidence"], strict=True
-    ):
-        by_id.setdefault(rid, []).append({"domain": dom, "score": round(float(conf), 4)})
-    with out_file.open("w", encoding="utf-8") as handle:
-        for rid in records["id"]:
-            found = sorted(by_id.get(rid, []), key=lambda d: -d["score"])
-            handle.write(json.dumps({"id": rid, "domains": found}, ensure_ascii=False) + "\n")
-    typer.echo(
-        f"{len(records)} classified → {out_file}" + (f"; {bad} bad lines skipped" if bad else "")
+    classifier = _classifier(home, taxonomy)
+    refused_file = out_file.with_name(out_file.name + ".refused.jsonl")
+    refused: Counter[str] = Counter()
+    seen: set[str] = set()
+    rows: list[dict] = []
+    done = 0
+    with (
+        in_file.open("rb") as source,
+        out_file.open("w", encoding="utf-8") as handle,
+        refused_file.open("w", encoding="utf-8") as rejects,
+        Progress(TextColumn("classify"), BarColumn(), TextColumn("{task.fields[n]:,} records"),
+                 TimeElapsedColumn(), console=Console(stderr=True), transient=True) as bar,
+    ):  # fmt: skip
+        job = bar.add_task("classify", total=in_file.stat().st_size or None, n=0)
+        for number, raw in enumerate(source, start=1):
+            bar.advance(job, len(raw))
+            try:
+                line = raw.decode("utf-8").removeprefix("\ufeff")
+            except UnicodeDecodeError:
+                line, row, why = raw.decode("utf-8", errors="replace"), None, "not UTF-8"
+            else:
+                if not line.strip():
+                    continue
+                row, why = _classify_line(line, seen)
+            if why:
+                refused[why] += 1
+                record = {"line": number, "reason": why, "input": line.rstrip("\r\n")}
+                rejects.write(json.dumps(record, ensure_ascii=False) + "\n")
+                continue
+            rows.append(row)
+            if len(rows) >= CLASSIFY_BATCH:
+                _classify_batch(rows, taxonomy, classifier, handle)
+                done += len(rows)
+                rows = []
+                bar.update(job, n=done)
+        if rows:
+            _classify_batch(rows, taxonomy, classifier, handle)
+            done += len(rows)
+    if not refused:
+        refused_file.unlink()
+    note = (
+        f"; {sum(refused.values())} lines refused ("
+        + ", ".join(f"{n} {why}" for why, n in refused.most_common())
+        + f") → {refused_file}"
+        if refused
+        else ""
     )
+    typer.echo(f"{done} classified → {out_file}{note}")
 
 
 def evaluate(

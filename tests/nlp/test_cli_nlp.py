@@ -70,19 +70,40 @@ def test_classify_round_trip(tmp_path):
         {"id": "b", "title": "Bird migration", "text": "Birds fly south."},
         {"id": "c", "title": "Qubit gates", "abstract": "qubit entanglement"},
     ]
+    bad = ['not json', '["a list"]', '{"title": "no id"}', '{"id": "d", "title": "  "}',
+           json.dumps(lines[1])]  # fmt: skip
     src = tmp_path / "in.jsonl"
-    src.write_text("\n".join(json.dumps(x) for x in lines) + "\nnot json\n", encoding="utf-8")
+    body = "\ufeff" + "\n".join([*(json.dumps(x) for x in lines), *bad]) + "\n\n"
+    src.write_bytes(body.encode("utf-8") + b'{"id": "e", "title": "caf\xe9"}\n')  # Latin-1 byte
     out = tmp_path / "out.jsonl"
     result = runner.invoke(app, ["classify", "--in", str(src), "--out", str(out), "--home", str(home),
                                  "--taxonomy", str(tax_path)])  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "1 bad lines skipped" in result.output
+    refused_file = tmp_path / "out.jsonl.refused.jsonl"
+    assert f"3 classified → {out}; 6 lines refused (" in result.output
+    assert str(refused_file) in result.output
+    refused = [json.loads(line) for line in refused_file.read_text(encoding="utf-8").splitlines()]
+    assert [(r["line"], r["reason"]) for r in refused] == [
+        (4, "not JSON"), (5, "not a JSON object"), (6, "no id"), (7, "no title or text"),
+        (8, "repeated id"), (10, "not UTF-8"),
+    ]  # fmt: skip
+    assert refused[0]["input"] == "not json"  # kept as it came
     got = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [g["id"] for g in got] == ["a", "b", "c"]
     assert got[0]["domains"][0]["domain"] == "quantum"  # best first
     assert got[1]["domains"] == []
     assert got[2]["domains"][0]["domain"] == "quantum"
     assert all(0 <= d["score"] <= 1 for g in got for d in g["domains"])
+
+    clean = tmp_path / "clean.jsonl"
+    clean.write_text(json.dumps(lines[0]) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["classify", "--in", str(clean), "--out", str(tmp_path / "o2.jsonl"),
+                                 "--home", str(home), "--taxonomy", str(tax_path)])  # fmt: skip
+    assert result.exit_code == 0 and "refused" not in result.output
+    assert not (tmp_path / "o2.jsonl.refused.jsonl").exists()
+    result = runner.invoke(app, ["classify", "--in", str(tmp_path / "none.jsonl"), "--out",
+                                 str(out), "--home", str(home), "--taxonomy", str(tax_path)])  # fmt: skip
+    assert result.exit_code == 2 and "no such file" in result.output
 
 
 def test_taxonomy_check_reports_collisions(tmp_path):
