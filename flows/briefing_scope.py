@@ -71,11 +71,18 @@ RECORD_COLUMNS = ", ".join(
 )  # fmt: skip
 
 
+#: What a briefing uses of assignments (counts, trends, the network) and of entities (what an
+#: audience may see of the network, and how many entity rows were withheld).
+ASSIGNMENT_COLUMNS = '"record_id", "domain", "confidence", "share", "sharing"'
+ENTITY_COLUMNS = '"record_id", "label", "text", "term_id", "subtech", "domain", "sharing"'
+
+
 def read_scan(store: Store, scan_id: str) -> ScanFrames:
     """Read every table of a scan a briefing needs (absent optional tables come back empty)."""
     corpus = {
         "records": store.corpus("records", scan_id, RECORD_COLUMNS),
-        **{name: store.corpus(name, scan_id) for name in ("assignments", "entities")},
+        "assignments": store.corpus("assignments", scan_id, ASSIGNMENT_COLUMNS),
+        "entities": store.corpus("entities", scan_id, ENTITY_COLUMNS),
     }
     tables = (
         "scores",

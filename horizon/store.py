@@ -17,6 +17,7 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from horizon.schemas import TABLES, Table
 
@@ -321,12 +322,12 @@ class Store:
             f" WHERE {' AND '.join(clauses)}" if clauses else ""
         )
         with self.connect() as con:
-            return con.execute(sql, args).df()
+            return fetch_frame(con, sql, args)
 
     def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
         """Run a read query."""
         with self.connect() as con:
-            return con.execute(sql, params or []).df()
+            return fetch_frame(con, sql, params or [])
 
     def corpus(self, table: str, scan_id: str, columns: str = "*", where: str = "") -> pd.DataFrame:
         """Rows of `table` for the corpus as of a scan: each record's newest version.
@@ -356,7 +357,7 @@ class Store:
             {f"AND ({where})" if where else ""}
         """
         with self.connect() as con:
-            return con.execute(sql, [scan_id, scan_id]).df()
+            return fetch_frame(con, sql, [scan_id, scan_id])
 
     # -- watermarks ---------------------------------------------------------------------------
     def watermark(self, source: str) -> dt.date | None:
@@ -465,3 +466,28 @@ class RawStore:
         """A stored body."""
         with gzip.open(self.path_for(sha256), "rb") as fh:
             return fh.read()
+
+
+def fetch_frame(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> pd.DataFrame:
+    """The query's rows as pandas, through Arrow: the frame `.df()` gives (same dtypes: nullable
+    integers where a column has nulls, DATE as datetime64[us], all-null or empty text as objects), at
+    about a third of its peak memory and 4-8x its speed on a million rows (BENCHMARKS.md)."""
+    relation = con.sql(sql, params=params)
+    if len(set(relation.columns)) < len(relation.columns):  # repeated names
+        return relation.df()
+    table = relation.to_arrow_table()
+    n = table.num_rows
+    kinds = {f.name: (f.type, table.column(f.name).null_count) for f in table.schema}
+    frame = table.to_pandas(self_destruct=True, split_blocks=True, date_as_object=False)
+    del table
+    pa.default_memory_pool().release_unused()  # the allocator keeps freed buffers otherwise
+    for name, (kind, nulls) in kinds.items():
+        if pa.types.is_integer(kind) and nulls:
+            frame[name] = frame[name].astype(f"Int{kind.bit_width}")
+        elif pa.types.is_boolean(kind) and nulls:
+            frame[name] = frame[name].astype("boolean")
+        elif pa.types.is_date(kind):
+            frame[name] = frame[name].astype("datetime64[us]")
+        elif nulls == n and (pa.types.is_null(kind) or pa.types.is_string(kind)):
+            frame[name] = pd.Series([None] * n, index=frame.index, dtype=object)
+    return frame
