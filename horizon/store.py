@@ -470,17 +470,17 @@ class RawStore:
 
 def fetch_frame(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> pd.DataFrame:
     """The query's rows as pandas, through Arrow: the frame `.df()` gives (same dtypes: nullable
-    integers where a column has nulls, DATE as datetime64[us], all-null or empty text as objects), at
-    about a third of its peak memory and 4-8x its speed on a million rows (BENCHMARKS.md)."""
+    integers where a column has nulls, DATE as datetime64[us], all-null or empty text as objects),
+    with less than half of its transient memory and in about half its time (BENCHMARKS.md)."""
     relation = con.sql(sql, params=params)
     if len(set(relation.columns)) < len(relation.columns):  # repeated names
         return relation.df()
-    table = relation.to_arrow_table()
+    # one compact copy in Arrow's pool: DuckDB's own result buffers are then freed
+    table = relation.to_arrow_table().combine_chunks()
     n = table.num_rows
     kinds = {f.name: (f.type, table.column(f.name).null_count) for f in table.schema}
     frame = table.to_pandas(self_destruct=True, split_blocks=True, date_as_object=False)
     del table
-    pa.default_memory_pool().release_unused()  # the allocator keeps freed buffers otherwise
     for name, (kind, nulls) in kinds.items():
         if pa.types.is_integer(kind) and nulls:
             frame[name] = frame[name].astype(f"Int{kind.bit_width}")
