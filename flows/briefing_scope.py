@@ -73,8 +73,8 @@ RECORD_COLUMNS = ", ".join(
 
 #: What a briefing uses of assignments (counts, trends, the network) and of entities (what an
 #: audience may see of the network, and how many entity rows were withheld).
-ASSIGNMENT_COLUMNS = '"record_id", "domain", "confidence", "share", "sharing"'
-ENTITY_COLUMNS = '"record_id", "label", "text", "term_id", "subtech", "domain", "sharing"'
+ASSIGNMENT_COLUMNS = '"record_id", "domain", "share", "sharing"'
+ENTITY_COLUMNS = '"record_id", "text", "term_id", "subtech", "domain", "sharing"'
 
 
 def read_scan(store: Store, scan_id: str) -> ScanFrames:
