@@ -28,10 +28,31 @@ from nlp import evaluate  # noqa: E402
 from nlp.training import train_classifier  # noqa: E402
 
 
+def shared_data(relative: str) -> Path:
+    """`relative` under $HORIZON_SHARED/data, else under ../shared/data beside the repo."""
+    root = os.environ.get("HORIZON_SHARED") or str(REPO.parent / "shared")
+    return Path(root) / "data" / relative
+
+
 def default_gold() -> Path:
     """The shared labelled corpus."""
-    root = os.environ.get("HORIZON_SHARED") or str(REPO.parent / "shared")
-    return Path(root) / "data/corpus/arxiv_labeled"
+    return shared_data("corpus/arxiv_labeled")
+
+
+def parse_gold_args(
+    argv: list[str] | None, description: str, min_gold: int
+) -> argparse.Namespace | None:
+    """`--gold DIR --min-gold N --json FILE`; None (after a one-line error) when DIR has no JSONL."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--gold", type=Path, default=default_gold())
+    parser.add_argument("--min-gold", type=int, default=min_gold)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+    if not any(args.gold.glob("*.jsonl")):
+        print(f"error: {args.gold}: no *.jsonl files (set HORIZON_SHARED or pass --gold)",
+              file=sys.stderr)  # fmt: skip
+        return None
+    return args
 
 
 def _folder(base: Path, name: str, files: list[Path]) -> Path:
@@ -61,18 +82,10 @@ def row(name: str, report, seconds: float) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     """Print (and optionally write) held-out and leave-one-file-out figures."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--gold", type=Path, default=default_gold())
-    parser.add_argument("--min-gold", type=int, default=10)
-    parser.add_argument("--json", type=Path)
-    args = parser.parse_args(argv)
-    files = sorted(args.gold.glob("*.jsonl"))
-    if not files:
-        print(
-            f"error: {args.gold}: no *.jsonl files (set HORIZON_SHARED or pass --gold)",
-            file=sys.stderr,
-        )
+    args = parse_gold_args(argv, __doc__.splitlines()[0], min_gold=10)
+    if args is None:
         return 2
+    files = sorted(args.gold.glob("*.jsonl"))
     taxonomy = load_taxonomy(REPO / "data/config/taxonomy.yaml")
     rows = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -21,14 +20,9 @@ import pandas as pd
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from benchmarks.bench_generalisation import shared_data  # noqa: E402
 from horizon.config.taxonomy import load_taxonomy  # noqa: E402
 from nlp import detect_language, extract_entities  # noqa: E402
-
-
-def default_corpus() -> Path:
-    """The shared livedoor corpus."""
-    root = os.environ.get("HORIZON_SHARED") or str(REPO.parent / "shared")
-    return Path(root) / "data/japanese/livedoor_news_corpus"
 
 
 def articles(corpus: Path) -> pd.DataFrame:
@@ -46,7 +40,7 @@ def articles(corpus: Path) -> pd.DataFrame:
 def main(argv: list[str] | None = None) -> int:
     """Print the detected-language share and the per-category technology-entity rates."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, default=default_corpus())
+    parser.add_argument("--corpus", type=Path, default=shared_data("japanese/livedoor_news_corpus"))
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     if not args.corpus.is_dir():

@@ -20,7 +20,6 @@ Run: python benchmarks/bench_label_ceiling.py [--gold DIR] [--min-gold 30] [--js
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -31,7 +30,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.bench_generalisation import default_gold  # noqa: E402
+from benchmarks.bench_generalisation import parse_gold_args  # noqa: E402
 from horizon.config.taxonomy import load_taxonomy  # noqa: E402
 from nlp import extract_entities  # noqa: E402
 from nlp.assign import assign_domains  # noqa: E402
@@ -106,14 +105,8 @@ def measure(gold_dir: Path, min_gold: int) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     """Print (and optionally write) the table."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--gold", type=Path, default=default_gold())
-    parser.add_argument("--min-gold", type=int, default=30)
-    parser.add_argument("--json", type=Path)
-    args = parser.parse_args(argv)
-    if not any(args.gold.glob("*.jsonl")):
-        print(f"error: {args.gold}: no *.jsonl files (set HORIZON_SHARED or pass --gold)",
-              file=sys.stderr)  # fmt: skip
+    args = parse_gold_args(argv, __doc__.splitlines()[0], min_gold=30)
+    if args is None:
         return 2
     out = measure(args.gold, args.min_gold)
     print(f"{out['records']:,} records the classifier did not train on ({out['cpu_s']:.0f} CPU s)")
