@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -34,12 +35,15 @@ class Terms(_Frozen):
 
 
 class CodePattern(_Frozen):
-    """A CPC/IPC prefix that signals a domain, optionally bounded by date (H01L → H10 move)."""
+    """A CPC/IPC prefix that signals a domain; the dates say when the code is in the scheme."""
 
     prefix: str
     scheme: str = "cpc"  # cpc | ipc | both
     valid_from: str | None = None
     valid_to: str | None = None
+    #: `specific`: the code names the technology (G06N: AI); `field`: a WIPO IPC-technology field
+    #: of which the domain is the main use (A61B: medical technology) — evidence, not proof.
+    strength: Literal["specific", "field"] = "specific"
 
     @field_validator("prefix")
     @classmethod
@@ -82,6 +86,19 @@ class OpenAlexSignals(_Frozen):
     fields: tuple[str, ...] = ()
 
 
+class OrgSignal(_Frozen):
+    """An issuing organisation that speaks for domains: named in a record, or by its web address."""
+
+    names: tuple[str, ...] = ()
+    #: Address prefixes without the scheme: a host (`faa.gov`) or a host and path (a bureau).
+    urls: tuple[str, ...] = ()
+    domains: tuple[str, ...] = Field(min_length=1)
+    #: True when nearly all it issues is about these domains (a regulator of one sector); else it
+    #: only supports the domain's own terms in the text.
+    dedicated: bool = False
+    note: str = ""
+
+
 class Domain(_Frozen):
     """One of Japan's 20 technology areas."""
 
@@ -93,6 +110,9 @@ class Domain(_Frozen):
     codes: tuple[CodePattern, ...] = ()
     arxiv: tuple[str, ...] = ()
     openalex: OpenAlexSignals = OpenAlexSignals()
+    #: Subject terms that policy sources attach to documents (Federal Register CFR topics,
+    #: GOV.UK document types) and that place a document in the domain, compared exactly.
+    policy_topics: tuple[str, ...] = ()
     crosswalk: Crosswalk = Crosswalk()
 
     @field_validator("slug")
@@ -120,6 +140,13 @@ class Taxonomy(_Frozen):
     version: str
     domains: tuple[Domain, ...]
     arxiv_gold_mapping: ArxivMapping = ArxivMapping()
+    organisations: tuple[OrgSignal, ...] = ()
+    #: Terms with an everyday meaning in policy text (PLC: a public limited company): there they
+    #: count only beside another sign of the same domain.
+    context_terms: tuple[str, ...] = ()
+    #: Phrases of policy titles that every agency issues alike (civil penalty adjustments, Privacy
+    #: Act notices): on such a record the issuer does not speak for a domain.
+    routine_policy_titles: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _unique(self) -> Taxonomy:
@@ -132,6 +159,10 @@ class Taxonomy(_Frozen):
         if dupes:
             raise ValueError(f"duplicate sub-technology slug {dupes[0]!r}")
         known = set(slugs)
+        for org in self.organisations:
+            for d in org.domains:
+                if d not in known:
+                    raise ValueError(f"organisations {org.names or org.urls}: unknown domain {d!r}")
         for cat, targets in self.arxiv_gold_mapping.categories.items():
             for t in targets:
                 if t not in known:
