@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from horizon.config.taxonomy import Taxonomy
 
@@ -25,25 +24,16 @@ def parse_codes(value: object) -> dict[str, list[str]]:
     return out
 
 
-def _date(value: object) -> dt.date | None:
-    if value is None or value != value:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
-
-
 def _prefix_matches(code: str, prefix: str) -> bool:
-    """`G06N3` matches G06N3/08 but not G06N30/00; a subclass prefix matches all its groups."""
+    """`G06N3` matches G06N3/08 but not G06N30/00; `G06N3/08` matches its children G06N3/084.
+
+    A subclass prefix matches all its groups; a main-group prefix stops at the group number; a
+    subgroup prefix matches the subgroups written with more digits (CPC children: 3/08 → 3/084).
+    """
     if not code.startswith(prefix):
         return False
     rest = code[len(prefix) :]
-    return len(prefix) <= 4 or not rest or not rest[0].isdigit() or prefix.endswith("/")
+    return len(prefix) <= 4 or not rest or not rest[0].isdigit() or "/" in prefix
 
 
 @dataclass(frozen=True)
@@ -53,50 +43,103 @@ class CodeRule:
     domain: str
     scheme: str
     prefix: str
-    valid_from: dt.date | None
-    valid_to: dt.date | None
+    strength: str = "specific"
 
 
 def code_rules(taxonomy: Taxonomy) -> list[CodeRule]:
-    """Every code pattern of the taxonomy, dates parsed."""
-    rules = []
+    """Every code pattern of the taxonomy."""
+    return [
+        CodeRule(d.slug, p.scheme, p.prefix, p.strength) for d in taxonomy.domains for p in d.codes
+    ]
+
+
+_HEADS: dict[int, tuple[list[CodeRule], dict[str, tuple[CodeRule, ...]]]] = {}
+
+
+def _by_head(rules: list[CodeRule]) -> dict[str, tuple[CodeRule, ...]]:
+    """Rules by their first four characters (a subclass; three for a class prefix): a code is
+    compared only with the rules of its own subclass."""
+    cached = _HEADS.get(id(rules))
+    if cached is None or cached[0] is not rules:
+        heads: dict[str, list[CodeRule]] = {}
+        for rule in rules:
+            heads.setdefault(rule.prefix[:4], []).append(rule)
+        if len(_HEADS) > 8:
+            _HEADS.clear()
+        cached = _HEADS[id(rules)] = (rules, {k: tuple(v) for k, v in heads.items()})
+    return cached[1]
+
+
+@dataclass
+class CodeEvidence:
+    """What a record's codes say of one domain."""
+
+    specific: list[str] = field(default_factory=list)
+    field: list[str] = field(default_factory=list)
+    #: The office's main classification (the first code listed) signals the domain.
+    main: bool = False
+
+
+def code_evidence(
+    codes: dict[str, list[str]],
+    taxonomy: Taxonomy,
+    rules: list[CodeRule] | None = None,
+    *,
+    openalex: bool = False,
+    policy: bool = False,
+) -> dict[str, CodeEvidence]:
+    """Domain → the codes of a record that signal it, by strength.
+
+    A code counts for the domains of the deepest specific patterns it falls under, else for the
+    WIPO fields it falls in. A code in a record is evidence whatever the record's date: offices reclassify their back files
+    into new codes (H10 on documents of 2015), and old codes stay on the documents they were given
+    to. OpenAlex topics and subfields count only on OpenAlex records, policy topics only on policy
+    records (a Federal Register "Safety" topic is not an OpenAlex subfield); OpenAlex fields
+    ("Medicine") are too broad to place a paper and are not compared.
+    """
+    rules = code_rules(taxonomy) if rules is None else rules
+    by_head = _by_head(rules)
+    out: dict[str, CodeEvidence] = {}
+    main = next(iter(codes.get("cpc") or codes.get("ipc") or []), None)
+    for scheme in ("cpc", "ipc"):
+        for raw in codes.get(scheme, []):
+            code = raw.replace(" ", "").upper()
+            candidates = by_head.get(code[:4], ()) + by_head.get(code[:3], ())
+            matched = [
+                r for r in candidates
+                if r.scheme in (scheme, "both") and _prefix_matches(code, r.prefix)
+            ]  # fmt: skip
+            specific = [r for r in matched if r.strength == "specific"]
+            if specific:  # the deepest group names the subject: G06F15/16 (networked computers)
+                deepest = max(len(r.prefix) for r in specific)
+                matched = [r for r in specific if len(r.prefix) == deepest]
+            for rule in matched:
+                ev = out.setdefault(rule.domain, CodeEvidence())
+                (ev.specific if rule.strength == "specific" else ev.field).append(raw)
+                ev.main = ev.main or raw == main
+    arxiv = {c.strip() for c in codes.get("arxiv", [])}
+    topics = {t.strip().lower() for t in codes.get("topics", [])}
     for d in taxonomy.domains:
-        for p in d.codes:
-            rules.append(
-                CodeRule(d.slug, p.scheme, p.prefix, _date(p.valid_from), _date(p.valid_to))
-            )
-    return rules
+        found = [cat for cat in d.arxiv if cat in arxiv]
+        if openalex:
+            found += [s for s in (*d.openalex.topics, *d.openalex.subfields) if s.lower() in topics]
+        if policy:
+            found += [t for t in d.policy_topics if t.lower() in topics]
+        if found:
+            out.setdefault(d.slug, CodeEvidence()).specific.extend(found)
+    for ev in out.values():
+        ev.specific = list(dict.fromkeys(ev.specific))
+        ev.field = [c for c in dict.fromkeys(ev.field) if c not in ev.specific]
+    return out
 
 
 def code_domains(
     codes: dict[str, list[str]],
-    published: object,
     taxonomy: Taxonomy,
     rules: list[CodeRule] | None = None,
+    *,
+    openalex: bool = False,
 ) -> dict[str, list[str]]:
-    """Domain → the codes of a record that signal it (CPC/IPC patterns are date-aware)."""
-    rules = code_rules(taxonomy) if rules is None else rules
-    when = _date(published)
-    hits: dict[str, list[str]] = {}
-    for scheme in ("cpc", "ipc"):
-        for raw in codes.get(scheme, []):
-            code = raw.replace(" ", "").upper()
-            for rule in rules:
-                if rule.scheme not in (scheme, "both") or not _prefix_matches(code, rule.prefix):
-                    continue
-                if when and rule.valid_from and when < rule.valid_from:
-                    continue
-                if when and rule.valid_to and when > rule.valid_to:
-                    continue
-                hits.setdefault(rule.domain, []).append(raw)
-    arxiv = {c.strip() for c in codes.get("arxiv", [])}
-    topics = {t.strip().lower() for t in codes.get("topics", [])}
-    for d in taxonomy.domains:
-        for cat in d.arxiv:
-            if cat in arxiv:
-                hits.setdefault(d.slug, []).append(cat)
-        signals = (*d.openalex.topics, *d.openalex.subfields, *d.openalex.fields)
-        for sig in signals:
-            if sig.lower() in topics:
-                hits.setdefault(d.slug, []).append(sig)
-    return {k: sorted(set(v), key=v.index) for k, v in hits.items()}
+    """Domain → the codes of a record that name its technology (specific signals only)."""
+    found = code_evidence(codes, taxonomy, rules, openalex=openalex)
+    return {d: ev.specific for d, ev in found.items() if ev.specific}

@@ -49,6 +49,15 @@ def record_text(title: object, text: object) -> str:
     return f"{title}\n{body}" if body else title
 
 
+def text_language(text: str) -> str:
+    """`ja` or `en`, the way a text's terms are matched.
+
+    A title in kanji alone reads as Chinese by its script; it goes the CJK way (token edges from
+    Sudachi), where Japanese terms are matched, and so does any text in Han script.
+    """
+    return "ja" if detect_language(text) in ("ja", "zh") else "en"
+
+
 def _column(records: pd.DataFrame, name: str, default: object) -> list:
     """A column as a plain list (iterating Arrow-backed strings one by one is slow)."""
     if name in records:
@@ -85,7 +94,7 @@ def extract_entities(
         strict=False,
     ):  # fmt: skip
         full = record_text(title, text)
-        lang = "ja" if detect_language(full) == "ja" else "en"
+        lang = text_language(full)
         if kind == "policy" and lang == "ja":  # one Sudachi pass, inside the pipeline
             policy[lang].append((full, (rid, share, 0)))
             continue

@@ -151,14 +151,18 @@ def _is_word_char(ch: str) -> bool:
 
 
 def _is_katakana(ch: str) -> bool:
-    return "\u30a1" <= ch <= "\u30fc"
+    """Katakana letters and the long-vowel mark; the middle dot 「・」 separates words."""
+    return "\u30a1" <= ch <= "\u30fc" and ch != "\u30fb"
 
 
-def _edge_ok(prev: str, first: str) -> bool:
+def _edge_ok(prev: str, first: str, tokens: bool = False) -> bool:
+    """Whether a term may start (or end) beside `prev`. With token edges to check (`tokens`), a
+    katakana term inside a katakana run is left to them: Sudachi splits インフルエンザ|ワクチン but
+    not エクセル."""
     if _is_word_char(first):
         return not _is_word_char(prev)
     if _is_katakana(first):
-        return not _is_katakana(prev)
+        return tokens or not _is_katakana(prev)
     return True
 
 
@@ -180,14 +184,15 @@ def match_terms(
         return []
     found: list[tuple[int, int, tuple[Entry, ...], frozenset]] = []
     n = len(norm)
+    tokens = boundaries is not None
     for end_idx, (length, entries, veto) in index.automaton.iter(norm):
         end = end_idx + 1
         start = end - length
         first, last = norm[start], norm[end_idx]
-        if start > 0 and not _edge_ok(norm[start - 1], first):
+        if start > 0 and not _edge_ok(norm[start - 1], first, tokens):
             continue
         plural = 0
-        if end < n and not _edge_ok(norm[end], last):
+        if end < n and not _edge_ok(norm[end], last, tokens):
             # English plural: "semiconductors", "LLMs" count as the term
             if (
                 norm[end] != "s"

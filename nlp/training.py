@@ -20,12 +20,9 @@ def weak_labels(records: pd.DataFrame, taxonomy: Taxonomy) -> tuple[list[str], l
     rules = code_rules(taxonomy)
     texts, labels = [], []
     n = len(records)
-    dates = records["published_date"] if "published_date" in records else [None] * n
     body = records["text"] if "text" in records else [""] * n
-    for title, text, codes, published in zip(
-        records["title"], body, records["codes"], dates, strict=False
-    ):
-        found = code_domains(parse_codes(codes), published, taxonomy, rules)
+    for title, text, codes in zip(records["title"], body, records["codes"], strict=False):
+        found = code_domains(parse_codes(codes), taxonomy, rules)
         if found:
             texts.append(record_text(title, text))
             labels.append(set(found))

@@ -1,10 +1,12 @@
-import datetime as dt
-
 import numpy as np
 import pandas as pd
+import pytest
 
+from horizon.config.taxonomy import Taxonomy
 from nlp import assign_domains, check_assignments, extract_entities
-from nlp.codes import code_domains
+from nlp.assign import term_evidence
+from nlp.codes import code_domains, code_evidence
+from tests.nlp.conftest import TAXONOMY
 
 
 def _records(rows):
@@ -12,76 +14,188 @@ def _records(rows):
     return pd.DataFrame([{**base, **r} for r in rows])
 
 
-def test_codes_win_over_text_and_shares_split_by_code_count(taxonomy):
+def _assign(records, taxonomy, classifier=None):
+    return assign_domains(records, extract_entities(records, taxonomy), taxonomy, classifier)
+
+
+@pytest.fixture(scope="module")
+def with_issuers() -> Taxonomy:
+    """The test taxonomy with a sector regulator, a ministry, context terms and routine titles."""
+    return Taxonomy.model_validate(
+        {
+            **TAXONOMY,
+            "organisations": [
+                {
+                    "names": ["Quantum Agency", "QA"],
+                    "urls": ["qa.gov"],
+                    "domains": ["quantum"],
+                    "dedicated": True,
+                },
+                {
+                    "names": ["Ministry of Chips"],
+                    "urls": ["gov.example/chips"],
+                    "domains": ["semiconductors"],
+                },
+            ],
+            "context_terms": ["SiC"],
+            "routine_policy_titles": ["Civil Monetary Penalty"],
+        }
+    )
+
+
+def test_patent_codes_and_title_terms_add_up_and_shares_split_by_confidence(taxonomy):
     records = _records(
         [
             {
                 "record_id": "patent:1",
+                "kind": "patent",
                 "title": "A large language model for QKD",
                 "codes": {"cpc": ["H10D30/01", "G06N10/40", "H10D62/10"]},
-                "published_date": dt.date(2024, 5, 1),
             },
         ]
     )
-    out = assign_domains(records, extract_entities(records, taxonomy), taxonomy, None)
-    got = sorted(zip(out.domain, out.share.round(12), out.reason, strict=True))
-    assert got == [
-        ("quantum", round(1 / 3, 12), "code:G06N10/40"),
-        ("semiconductors", round(2 / 3, 12), "code:H10D30/01"),
-    ]
-    assert out.share.sum() == 1.0
-    assert (out.confidence == 0.95).all()
+    out = _assign(records, taxonomy).set_index("domain")
+    # quantum: code 2 + title 2 = 4 points → 1 − 0.5⁴; the others one deciding signal: 0.75
+    assert out.loc["quantum", "confidence"] == 0.9375
+    assert out.loc["quantum", "reason"] == "code:G06N10/40; title:qkd×1"
+    assert out.loc["semiconductors", "confidence"] == 0.75
+    assert out.loc["ai_ml", "reason"] == "title:large language model×1"
+    assert np.isclose(out.loc["quantum", "share"], 0.9375 / 2.4375)
+    assert np.isclose(out.share.sum(), 1.0)
 
 
-def test_cpc_patterns_are_date_aware(taxonomy):
-    codes = {"cpc": ["H01L29/20"], "ipc": [], "arxiv": [], "topics": []}
-    assert code_domains(codes, dt.date(2020, 1, 1), taxonomy) == {"semiconductors": ["H01L29/20"]}
-    assert code_domains(codes, dt.date(2023, 6, 1), taxonomy) == {}
-    assert code_domains(codes, None, taxonomy) == {"semiconductors": ["H01L29/20"]}
-    # G06N3 is main group 3: it must not catch G06N30
-    assert code_domains({"cpc": ["G06N30/00"]}, None, taxonomy) == {}
-    assert code_domains({"cpc": ["G06N 3/08"]}, None, taxonomy) == {"ai_ml": ["G06N 3/08"]}
-    assert code_domains({"arxiv": ["quant-ph"]}, None, taxonomy) == {"quantum": ["quant-ph"]}
+def test_code_patterns_match_children_whatever_the_date_and_the_deepest_wins(taxonomy):
+    assert code_domains({"cpc": ["G06N30/00"]}, taxonomy) == {}  # main group 3 is not 30
+    assert code_domains({"cpc": ["G06N 3/08"]}, taxonomy) == {"ai_ml": ["G06N 3/08"]}
+    # a subgroup pattern (H04L9/08) matches its CPC children written with more digits
+    assert code_domains({"cpc": ["H04L9/0852"]}, taxonomy) == {"quantum": ["H04L9/0852"]}
+    assert code_domains({"cpc": ["H04L9/10"]}, taxonomy) == {}
+    # H01L (scheme to 2022) on any document: back files keep their codes
+    assert code_domains({"cpc": ["H01L29/20"]}, taxonomy) == {"semiconductors": ["H01L29/20"]}
+    assert code_domains({"arxiv": ["quant-ph"]}, taxonomy) == {"quantum": ["quant-ph"]}
 
 
-def test_entities_assign_text_only_records_and_unmatched_get_no_rows(taxonomy):
+def test_real_taxonomy_codes_fields_and_source_aware_topics(repo_root):
+    from horizon.config.taxonomy import load_taxonomy
+
+    tax = load_taxonomy(repo_root / "data/config/taxonomy.yaml")
+    # G06F15/16 (computers joined by a network) is deeper than G06F15/ (advanced computing)
+    assert code_domains({"ipc": ["G06F15/16"]}, tax) == {"ict_networks": ["G06F15/16"]}
+    # a WIPO field code is evidence of a kind apart, and the first code is the main one
+    ev = code_evidence({"cpc": ["G01L5/042", "B60Q3/80"]}, tax)
+    assert (ev["sensing_pnt"].field, ev["sensing_pnt"].main) == (["G01L5/042"], True)
+    assert (ev["transportation"].field, ev["transportation"].main) == (["B60Q3/80"], False)
+    # MRI (G01R33/48) names medical imaging: the specific pattern wins over the measurement field
+    assert set(code_evidence({"cpc": ["G01R33/4812"]}, tax)) == {"medical"}
+    # "Safety" is a Federal Register topic, not an OpenAlex subfield of CBRN
+    fr = {"topics": ["Air transportation", "Aviation safety", "Safety"]}
+    assert set(code_evidence(fr, tax, policy=True)) == {"transportation"}
+    assert code_evidence(fr, tax, openalex=True) == {}
+    oa = {"topics": ["Radiology, Nuclear Medicine and Imaging", "Medicine"]}
+    assert set(code_evidence(oa, tax, openalex=True)) == {"medical"}
+    assert code_evidence({"topics": ["Medicine"]}, tax, openalex=True) == {}  # fields too broad
+
+
+def test_policy_terms_title_counts_more_than_body_and_a_repeated_title_once(taxonomy):
     records = _records(
         [
-            {
-                "record_id": "fr:1",
-                "kind": "policy",
-                "title": "QKD and LLM funding",
-                "sharing": "GREEN",
-                "text": "Quantum key distribution networks; a large language model.",
-            },
+            {"record_id": "fr:1", "kind": "policy", "title": "QKD and LLM funding",
+             "sharing": "GREEN",
+             "text": "Quantum key distribution networks; a large language model."},
             {"record_id": "fr:2", "kind": "policy", "title": "Fisheries quota notice"},
-            {"record_id": "doi:1", "title": "量子鍵配送の実証", "codes": "not json"},
+            {"record_id": "url:a", "kind": "policy", "title": "量子鍵配送の公募",
+             "text": "2025年6月2日 総務省 量子鍵配送の公募"},
+            {"record_id": "fr:3", "kind": "policy", "title": "Notice of meeting",
+             "text": "Machine learning was discussed."},
+        ]
+    )  # fmt: skip
+    out = _assign(records, taxonomy)
+    assert set(out.record_id) == {"fr:1", "url:a"}  # one body hit (0.5) does not place fr:3
+    fr1 = out[out.record_id == "fr:1"].set_index("domain")
+    assert fr1.loc["quantum", "confidence"] == 1 - 0.5**2.5  # title 2 + one body hit 0.5
+    assert fr1.loc["quantum", "reason"] == "title:qkd×1; text:quantum key distribution×1"
+    assert (out[out.record_id == "fr:1"].sharing == "GREEN").all()
+    feed = out[out.record_id == "url:a"].set_index("domain")
+    assert feed.loc["quantum", "confidence"] == 0.75  # the title in the description counts once
+    assert feed.loc["quantum", "reason"] == "title:量子鍵配送×1"
+    assert check_assignments(out) == []
+
+
+def test_issuers_place_policy_by_sector_and_support_a_ministry_terms(with_issuers):
+    tax = with_issuers
+    records = _records(
+        [
+            {"record_id": "fr:1", "kind": "policy", "title": "Amendment of rules",
+             "organizations": ["Quantum Agency"]},
+            {"record_id": "fr:2", "kind": "policy", "title": "Rules for the sector",
+             "text": "The QA is adopting a rule."},
+            {"record_id": "url:https://gov.example/chips/1", "kind": "policy",
+             "title": "Subsidy decision", "url": "https://www.gov.example/chips/1",
+             "text": "Lithography and gallium nitride lines."},
+            {"record_id": "url:https://gov.example/chips/2", "kind": "policy",
+             "title": "Personnel changes", "url": "https://gov.example/chips/2"},
+            {"record_id": "fr:3", "kind": "policy", "title": "Civil Monetary Penalty Adjustments",
+             "organizations": ["Quantum Agency"]},
+            {"record_id": "fr:4", "kind": "paper", "title": "A study",
+             "organizations": ["Quantum Agency"]},
+        ]
+    )  # fmt: skip
+    out = _assign(records, tax).set_index("record_id")
+    assert out.loc["fr:1", "reason"] == "issuer:Quantum Agency"
+    assert out.loc["fr:2", "reason"] == "issuer:QA"  # named in the text's opening
+    chips = out.loc["url:https://gov.example/chips/1"]
+    # a supporting issuer (1) and two body hits (2 × 0.5) reach 2
+    assert chips["domain"] == "semiconductors"
+    assert chips["reason"].startswith("issuer (supporting):gov.example/chips; text:")
+    assert set(out.index) == {"fr:1", "fr:2", "url:https://gov.example/chips/1"}
+
+
+def test_context_terms_count_in_policy_only_beside_another_sign(with_issuers):
+    tax = with_issuers
+    records = _records(
+        [
+            {"record_id": "fr:1", "kind": "policy", "title": "SiC Holdings PLC annual report"},
+            {"record_id": "fr:2", "kind": "policy", "title": "SiC and gallium nitride devices"},
+            {"record_id": "patent:1", "kind": "patent", "title": "SiC wafer"},
         ]
     )
-    out = assign_domains(records, extract_entities(records, taxonomy), taxonomy, None)
-    assert set(out.record_id) == {"fr:1", "doi:1"}
-    fr1 = out[out.record_id == "fr:1"].set_index("domain")
-    assert fr1.loc["quantum", "confidence"] == 0.75  # two hits: 1 − 0.5²
-    assert fr1.loc["quantum", "reason"].startswith("entities:")
-    assert fr1.loc["ai_ml", "confidence"] == 0.75
-    assert (out[out.record_id == "fr:1"].sharing == "GREEN").all()
-    assert check_assignments(out) == []
-    assert np.isclose(out.groupby("record_id").share.sum(), 1.0).all()
-    assert out.confidence.between(0, 1).all()
+    out = _assign(records, tax).set_index("record_id")
+    assert "fr:1" not in out.index
+    assert out.loc["fr:2", "reason"] == "title:gallium nitride×1; context term:sic×1"
+    assert out.loc["fr:2", "confidence"] == 1 - 0.5**4
+    assert out.loc["patent:1", "reason"] == "title:sic×1"  # technical text: no context needed
+
+
+def test_hits_inside_an_organisation_name_do_not_count(taxonomy):
+    records = _records([{"record_id": "url:1", "kind": "policy", "title": "量子鍵配送機構の会合"}])
+    entities = pd.DataFrame(
+        {
+            "record_id": ["url:1", "url:1"],
+            "label": ["TECH", "ORG"],
+            "text": ["量子鍵配送", "量子鍵配送機構"],
+            "domain": ["quantum", None],
+            "start_char": [0, 0],
+            "end_char": [5, 7],
+        }
+    )
+    assert term_evidence(records, entities, taxonomy) == {}
+    assert len(assign_domains(records, entities, taxonomy, None)) == 0
 
 
 class _Stub:
     """A classifier stand-in with fixed scores (domain order as its `domains`)."""
 
-    def __init__(self, domains, scores):
+    def __init__(self, domains, scores, modelled=None):
         self.domains = domains
         self.scores = np.array(scores)
+        self.models = {d: object() for d in (modelled or domains)}
+        self.metadata = {}
 
     def predict_scores(self, texts):
         return np.repeat(self.scores[None, :], len(texts), axis=0)
 
 
-def test_classifier_scores_combine_with_single_entity_hits(taxonomy):
+def test_classifier_rules_english_papers_and_nothing_else(taxonomy):
     records = _records([{"record_id": "doi:1", "title": "An LLM study of something"}])
     ents = extract_entities(records, taxonomy)
     clf = _Stub(["semiconductors", "quantum", "ai_ml"], [0.8, 0.1, 0.45])
@@ -89,7 +203,6 @@ def test_classifier_scores_combine_with_single_entity_hits(taxonomy):
     assert set(out.index) == {"semiconductors", "ai_ml"}  # quantum: no hit, score < 0.5
     assert out.loc["semiconductors", "reason"] == "classifier:0.80"
     assert out.loc["ai_ml", "confidence"] == 0.5
-    assert np.isclose(out.share.sum(), 1.0)
     # a single hit the classifier does not back (score < 0.4) is dropped
     low = _Stub(["semiconductors", "quantum", "ai_ml"], [0.0, 0.0, 0.3])
     assert len(assign_domains(records, ents, taxonomy, low)) == 0
@@ -97,8 +210,21 @@ def test_classifier_scores_combine_with_single_entity_hits(taxonomy):
     alone = _Stub(["semiconductors", "quantum", "ai_ml"], [0.69, 0.7, 0.55])
     out = assign_domains(records, ents, taxonomy, alone).set_index("domain")
     assert set(out.index) == {"quantum", "ai_ml"}
-    assert out.loc["quantum", "reason"] == "classifier:0.70"
     assert out.loc["ai_ml", "reason"].startswith("classifier:0.55; entities:")
+    # a domain it has no model for is weighed on its terms, not vetoed
+    partial = _Stub(["semiconductors", "quantum", "ai_ml"], [0.0, 0.0, 0.0], ["quantum"])
+    out = assign_domains(records, ents, taxonomy, partial)
+    assert list(zip(out.domain, out.reason, strict=True)) == [("ai_ml", "title:llm×1")]
+    # policy and Japanese texts: the classifier is not asked
+    other = _records(
+        [
+            {"record_id": "fr:1", "kind": "policy", "title": "An LLM study of something"},
+            {"record_id": "doi:2", "title": "生成AIの研究"},
+        ]
+    )
+    out = assign_domains(other, extract_entities(other, taxonomy), taxonomy, low)
+    assert sorted(out.record_id) == ["doi:2", "fr:1"]
+    assert set(out.domain) == {"ai_ml"}
 
 
 def test_check_assignments_reports_bad_shares():

@@ -167,7 +167,7 @@ def test_error_rows_name_what_was_wrong_and_why(tmp_path, taxonomy):
     rows = [
         {"arxiv_id": "1", "title": "QKD", "abstract": "quantum key distribution",
          "categories": ["quant-ph"]},
-        {"arxiv_id": "2", "title": "Odes", "abstract": "an ode to the quantum computer",
+        {"arxiv_id": "2", "title": "Odes to the quantum computer", "abstract": "an ode",
          "categories": ["math.HO"]},
         {"arxiv_id": "3", "title": "Descent", "abstract": "gradient methods", "categories": ["cs.LG"]},
     ]  # fmt: skip
@@ -176,7 +176,7 @@ def test_error_rows_name_what_was_wrong_and_why(tmp_path, taxonomy):
     errors = report.errors.set_index("arxiv_id")
     assert list(errors.index) == ["2", "3"]  # the correct record is not listed
     assert errors.loc["2", "gold"] == "" and errors.loc["2", "false_positives"] == "quantum"
-    assert errors.loc["2", "reasons"] == "quantum: entities:quantum computer×1"
+    assert errors.loc["2", "reasons"] == "quantum: title:quantum computer×1"
     assert errors.loc["3", "false_negatives"] == "ai_ml" and errors.loc["3", "predicted"] == ""
     assert errors.loc["3", "categories"] == "cs.LG"
     assert "errors" not in report.to_dict()

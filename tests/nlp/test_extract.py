@@ -145,3 +145,27 @@ def test_empty_and_missing_text(taxonomy):
     ents = extract_entities(records, taxonomy)
     assert len(ents) == 0
     assert next(iter(ents.columns)) == "record_id"
+
+
+def test_japanese_edges_middle_dot_katakana_compounds_and_kanji_only_titles(repo_root):
+    from horizon.config.taxonomy import load_taxonomy
+
+    tax = load_taxonomy(repo_root / "data/config/taxonomy.yaml")
+    titles = {
+        "url:1": "全国ロボット・地域連携の取組",  # 「・」 separates words: not a katakana letter
+        "url:2": "インフルエンザワクチンの供給",  # Sudachi splits the compound at ワクチン
+        "url:3": "量子鍵配送技術実証事業",  # kanji only: reads as Chinese by script
+        "url:4": "地域ケーブルテレビネットワーク整備事業",
+        "url:5": "エクセル操作の講習",  # セル is no token of エクセル
+    }
+    records = pd.DataFrame(
+        {"record_id": list(titles), "kind": "policy", "title": list(titles.values()), "text": ""}
+    )
+    tech = extract_entities(records, tax).query("label == 'TECH'")
+    found = dict(zip(tech.record_id, zip(tech.text, tech.domain, strict=True), strict=True))
+    assert found == {
+        "url:1": ("ロボット", "robotics"),
+        "url:2": ("ワクチン", "medical"),
+        "url:3": ("量子鍵配送", "quantum"),
+        "url:4": ("ケーブルテレビ", "ict_networks"),
+    }
