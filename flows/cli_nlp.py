@@ -175,7 +175,9 @@ def evaluate(
     gold: Annotated[
         Path,
         typer.Option(
-            "--gold", help="Folder of labelled arXiv records (.jsonl/.json, optionally .gz)."
+            "--gold",
+            help="Folder of labelled arXiv records (.jsonl/.json, optionally .gz), or a JSON "
+            "Lines file of analyst labels (doc_id, kind, language, title, text, codes, domains).",
         ),
     ],
     json_out: Annotated[
@@ -198,17 +200,28 @@ def evaluate(
     home: HomeOpt = None,
     taxonomy_path: TaxonomyOpt = DEFAULT_TAXONOMY,
 ) -> None:
-    """Per-domain precision/recall/F1, macro and micro F1, from title + abstract only."""
+    """Per-domain precision/recall/F1 against labelled records.
+
+    A folder of labelled arXiv records is scored from title + abstract only, on records the
+    classifier did not train on. An analyst-label file is scored as a scan reads its documents
+    (kind, language, codes, issuer), per domain, kind, language and source.
+    """
     import nlp
     from nlp.evaluate import SPLITS
+    from nlp.labels import is_label_file
 
-    if not gold.is_dir():
-        fail(f"{gold}: not a folder")
-    if split not in SPLITS:
-        fail(f"--split {split}: expected one of {', '.join(SPLITS)}")
     for flag, out in (("--json", json_out), ("--errors", errors)):
         if out is not None and not out.parent.is_dir():
             fail(f"{flag} {out}: the folder {out.parent} does not exist")
+    if gold.is_file():
+        if not is_label_file(gold):
+            fail(f"{gold}: not an analyst-label file (JSON Lines with doc_id and domains)")
+        _evaluate_labels(gold, home, taxonomy_path, json_out, errors)
+        return
+    if not gold.is_dir():
+        fail(f"{gold}: no such folder or file")
+    if split not in SPLITS:
+        fail(f"--split {split}: expected one of {', '.join(SPLITS)}")
     taxonomy = _taxonomy(taxonomy_path)
     report = nlp.evaluate(gold, taxonomy, _classifier(home, taxonomy), split=split)
     if not report.records and report.excluded_trained_on:
@@ -217,12 +230,30 @@ def evaluate(
     if not report.records:
         fail(f"{gold}: no labelled records to score (each needs arxiv_id or id, title, categories)"
              + (f"; refused: {report.refused}" if report.refused else ""))  # fmt: skip
+    _write_report(report, json_out, errors, "records")
+
+
+def _evaluate_labels(
+    gold: Path, home: Path | None, taxonomy_path: Path, json_out: Path | None,
+    errors: Path | None,
+) -> None:  # fmt: skip
+    from nlp.labels import evaluate_labels
+
+    taxonomy = _taxonomy(taxonomy_path)
+    report = evaluate_labels(gold, taxonomy, _classifier(home, taxonomy))
+    if not report.overall.records:
+        fail(f"{gold}: no labelled documents to score; refused: {report.overall.refused}")
+    _write_report(report, json_out, errors, "documents")
+
+
+def _write_report(report, json_out: Path | None, errors: Path | None, what: str) -> None:
+    """Print the report's table; write its JSON and its error rows (CSV for Excel) if asked."""
     typer.echo(report.table())
     if json_out:
         json_out.write_text(json.dumps(report.to_dict(), indent=2), encoding="utf-8")
     if errors:
         report.errors.to_csv(errors, index=False, encoding="utf-8-sig")
-        typer.echo(f"{len(report.errors)} records with a wrong or missing domain → {errors}")
+        typer.echo(f"{len(report.errors)} {what} with a wrong or missing domain → {errors}")
 
 
 def train(
