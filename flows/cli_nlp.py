@@ -60,7 +60,7 @@ def _classify_line(line: str, seen: set[str]) -> tuple[dict | None, str | None]:
         return None, "not JSON"
     if not isinstance(item, dict):
         return None, "not a JSON object"
-    rid = item.get("id")
+    rid = item.get("id") or item.get("record_id")
     if rid is None or isinstance(rid, (dict, list)) or not str(rid).strip():
         return None, "no id"
     rid = str(rid)
@@ -73,8 +73,17 @@ def _classify_line(line: str, seen: set[str]) -> tuple[dict | None, str | None]:
     if rid in seen:
         return None, "repeated id"
     seen.add(rid)
-    return {"id": rid, "title": title if isinstance(title, str) else "",
-            "text": text if isinstance(text, str) else ""}, None  # fmt: skip
+    row = {"id": rid, "title": title if isinstance(title, str) else "",
+           "text": text if isinstance(text, str) else ""}  # fmt: skip
+    for key, default in RECORD_FIELDS.items():  # as `horizon parse` writes records
+        value = item.get(key)
+        row[key] = value if isinstance(value, type(default)) and value else default
+    return row, None
+
+
+#: Fields of a parsed record that assignment reads, with their value when a line has none.
+RECORD_FIELDS: dict = {"kind": "paper", "language": "und", "source": "", "url": "",
+                       "codes": {}, "organizations": []}  # fmt: skip
 
 
 def _classify_batch(rows: list[dict], taxonomy, classifier, handle) -> None:
@@ -82,31 +91,41 @@ def _classify_batch(rows: list[dict], taxonomy, classifier, handle) -> None:
 
     import nlp
 
-    records = pd.DataFrame(rows, columns=["id", "title", "text"])
+    records = pd.DataFrame(rows, columns=["id", "title", "text", *RECORD_FIELDS])
     records["record_id"] = records["id"]
-    records["kind"] = "paper"
+    records["codes"] = [json.dumps(c) for c in records["codes"]]
     records["sharing"] = "CLEAR"
     entities = nlp.extract_entities(records, taxonomy)
     assigned = nlp.assign_domains(records, entities, taxonomy, classifier)
     by_id: dict[str, list[dict]] = {}
-    for rid, dom, conf in zip(
-        assigned["record_id"], assigned["domain"], assigned["confidence"], strict=True
-    ):
-        by_id.setdefault(rid, []).append({"domain": dom, "score": round(float(conf), 4)})
+    for rid, dom, conf, why in zip(
+        assigned["record_id"], assigned["domain"], assigned["confidence"], assigned["reason"],
+        strict=True,
+    ):  # fmt: skip
+        by_id.setdefault(rid, []).append(
+            {"domain": dom, "score": round(float(conf), 4), "reason": why}
+        )
     for rid in records["id"]:
         found = sorted(by_id.get(rid, []), key=lambda d: -d["score"])
         handle.write(json.dumps({"id": rid, "domains": found}, ensure_ascii=False) + "\n")
 
 
 def classify(
-    in_file: Annotated[Path, typer.Option("--in", help="JSON Lines: id, title, abstract|text.")],
+    in_file: Annotated[
+        Path,
+        typer.Option(
+            "--in",
+            help="JSON Lines: id, title, abstract|text, or records as `horizon parse` writes them "
+            "(record_id, kind, language, codes, organizations, url).",
+        ),
+    ],
     out_file: Annotated[
         Path, typer.Option("--out", help="JSON Lines: id, domains[{domain, score}].")
     ],
     home: HomeOpt = None,
     taxonomy_path: TaxonomyOpt = DEFAULT_TAXONOMY,
 ) -> None:
-    """Assign domains to texts (no codes): classifier + taxonomy entities.
+    """Assign domains as a scan does: codes, issuer, taxonomy terms, the classifier where validated.
 
     Lines that cannot be classified (not JSON, no id, neither title nor text, an id already seen)
     are written with the reason to `<out>.refused.jsonl` and counted.

@@ -106,6 +106,31 @@ def test_classify_round_trip(tmp_path):
     assert result.exit_code == 2 and "no such file" in result.output
 
 
+def test_classify_reads_parsed_records_and_gives_the_scan_reasons(tmp_path):
+    tax_path = _taxonomy_file(tmp_path)
+    home = tmp_path / "home"
+    clf = DomainClassifier(list(DOMAIN_SLUGS), folds=3)
+    clf.metadata["taxonomy_version"] = "cli-1"
+    clf.fit((QUANTUM + AI + OTHER) * 3, ([{"quantum"}] * 4 + [{"ai_ml"}] * 4 + [set()] * 4) * 3)
+    clf.save(home / "models")
+    lines = [  # as `horizon parse` writes them: no classifier for policy or Japanese text
+        {"record_id": "url:https://example.go.jp/1", "kind": "policy", "language": "ja",
+         "title": "量子鍵配送の公募", "text": "", "codes": {}, "organizations": ["総務省"]},
+        {"record_id": "fr:2024-1", "kind": "policy", "language": "en",
+         "title": "Notice of meeting", "text": "Quantum key distribution was named once."},
+    ]  # fmt: skip
+    src, out = tmp_path / "records.jsonl", tmp_path / "out.jsonl"
+    src.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines), encoding="utf-8")
+    result = runner.invoke(app, ["classify", "--in", str(src), "--out", str(out), "--home",
+                                 str(home), "--taxonomy", str(tax_path)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    got = {g["id"]: g["domains"] for g in map(json.loads, out.read_text("utf-8").splitlines())}
+    assert got["url:https://example.go.jp/1"] == [
+        {"domain": "quantum", "score": 0.75, "reason": "title:量子鍵配送×1"}
+    ]
+    assert got["fr:2024-1"] == []  # one passing mention in the body is not the subject
+
+
 def test_taxonomy_check_reports_collisions(tmp_path):
     tax_path = _taxonomy_file(tmp_path)
     result = runner.invoke(app, ["taxonomy", "check", "--taxonomy", str(tax_path)])
