@@ -65,21 +65,23 @@ def _shares(confidences: list[float]) -> list[float]:
     return shares
 
 
-@dataclass
+@dataclass(slots=True)
 class TermEvidence:
-    """Taxonomy-term hits of one domain in one record."""
+    """Taxonomy-term hits of one domain in one record (term → hits)."""
 
-    title: Counter = field(default_factory=Counter)
-    body: Counter = field(default_factory=Counter)
+    title: dict[str, int] = field(default_factory=dict)
+    body: dict[str, int] = field(default_factory=dict)
     #: Hits of context terms (PLC, HMI…) in policy text, kept until the domain shows another sign.
-    context: Counter = field(default_factory=Counter)
+    context: dict[str, int] = field(default_factory=dict)
+    #: Terms inside an organisation's name (医薬品 in 医薬品規制調和国際会議): not the subject's terms.
+    org_name: dict[str, int] = field(default_factory=dict)
 
     @property
     def n_hits(self) -> int:
         return sum(self.title.values()) + sum(self.body.values())
 
     def terms(self) -> Counter:
-        return self.title + self.body
+        return Counter(self.title) + Counter(self.body)
 
 
 def _context_terms(taxonomy: Taxonomy) -> frozenset[str]:
@@ -121,37 +123,46 @@ def term_evidence(
         return out
     context = _context_terms(taxonomy)
     orgs = _org_spans(entities)
-    info = {
-        rid: (str(title or ""), str(text or ""), kind)
-        for rid, title, text, kind in zip(
+    info = dict(
+        zip(
             records["record_id"],
-            records["title"],
-            _col(records, "text", ""),
-            _col(records, "kind", "paper"),
+            zip(records["title"], _col(records, "text", ""), _col(records, "kind", "paper"),
+                strict=False),
             strict=False,
         )
-    }
+    )  # fmt: skip
+    seen: dict[str, tuple[int, tuple[int, int] | None, str]] = {}
     for rid, dom, text, start in zip(
         tech["record_id"], tech["domain"], tech["text"], tech["start_char"], strict=False
     ):
         if not isinstance(dom, str) or not dom or rid not in info:
             continue
-        title, body, kind = info[rid]
+        if rid not in seen:  # once per record: the title's length, its repeat in the body
+            title, body, kind = info[rid]
+            title = "" if title is None or title != title else str(title)
+            body = "" if body is None or body != body else str(body)
+            seen[rid] = (len(title), _repeat_span(title, body), kind)
+        title_len, repeat, kind = seen[rid]
         start = int(start)
+        ev = out.setdefault(rid, {}).setdefault(dom, TermEvidence())
         if any(s <= start < e for s, e in orgs.get(rid, ())):
+            _count(ev.org_name, str(text))  # the subject's organisation (国際原子力機関)
             continue
-        repeat = _repeat_span(title, body)
         if repeat and repeat[0] <= start < repeat[1]:
             continue
-        ev = out.setdefault(rid, {}).setdefault(dom, TermEvidence())
         term = str(text).lower()
         if kind == "policy" and normalize_term(str(text)) in context:
-            ev.context[term] += 1
-        elif start < len(title):
-            ev.title[term] += 1
+            _count(ev.context, term)
+        elif start < title_len:
+            _count(ev.title, term)
         else:
-            ev.body[term] += 1
-    return out
+            _count(ev.body, term)
+    return {rid: {d: ev for d, ev in doms.items() if ev.title or ev.body or ev.context
+                  or ev.org_name} for rid, doms in out.items()}  # fmt: skip
+
+
+def _count(counts: dict[str, int], term: str) -> None:
+    counts[term] = counts.get(term, 0) + 1
 
 
 def _col(records: pd.DataFrame, name: str, default: object) -> list:
@@ -201,8 +212,9 @@ def _paper_domains(
     return found
 
 
-def _terms_reason(label: str, terms: Counter) -> str:
-    return f"{label}:" + ",".join(f"{t}×{n}" for t, n in terms.most_common(3))
+def _terms_reason(label: str, terms: dict[str, int]) -> str:
+    top = sorted(terms.items(), key=lambda item: -item[1])[:3]  # stable: first seen first on ties
+    return f"{label}:" + ",".join(f"{t}×{n}" for t, n in top)
 
 
 def evidence_domains(
@@ -234,6 +246,8 @@ def evidence_domains(
         else:
             add(d, POINTS["org"], f"issuer (supporting):{org.name}")
     for d, ev in terms.items():
+        if ev.org_name:  # the subject's organisation, not the issuer: 国際原子力機関 in a notice
+            add(d, POINTS["org"], _terms_reason("named organisation", ev.org_name))
         if ev.title:
             add(d, POINTS["title"], _terms_reason("title", ev.title))
         if ev.body:
@@ -268,36 +282,43 @@ def assign_domains(
     routine = tuple(t.casefold() for t in taxonomy.routine_policy_titles)
     terms = term_evidence(records, entities, taxonomy)
     validated = _validated(classifier)
-    n = len(records)
-    kinds = _col(records, "kind", "paper")
+    validated_kinds = {k for k, _ in validated}
+    ids, kinds = records["record_id"].tolist(), _col(records, "kind", "paper")
     titles, texts = records["title"].tolist(), _col(records, "text", "")
-    languages = [text_language(record_text(t, x)) for t, x in zip(titles, texts, strict=False)]
-    use_clf = [(k, lang) in validated for k, lang in zip(kinds, languages, strict=False)]
-    scores, column = None, {}
+    sources = _col(records, "source", "")
+    by_code = [
+        code_evidence(parse_codes(codes), taxonomy, rules, policy=kind == "policy",
+                      openalex="openalex" in str(src) or str(rid).startswith("openalex:"))
+        for rid, kind, src, codes in zip(ids, kinds, sources, _col(records, "codes", None),
+                                         strict=False)
+    ]  # fmt: skip
+    # the classifier reads only records of a kind and language it was validated on, and only
+    # those that no specific code places already
+    use_clf = [
+        kind in validated_kinds
+        and not _coded(by_code[i])
+        and (kind, text_language(record_text(titles[i], texts[i]))) in validated
+        for i, kind in enumerate(kinds)
+    ]
+    scores, column = {}, {}
     if any(use_clf):
-        picked = [i for i in range(n) if use_clf[i]]
-        batch = [record_text(titles[i], texts[i]) for i in picked]
-        raw = classifier.predict_scores(batch)
+        picked = [i for i, use in enumerate(use_clf) if use]
+        raw = classifier.predict_scores([record_text(titles[i], texts[i]) for i in picked])
         scores = dict(zip(picked, raw, strict=False))
         column = {d: j for j, d in enumerate(classifier.domains) if d in classifier.models}
-    ids = records["record_id"].tolist()
-    sources, urls = _col(records, "source", ""), _col(records, "url", None)
-    org_lists = _col(records, "organizations", None)
+    urls, org_lists = _col(records, "url", None), _col(records, "organizations", None)
     sharing = _col(records, "sharing", "CLEAR")
     rows: list[tuple] = []
-    for i, (rid, codes) in enumerate(zip(ids, _col(records, "codes", None), strict=False)):
-        openalex = "openalex" in str(sources[i]) or str(rid).startswith("openalex:")
-        by_code = code_evidence(parse_codes(codes), taxonomy, rules, openalex=openalex,
-                                policy=kinds[i] == "policy")  # fmt: skip
+    for i, rid in enumerate(ids):
         record_terms = terms.get(rid, {})
-        if use_clf[i]:
-            found = _paper_domains(by_code, record_terms, scores[i], column, taxonomy)
+        if use_clf[i] or (kinds[i] in validated_kinds and _coded(by_code[i])):
+            found = _paper_domains(by_code[i], record_terms, scores.get(i), column, taxonomy)
         else:
             orgs = []
             if kinds[i] == "policy" and not _routine(titles[i], routine):
                 orgs = find_organisations(taxonomy, organizations=_names(org_lists[i]),
                                           url=urls[i], text=texts[i])  # fmt: skip
-            found = evidence_domains(by_code, record_terms, orgs)
+            found = evidence_domains(by_code[i], record_terms, orgs)
         if found:
             domains = sorted(found, key=lambda d: (-found[d][0], d))
             for d, share in zip(domains, _shares([found[d][0] for d in domains]), strict=False):
@@ -306,6 +327,10 @@ def assign_domains(
     frame["confidence"] = frame["confidence"].astype("float64").clip(0.0, 1.0)
     frame["share"] = frame["share"].astype("float64")
     return frame
+
+
+def _coded(codes: dict[str, CodeEvidence]) -> bool:
+    return any(ev.specific for ev in codes.values())
 
 
 def _routine(title: object, phrases: tuple[str, ...]) -> bool:

@@ -53,6 +53,29 @@ def code_rules(taxonomy: Taxonomy) -> list[CodeRule]:
     ]
 
 
+_NAMED: dict[int, tuple[Taxonomy, dict[str, dict[str, tuple[tuple[str, str], ...]]]]] = {}
+
+
+def _named_signals(taxonomy: Taxonomy) -> dict[str, dict[str, tuple[tuple[str, str], ...]]]:
+    """Per scheme (arxiv, openalex, policy): the signal as a record writes it (topics lowercased)
+    → (domain, signal as the taxonomy writes it) pairs, taxonomy order."""
+    cached = _NAMED.get(id(taxonomy))
+    if cached is None or cached[0] is not taxonomy:
+        named: dict[str, dict[str, list]] = {"arxiv": {}, "openalex": {}, "policy": {}}
+        for d in taxonomy.domains:
+            for cat in d.arxiv:
+                named["arxiv"].setdefault(cat, []).append((d.slug, cat))
+            for sig in (*d.openalex.topics, *d.openalex.subfields):
+                named["openalex"].setdefault(sig.lower(), []).append((d.slug, sig))
+            for topic in d.policy_topics:
+                named["policy"].setdefault(topic.lower(), []).append((d.slug, topic))
+        if len(_NAMED) > 8:
+            _NAMED.clear()
+        frozen = {k: {s: tuple(v) for s, v in m.items()} for k, m in named.items()}
+        cached = _NAMED[id(taxonomy)] = (taxonomy, frozen)
+    return cached[1]
+
+
 _HEADS: dict[int, tuple[list[CodeRule], dict[str, tuple[CodeRule, ...]]]] = {}
 
 
@@ -117,16 +140,16 @@ def code_evidence(
                 ev = out.setdefault(rule.domain, CodeEvidence())
                 (ev.specific if rule.strength == "specific" else ev.field).append(raw)
                 ev.main = ev.main or raw == main
-    arxiv = {c.strip() for c in codes.get("arxiv", [])}
-    topics = {t.strip().lower() for t in codes.get("topics", [])}
-    for d in taxonomy.domains:
-        found = [cat for cat in d.arxiv if cat in arxiv]
-        if openalex:
-            found += [s for s in (*d.openalex.topics, *d.openalex.subfields) if s.lower() in topics]
-        if policy:
-            found += [t for t in d.policy_topics if t.lower() in topics]
-        if found:
-            out.setdefault(d.slug, CodeEvidence()).specific.extend(found)
+    named = _named_signals(taxonomy)
+    found = [named["arxiv"].get(c.strip(), ()) for c in codes.get("arxiv", [])]
+    topics = [t.strip().lower() for t in codes.get("topics", [])]
+    if openalex:
+        found += [named["openalex"].get(t, ()) for t in topics]
+    if policy:
+        found += [named["policy"].get(t, ()) for t in topics]
+    for pairs in found:
+        for domain, signal in pairs:
+            out.setdefault(domain, CodeEvidence()).specific.append(signal)
     for ev in out.values():
         ev.specific = list(dict.fromkeys(ev.specific))
         ev.field = [c for c in dict.fromkeys(ev.field) if c not in ev.specific]

@@ -166,7 +166,7 @@ def test_context_terms_count_in_policy_only_beside_another_sign(with_issuers):
     assert out.loc["patent:1", "reason"] == "title:sic×1"  # technical text: no context needed
 
 
-def test_hits_inside_an_organisation_name_do_not_count(taxonomy):
+def test_hits_inside_an_organisation_name_are_no_terms_of_the_subject(taxonomy):
     records = _records([{"record_id": "url:1", "kind": "policy", "title": "量子鍵配送機構の会合"}])
     entities = pd.DataFrame(
         {
@@ -178,7 +178,9 @@ def test_hits_inside_an_organisation_name_do_not_count(taxonomy):
             "end_char": [5, 7],
         }
     )
-    assert term_evidence(records, entities, taxonomy) == {}
+    ev = term_evidence(records, entities, taxonomy)["url:1"]["quantum"]
+    assert (ev.n_hits, dict(ev.org_name)) == (0, {"量子鍵配送": 1})
+    # the name of the subject's organisation supports the domain (1 point): alone it places nothing
     assert len(assign_domains(records, entities, taxonomy, None)) == 0
 
 
