@@ -170,8 +170,10 @@ def evaluate_labels(
     report.none_given_one = sum(bool(p) for g, p in zip(gold, pred, strict=True) if not g)
     report.positives = len(gold) - report.negatives
     report.technology_given_none = sum(not p for g, p in zip(gold, pred, strict=True) if g)
-    for column in ("kind", "language", "source"):
-        for value, idx in records.groupby(column).indices.items():
+    slices = [("all", {"": list(range(len(records)))})]
+    slices += [(c, records.groupby(c).indices) for c in ("kind", "language", "source")]
+    for column, groups in slices:
+        for value, idx in groups.items():
             g = [gold[i] for i in idx]
             p = [pred[i] for i in idx]
             report.groups.append(GroupScore(

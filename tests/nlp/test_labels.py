@@ -51,6 +51,7 @@ def test_scores_per_kind_language_source_and_both_error_rates(tmp_path, taxonomy
     assert (report.negatives, report.none_given_one) == (2, 1)
     assert (report.positives, report.technology_given_none) == (3, 1)
     slices = {(g.group, g.value): g for g in report.groups}
+    assert slices[("all", "")].documents == 5
     assert slices[("kind", "patent")].f1 == 1.0
     assert slices[("kind", "policy")].precision == 0.5
     assert slices[("kind", "policy")].none_given_one == 1
