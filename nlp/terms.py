@@ -92,7 +92,13 @@ def build_term_index(taxonomy: Taxonomy) -> TermIndex:
             plain = plains[key] + "s" * plural
             if f" {plain} " in words or (plural and (not plain[-2].isalpha() or plain in keys)):
                 continue
-            words.add_word(f" {plain} ", (len(plain), keys[key], frozenset(vetoes.get(key, ()))))
+            value = (len(plain), keys[key], frozenset(vetoes.get(key, ())))
+            words.add_word(f" {plain} ", value)
+            # punctuation followed by a space leaves two in the text ("positioning, navigation"):
+            # the term as written, punctuation blanked but not folded, matches that too
+            spaced = key.translate(_PUNCT).strip() + "s" * plural
+            if spaced != plain and f" {spaced} " not in words:
+                words.add_word(f" {spaced} ", (len(spaced), *value[1:]))
     if keys:
         automaton.make_automaton()
     if len(words):

@@ -242,3 +242,20 @@ def test_check_assignments_reports_bad_shares():
     )
     problems = check_assignments(bad)
     assert len(problems) == 2
+
+
+def test_every_domain_is_reachable_from_a_title_in_english_and_japanese(repo_root):
+    from horizon.config.taxonomy import load_taxonomy
+
+    tax = load_taxonomy(repo_root / "data/config/taxonomy.yaml")
+    rows = []
+    for d in tax.domains:
+        en = next(t for _, t in d.terms("en") if t not in tax.context_terms)
+        rows.append({"record_id": f"url:en/{d.slug}", "kind": "policy", "title": f"Call: {en}"})
+        rows.append({"record_id": f"url:ja/{d.slug}", "kind": "policy",
+                     "title": f"{d.terms('ja')[0][1]}に関する公募"})  # fmt: skip
+    records = _records(rows)
+    out = _assign(records, tax)
+    got = set(zip(out.record_id, out.domain, strict=True))
+    missing = [r["record_id"] for r in rows if (r["record_id"], r["record_id"][7:]) not in got]
+    assert missing == []
