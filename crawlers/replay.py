@@ -9,7 +9,8 @@ Manifest (JSON, `manifest.json` in a folder, body paths relative to that folder)
     {"routes": [{"path": "/works", "match": {"cursor": "*"}, "status": 200,
                  "headers": {"Content-Type": "application/json"}, "body": "works_1.json"}]}
 
-Route keys: `path`, `method` (GET), `match` (query param → exact value, or null for absent),
+Route keys: `path`, `path_re` (a regular expression the whole path must match, instead of
+`path`), `method` (GET), `match` (query param → exact value, or null for absent),
 `match_re` (query param → regular expression, full match), `match_body` (top-level JSON body key →
 value), `status` (200), `headers`, one of `body` (file) / `text` (inline), `times` (answer only the
 first N matching requests, then fall through: scripted faults) and `delay` (seconds before answering).
@@ -38,6 +39,7 @@ class Route:
 
     path: str
     method: str = "GET"
+    path_re: str | None = None
     match: dict[str, str | None] = field(default_factory=dict)
     match_re: dict[str, str] = field(default_factory=dict)
     match_body: dict[str, Any] = field(default_factory=dict)
@@ -58,7 +60,8 @@ class Route:
             if not body.is_absolute() and root is not None:
                 body = root / body
         return cls(
-            path=str(data["path"]),
+            path=str(data.get("path", "")),
+            path_re=data.get("path_re"),
             method=str(data.get("method", "GET")).upper(),
             match=dict(data.get("match") or {}),
             match_re=dict(data.get("match_re") or {}),
@@ -75,7 +78,12 @@ class Route:
         """Whether this route answers the request (and has answers left)."""
         if self.times is not None and self.hits >= self.times:
             return False
-        if method != self.method or path != self.path:
+        if method != self.method:
+            return False
+        if self.path_re is not None:
+            if not re.fullmatch(self.path_re, path):
+                return False
+        elif path != self.path:
             return False
         for key, want in self.match.items():
             got = query.get(key)
@@ -129,6 +137,7 @@ def build_manifest(responses: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     for resp in responses:
         route = {"path": resp["path"], "status": int(resp.get("status", 200))}
         for key in (
+            "path_re",
             "method",
             "match",
             "match_re",

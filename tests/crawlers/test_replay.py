@@ -33,6 +33,7 @@ def test_routes_by_path_and_selected_query_params(tmp_path: Path) -> None:
             {"path": "/works", "match": {"cursor": "abc"}, "body": "p2.json"},
             {"path": "/first", "match": {"page": None}, "text": "no page"},
             {"path": "/re", "match_re": {"q": r"quantum.*"}, "text": "matched"},
+            {"path_re": r"/\d{4}/ipg\d{6}\.zip", "text": "a weekly file"},
         ]
     }  # fmt: skip
     (tmp_path / "manifest.json").write_text(json.dumps(manifest))
@@ -47,6 +48,8 @@ def test_routes_by_path_and_selected_query_params(tmp_path: Path) -> None:
         assert fetch(f"{url}/re?q=quantum+computing")[2] == b"matched"
         assert fetch(f"{url}/re?q=classical")[0] == 404
         assert fetch(f"{url}/elsewhere")[0] == 404
+        assert fetch(f"{url}/2026/ipg260106.zip")[2] == b"a weekly file"
+        assert fetch(f"{url}/2026/ipg260106.zip.bak")[0] == 404  # the whole path must match
 
 
 def test_scripted_faults_then_success() -> None:
