@@ -188,24 +188,16 @@ def test_federal_register_page_gives_1000_records(shared_data: Path, tmp_path: P
 def test_openalex_pages_give_the_distinct_works_with_their_countries(
     shared_data: Path, tmp_path: Path
 ) -> None:
-    pages = sorted((shared_data / "fixtures/openalex/api_list_pages").glob("works_*.json"))
+    from crawlers.recorded_formats import chain_routes, end_route, openalex_pages
+
+    folder = shared_data / "fixtures/openalex/api_list_pages"
+    pages = sorted(folder.glob("works_*.json"))
     firsts = [p for p in pages if "page2_empty" not in p.name]
-    empty = '{"meta": {"next_cursor": null}, "results": []}'
-    routes = []
-    for i, page in enumerate(firsts):  # one domain per recorded query, each a cursor chain
-        routes.append(
-            {
-                "path": "/works",
-                "match": {"search": f"term{i}", "cursor": "*"},
-                "body": str(page),
-                "headers": JSON,
-            }
-        )
-        cursor = json.loads(page.read_bytes())["meta"]["next_cursor"]
-        second = page.with_name(page.name.replace("page1", "page2_empty"))
-        if cursor:
-            routes.append({"path": "/works", "match": {"search": f"term{i}", "cursor": cursor},
-                           **({"body": str(second)} if second.exists() else {"text": empty}), "headers": JSON})  # fmt: skip
+    # one domain per recorded query, each a cursor chain: page 1 answers the domain's search, the
+    # recorded empty page 2 its next cursor, the empty answer any cursor not recorded
+    routes = chain_routes("/works", openalex_pages(folder), "cursor", {"cursor": "*"}, JSON,
+                          key=lambda i: {"search": f"term{i}"})  # fmt: skip
+    routes.append(end_route("papers_openalex", "/works", JSON))
     summary, rows, out, _ = crawl_fixture(tmp_path, "papers_openalex", routes, domains=len(firsts))
     works = {w["id"]: w for p in pages for w in json.loads(p.read_bytes())["results"]}
     refused = {
@@ -312,23 +304,11 @@ def test_epo_biblio_responses_give_codes_and_applicant_countries(
 def test_govuk_search_hits_are_completed_from_the_content_api(
     shared_data: Path, tmp_path: Path
 ) -> None:
+    from crawlers.recorded_formats import govuk_routes
+
     items = sorted((shared_data / "fixtures/policy/uk_govuk_content_api").glob("*.json"))
-    paths = {}
-    for item in items:
-        data = json.loads(item.read_bytes())
-        if (
-            isinstance(data, dict)
-            and isinstance(data.get("base_path"), str)
-            and data["base_path"] not in paths
-        ):
-            paths[data["base_path"]] = (item, data)
-    hits = [{"link": p, "title": d.get("title") or p, "description": "search summary",
-             "public_timestamp": d.get("public_updated_at")} for p, (_, d) in paths.items()]  # fmt: skip
-    search = {"results": hits, "total": len(hits), "start": 0}
-    routes = [{"path": "/api/search.json", "text": json.dumps(search), "headers": JSON}]
-    routes += [
-        {"path": f"/api/content{p}", "body": str(f), "headers": JSON} for p, (f, _) in paths.items()
-    ]
+    # a search answer listing the recorded content items (no search was recorded), then each item
+    routes, _ = govuk_routes(items)
     summary, rows, _, server = crawl_fixture(tmp_path, "policy_govuk", routes)
     assert len(items) == 141 and summary["finished"] is True
     content_hits = [r for r in server.requests if r[1].startswith("/api/content")]

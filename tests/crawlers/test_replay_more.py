@@ -12,7 +12,6 @@ import io
 import json
 import random
 import re
-import zipfile
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -142,17 +141,16 @@ def recorded(path: Path) -> dict[str, Any]:
 
 @pytest.mark.shared
 def test_arxiv_recorded_pages_follow_the_start_chain(shared_data: Path, tmp_path: Path) -> None:
+    from crawlers.recorded_formats import ATOM as ATOM_TYPE
+    from crawlers.recorded_formats import arxiv_page, chain_routes, end_route
+
     folder = shared_data / "fixtures/arxiv_api/json_recorded"
-    chain = [recorded(next(folder.glob(f"q_testing_s{s}_m10_*.json"))) for s in range(0, 60, 10)]
-    routes = []
-    for page in chain:  # served at the recorded path, matched on its paging parameters
-        url = urlsplit(page["url"])
-        query = parse_qs(url.query, keep_blank_values=True)
-        routes.append({"path": url.path, "status": page["status_code"], "text": page["body"],
-                       "match": {k: query[k][0] for k in ("start", "max_results")},
-                       "headers": {"Content-Type": "application/atom+xml; charset=utf-8"}})  # fmt: skip
-    routes.append({"path": "/api/query", "match": {"start": "60", "max_results": "10"},
-                   "text": atom_page([], 60, 10, 214881)})  # fmt: skip
+    paths = [next(folder.glob(f"q_testing_s{s}_m10_*.json")) for s in range(0, 60, 10)]
+    chain = [recorded(p) for p in paths]
+    pages = [arxiv_page(p, c["body"], c["status_code"]) for p, c in zip(paths, chain, strict=True)]
+    # the first page answers the first request, each next one the start its predecessor gives
+    routes = chain_routes("/api/query", pages, "start", {"start": "0"}, ATOM_TYPE)
+    routes.append(end_route("papers_arxiv", "/api/query", ATOM_TYPE))
     summary, rows, _, server = crawl(tmp_path, "papers_arxiv", routes, page_size=10)
     assert summary["finished"] is True and summary["errors"] == []
     assert starts(server) == ["0", "10", "20", "30", "40", "50", "60"]
@@ -186,12 +184,10 @@ def ppubs_query(cpc: str, since: dt.date, until: dt.date) -> str:
 
 def ppubs_routes(pages: list[tuple[str, int, Any]], size: int, since: dt.date, until: dt.date) -> list[dict[str, Any]]:  # fmt: skip
     """A session route, then one search route per (cpc, start, body): body is a path or literal."""
-    from crawlers.spiders.patents_uspto_ppubs import SEARCH_PATH, SESSION_PATH, search_body
+    from crawlers.recorded_formats import ppubs_session
+    from crawlers.spiders.patents_uspto_ppubs import SEARCH_PATH, search_body
 
-    routes: list[dict[str, Any]] = [
-        {"path": SESSION_PATH, "method": "POST", "text": '{"userCase": {"caseId": 7}}',
-         "headers": {**JSON, "X-Access-Token": "session-token-1"}},
-    ]  # fmt: skip
+    routes: list[dict[str, Any]] = [ppubs_session()]
     for cpc, start, body in pages:
         expected = search_body(ppubs_query(cpc, since, until), start, size)
         route = {"path": SEARCH_PATH, "method": "POST", "headers": JSON,
@@ -342,10 +338,9 @@ def grant_xml(number: str, filed: str, cpc: tuple[str, str, str, str, str], inve
 
 def weekly_zip(name: str, documents: list[bytes]) -> bytes:
     """A weekly bulk file: the documents concatenated in one XML member, zipped."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(f"{name}.xml", b"".join(documents))
-    return buffer.getvalue()
+    from crawlers.recorded_formats import bulk_zip
+
+    return bulk_zip({f"{name}.xml": b"".join(documents)})
 
 
 def test_bulk_week_streams_documents_and_skips_a_missing_week(tmp_path: Path) -> None:
