@@ -268,6 +268,7 @@ def build_briefing(
                 for k in ("status", "started_at", "finished_at", "demo", "code_version", "message")
             },
             "config_sha256": _json_or_empty(scan.get("config_sha256")),
+            "checks": _json_or_empty(scan.get("source_counts")).get("checks"),
             "source_snapshots": _snapshots(scoped.frames.records),
             "previous_scan_id": prev_id,
             "counts": {

@@ -14,6 +14,8 @@ from rich.console import Console
 from rich.table import Table
 
 from flows.common import HomeOpt, fail, resolve_home
+from flows.scan_checks import print_checks
+from flows.scan_checks import summary as checks_summary
 from horizon.config import ConfigError
 from horizon.store import StoreError
 from horizon.workspace import Workspace
@@ -129,6 +131,8 @@ def scan(
     store = Workspace(home_path).store(read_only=True)
     _print_list(store, result["scan_id"])
     counts = result["counts"]
+    if counts.get("checks"):
+        print_checks(console, counts["checks"])
     n = counts.get("normalize", {})
     console.print(
         f"\nscan [bold]{result['scan_id']}[/] {result['status']}"
@@ -166,7 +170,9 @@ def scans(home: HomeOpt = None) -> None:
         frame = _reader(home).scans()
     except StoreError as exc:
         fail(str(exc))
-    table = Table("scan_id", "started", "finished", "status", "demo", "records", title="scans")
+    table = Table(
+        "scan_id", "started", "finished", "status", "demo", "records", "checks", title="scans"
+    )
     for row in frame.itertuples():
         counts = json.loads(row.source_counts or "{}")
         table.add_row(
@@ -176,6 +182,7 @@ def scans(home: HomeOpt = None) -> None:
             row.status,
             "yes" if row.demo else "",
             str(counts.get("normalize", {}).get("records", "")),
+            checks_summary(counts.get("checks")),
         )
     console.print(table)
 

@@ -28,7 +28,7 @@ from horizon.store import Store, StoreError
 from horizon.workspace import Workspace
 
 DEMO_DIR = REPO / "data" / "demo"
-STAGES = ("crawl", "normalize", "extract", "assign", "score", "brief")
+STAGES = ("crawl", "normalize", "extract", "assign", "score", "check", "brief")
 #: Environment variable naming a stage point where a test wants the scan killed (see _arm_test_hook).
 KILL_ENV = "HORIZON_TEST_KILL_AT"
 
@@ -142,6 +142,14 @@ _STAGE_OF = {"entities": "extract", "assignments": "assign"}
 def score_task(ctx: ScanContext) -> dict[str, Any]:
     """Score domains and check the invariants."""
     return stages.score(ctx)
+
+
+@task(name="check", cache_policy=NONE)
+def check_task(ctx: ScanContext, recorded: dict[str, Any] | None) -> dict[str, Any]:
+    """Check what the scan found (records, domains per kind and language, indicators)."""
+    from flows.scan_checks import run_checks
+
+    return run_checks(ctx, recorded)
 
 
 @task(name="brief", cache_policy=NONE)
@@ -278,6 +286,10 @@ def weekly_scan(
             if "score" not in counts:
                 progress("score", "indicators, axes, uncertainty")
                 counts["score"] = score_task(ctx)
+                store.update_counts(scan_id, counts)
+            if "checks" not in counts:
+                progress("check", "what the scan found")
+                counts["checks"] = check_task(ctx, counts.get("recorded"))
                 store.update_counts(scan_id, counts)
             if "briefings" not in counts:
                 progress("brief", f"audience {audience}")

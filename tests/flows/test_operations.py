@@ -302,7 +302,7 @@ KILLS = {
     "extract": {"sources", "normalize"},
     "assign": {"sources", "normalize", "extract"},
     "score": {"sources", "normalize", "extract", "assign"},
-    "brief": {"sources", "normalize", "extract", "assign", "score"},
+    "brief": {"sources", "normalize", "extract", "assign", "score", "checks"},
 }
 
 

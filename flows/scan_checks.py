@@ -1,0 +1,84 @@
+"""The checks stage: what a scan found, as data stored with it (`checks` in the scan's counts),
+printed at its end and carried into every briefing's manifest."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from flows.stages import ScanContext
+
+NOT_YET = "not available: no such report exists yet"
+
+
+def run_checks(ctx: ScanContext, recorded: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Check the scan's records, assignments and indicators; `recorded` is the recordings'
+    coverage of a recorded-data scan."""
+    from scoring.quality import quality_checks
+
+    store = ctx.workspace.store()
+    checks = quality_checks(
+        store.corpus("records", ctx.scan_id, "record_id, source, kind, language"),
+        store.corpus("assignments", ctx.scan_id, "DISTINCT record_id"),
+        store.read("indicators", ctx.scan_id),
+        [d.slug for d in ctx.taxonomy().domains],
+    )
+    checks["as_of"] = ctx.as_of
+    checks["coverage_report"] = NOT_YET
+    checks["calibration"] = NOT_YET
+    if recorded is not None:
+        checks["recordings"] = {
+            name: {
+                "served": c["served"],
+                "not_asked": len(c["not_asked"]),
+                "unused": len(c["unused"]),
+            }
+            for name, c in recorded["sources"].items()
+        }
+        checks["sources_without_recordings"] = recorded["skipped_sources"]
+        checks["folders_no_spider_reads"] = recorded["folders_no_spider_reads"]
+    return checks
+
+
+def summary(checks: dict[str, Any] | None) -> str:
+    """One word or two for a listing: ok, N warnings, or nothing when no checks ran."""
+    if not checks:
+        return ""
+    n = len(checks.get("warnings") or [])
+    return "ok" if not n else f"{n} warning{'s' * (n != 1)}"
+
+
+def print_checks(console: Console, checks: dict[str, Any]) -> None:
+    """The checks as tables, then each warning loudly."""
+    kinds = sorted({k for per in checks["records"].values() for k in per})
+    table = Table("source", *kinds, title="records per source and kind")
+    for source, per in sorted(checks["records"].items()):
+        table.add_row(source, *(str(per.get(k, "")) for k in kinds))
+    console.print(table)
+    table = Table("", "records", "with a domain", "share", title="records given a domain")
+    for by in ("kind", "language"):
+        for key, s in checks["domain_share"][by].items():
+            style = "bold red" if s["records"] and not s["with_domain"] else ""
+            table.add_row(f"{by} {key}", str(s["records"]), str(s["with_domain"]),
+                          f"[{style}]{s['share']:.1%}[/]" if style else f"{s['share']:.1%}")  # fmt: skip
+    console.print(table)
+    ind = checks["indicators"]
+    constant = ", ".join(f"{i['indicator']} ({i['value']:g})" for i in ind["constant"]) or "none"
+    single = ", ".join(f"{i['indicator']} ({i['domain']})" for i in ind["one_domain"]) or "none"
+    console.print(f"indicators constant across domains: {constant}", highlight=False)
+    console.print(f"indicators non-zero in one domain only: {single}", highlight=False)
+    console.print(
+        f"coverage report: {checks['coverage_report']}; calibration: {checks['calibration']}"
+    )
+    if "recordings" in checks:
+        served = ", ".join(f"{s} {c['served']}" for s, c in checks["recordings"].items())
+        console.print(f"recordings served: {served}", highlight=False)
+        for what in ("sources_without_recordings", "folders_no_spider_reads"):
+            if checks.get(what):
+                console.print(
+                    f"{what.replace('_', ' ')}: {', '.join(checks[what])}", highlight=False
+                )
+    for warning in checks["warnings"]:
+        console.print(f"[bold red]WARNING: {warning}[/]", highlight=False)
