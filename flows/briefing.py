@@ -37,6 +37,7 @@ from flows.briefing_tables import (
     build_tables,
     data_dictionary,
 )
+from flows.common import RECORDED_NOTE, scan_data
 from horizon.api import Network, Reader, network_from_assignments, normalise_network
 from horizon.schemas import TABLES, Sharing
 from horizon.store import Store, utcnow
@@ -226,8 +227,11 @@ def build_briefing(
     redacted = redact({**tables, "network": network.nodes}, ids, titles)
     dictionary = data_dictionary()
     created_at = utcnow()
+    data = scan_data(scoped.frames.scan)
     meta = {
         "scan_id": scan_id,
+        "data": data,
+        "data_note": RECORDED_NOTE[language] if data == "recorded" else None,
         "audience": audience.value,
         "language": language,
         "created_at": created_at.isoformat(timespec="seconds") + "Z",
@@ -331,7 +335,8 @@ def _about(
     }[language]
     values = [
         meta["scan_id"], f"TLP:{meta['audience']}", language, meta["created_at"], meta["run_by"],
-        prev_id or "", scoped.withheld["documents"], WITHHELD_NOTE[language] if meta["includes_withheld"] else "",
+        prev_id or "", scoped.withheld["documents"],
+        " ".join(n for n in (meta.get("data_note"), meta["includes_withheld"] and WITHHELD_NOTE[language]) if n),
     ]  # fmt: skip
     return list(zip(labels, values, strict=True))
 

@@ -231,11 +231,8 @@ def render_report(
             f"{_e(row['class_label'])}</h3><p>{_e(row['rationale'])}</p>"
             + html_table(docs, "evidence", language)
         )
-    banner = (
-        f'<div class="banner">{_e(WITHHELD_NOTE[language])}</div>'
-        if meta.get("includes_withheld")
-        else ""
-    )
+    notes = [meta.get("data_note"), meta.get("includes_withheld") and WITHHELD_NOTE[language]]
+    banner = "".join(f'<div class="banner">{_e(n)}</div>' for n in notes if n)
     return f"""<!DOCTYPE html>
 <html lang="{language}"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="{CSP}">

@@ -28,7 +28,14 @@ def rescorer(
         from flows.stages import ScanContext, rescore_visible
     except ImportError:
         return None
-    as_of = None if scan.get("demo") else pd.Timestamp(scan["started_at"]).date().isoformat()
+    params = json.loads(scan.get("parameters") or "{}")
+    as_of = (  # the scan's own reference date (a recorded scan's is its recordings' latest)
+        params["reference_date"]
+        if "reference_date" in params
+        else None
+        if scan.get("demo")
+        else pd.Timestamp(scan["started_at"]).date().isoformat()
+    )
     ctx = ScanContext(
         home=str(home),
         config_dir=str(config_dir),

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from flows.common import HomeOpt, fail, resolve_home
+from flows.common import DATA_MARK, HomeOpt, fail, resolve_home, scan_data
 from flows.scan_checks import print_checks
 from flows.scan_checks import summary as checks_summary
 from horizon.config import ConfigError
@@ -59,6 +59,13 @@ def scan(
     demo: Annotated[
         bool, typer.Option("--demo", help="Scan the built-in demo corpus (offline).")
     ] = False,
+    recorded: Annotated[
+        Path | None,
+        typer.Option(
+            "--recorded",
+            help="Scan the real responses recorded in a shared/data folder (offline, loopback).",
+        ),
+    ] = None,
     sources: Annotated[
         str | None, typer.Option("--sources", help="Comma-separated spider names.")
     ] = None,
@@ -95,6 +102,8 @@ def scan(
     from flows import weekly_scan as ws_mod
 
     cfg = (config_dir or ws_mod.DEFAULT_CONFIG_DIR).resolve()
+    if demo and recorded:
+        fail("--demo and --recorded: choose one")
     if since:
         try:
             pd.Timestamp(since)
@@ -122,6 +131,7 @@ def scan(
                 sources=[s.strip() for s in sources.split(",")] if sources else None,
                 since=since,
                 max_records=max_records,
+                recorded=str(recorded.resolve()) if recorded else None,
             )
         except (ConfigError, StoreError, ValueError) as exc:
             fail(str(exc).splitlines()[0])
@@ -136,7 +146,7 @@ def scan(
     n = counts.get("normalize", {})
     console.print(
         f"\nscan [bold]{result['scan_id']}[/] {result['status']}"
-        f"{' (DEMO DATA)' if demo else ''}: {n.get('records', 0)} records, "
+        f"{DATA_MARK[scan_data(store.scan(result['scan_id']))]}: {n.get('records', 0)} records, "
         f"{n.get('quarantined', 0)} quarantined"
         + (f" — {result['message']}" if result.get("message") else ""),
         highlight=False,
@@ -171,16 +181,16 @@ def scans(home: HomeOpt = None) -> None:
     except StoreError as exc:
         fail(str(exc))
     table = Table(
-        "scan_id", "started", "finished", "status", "demo", "records", "checks", title="scans"
+        "scan_id", "started", "finished", "status", "data", "records", "checks", title="scans"
     )
-    for row in frame.itertuples():
-        counts = json.loads(row.source_counts or "{}")
+    for row in frame.to_dict("records"):
+        counts = json.loads(row["source_counts"] or "{}")
         table.add_row(
-            row.scan_id,
-            _ts(row.started_at),
-            _ts(row.finished_at),
-            row.status,
-            "yes" if row.demo else "",
+            row["scan_id"],
+            _ts(row["started_at"]),
+            _ts(row["finished_at"]),
+            row["status"],
+            scan_data(row),
             str(counts.get("normalize", {}).get("records", "")),
             checks_summary(counts.get("checks")),
         )
@@ -214,8 +224,10 @@ def show(
 
 
 def priority_json(store: Any, scan_id: str) -> list[dict[str, Any]]:
-    """The list as JSON objects (domain, class, rank, composite, axes, band, maturity)."""
+    """The list as JSON objects (domain, class, rank, composite, axes, band, maturity, and the data
+    the scan read: live, demo or recorded)."""
     frame = store.read("scores", scan_id).sort_values("rank")
+    data = scan_data(store.scan(scan_id))
     out = []
     for row in frame.to_dict("records"):
         out.append(
@@ -233,6 +245,7 @@ def priority_json(store: Any, scan_id: str) -> list[dict[str, Any]]:
                 "rank_high": _f(row["rank_high"]),
                 "maturity": row["maturity"],
                 "n_records": int(row["n_records"] or 0),
+                "data": data,
             }
         )
     return out
@@ -254,7 +267,7 @@ def _print_list(store: Any, scan_id: str) -> None:
         "socio",
         "maturity",
         "records",
-        title=f"protect / nurture list — scan {scan_id}",
+        title=f"protect / nurture list — scan {scan_id}{DATA_MARK[items[0]['data']]}",
     )
     for it in items:
         table.add_row(

@@ -5,10 +5,11 @@ flows/ is the only package that reads the environment; these helpers are where i
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -40,3 +41,31 @@ def fail(message: str, code: int = 2) -> None:
     """Print a one-line error on stderr and exit."""
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
+
+
+#: How a scan's list is marked, by the data it read (`scan_data`).
+DATA_MARK = {
+    "live": "",
+    "demo": " (DEMO DATA)",
+    "recorded": " (RECORDED DATA: small uneven samples of real documents; a demonstration, not a"
+    " finding)",
+}
+#: The note every briefing of a recorded-data scan carries.
+RECORDED_NOTE = {
+    "en": "Recorded data: real documents recorded from the public sources, served as they were "
+    "recorded. The samples are small and uneven, so this list is a demonstration on real "
+    "documents, not a finding.",
+    "ja": "記録データ: 公開ソースから記録された実在の文書を記録時のまま読み込んだ結果です。標本は小さく偏りがある"
+    "ため、このリストは実文書による動作例であり、分析結果ではありません。",
+}
+
+
+def scan_data(scan: Mapping[str, Any]) -> str:
+    """The data a scan read, from its manifest row: live, demo or recorded."""
+    if scan.get("demo"):
+        return "demo"
+    try:
+        params = json.loads(scan.get("parameters") or "{}")
+    except (TypeError, ValueError):
+        params = {}
+    return "recorded" if params.get("recorded") else "live"

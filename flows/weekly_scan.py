@@ -20,6 +20,7 @@ from prefect import flow, task
 from prefect.cache_policies import NONE
 
 import horizon
+from flows import recorded as recorded_scan
 from flows import stages
 from flows.common import DEFAULT_CONFIG_DIR, REPO, credentials_from_env
 from flows.stages import ScanContext
@@ -187,8 +188,12 @@ def weekly_scan(
     as_of: str | None = None,
     demo_dir: str | None = None,
     resume: str = "auto",
+    recorded: str | None = None,
 ) -> dict[str, Any]:
     """One full scan; returns the scan id, status, counts and briefing paths.
+
+    `recorded`: a `shared/data` folder whose recorded responses are served to the real spiders on
+    loopback (see flows.recorded); the scan is marked as a recorded-data scan.
 
     `resume`: "auto" continues the newest interrupted scan (its process gone) that ran with the same
     parameters and config, "never" starts afresh, a scan id continues that scan. Interrupted scans
@@ -199,8 +204,13 @@ def weekly_scan(
     _arm_test_hook()
     with contextlib.ExitStack() as stack:
         demo_path = Path(demo_dir) if demo_dir else DEMO_DIR
+        endpoints = None
+        recorded_scan.refuse_mixed(store, recorded=bool(recorded))
         if demo:
             sources_path, base_urls = stack.enter_context(demo_endpoints(demo_path))
+        elif recorded:
+            endpoints = stack.enter_context(recorded_scan.endpoints_in(ws, recorded, config_dir))
+            sources_path, base_urls = endpoints.sources_path, endpoints.base_urls
         else:
             sources_path, base_urls = Path(config_dir) / "sources.yaml", {}
         sources_cfg = load_sources(sources_path)
@@ -219,6 +229,7 @@ def weekly_scan(
             "as_of": as_of,
             "audience": audience,
             "languages": list(languages),
+            "recorded": str(Path(recorded).resolve()) if recorded else None,
         }
         config = config_hashes(Path(config_dir))
         claimed = claim_interrupted(ws, store, resume, parameters, config)
@@ -233,7 +244,8 @@ def weekly_scan(
         else:
             scan_id = scan_id or new_scan_id()
             stack.callback(lock_scan(ws, scan_id).close)
-            reference = as_of if as_of or demo else dt.datetime.now(dt.UTC).date().isoformat()
+            fixed = as_of or demo or recorded  # a recorded scan's date comes from its records
+            reference = as_of if fixed else dt.datetime.now(dt.UTC).date().isoformat()
             store.begin_scan(
                 scan_id,
                 demo=demo,
@@ -258,9 +270,9 @@ def weekly_scan(
                         ctx,
                         s,
                         base_urls.get(s),
-                        since or _watermark(store, s),
+                        since or (None if recorded else _watermark(store, s)),
                         max_records,
-                        str(sources_path.parent if demo else config_dir),
+                        str(sources_path.parent if demo or recorded else config_dir),
                         credentials_from_env(sources_cfg.sources[s].credentials_env),
                     )
                     for s in todo
@@ -269,10 +281,14 @@ def weekly_scan(
                     crawled[s] = future.result()
                     stages.on_reach("crawl")
                 counts["sources"] = {s: crawled[s] for s in chosen}
+                if endpoints is not None:
+                    counts["recorded"] = endpoints.coverage()
                 store.update_counts(scan_id, counts, message=_partial_message(counts))
                 progress("normalize", "merging records")
                 counts["normalize"] = normalize_task(ctx, chosen)
                 store.update_counts(scan_id, counts)
+            if recorded and ctx.as_of is None:
+                ctx = recorded_scan.date_scan(ctx, store)
             if "extract" not in counts:
                 progress("extract", f"{counts['normalize']['records']} records")
                 extract = run_sharded(ctx, "entities", shard_size)
@@ -300,7 +316,7 @@ def weekly_scan(
             raise
         message = _partial_message(counts)
         status = "partial" if message else "completed"
-        if not demo:
+        if not demo and not recorded:
             started = pd.Timestamp(store.scan(scan_id)["started_at"]).date()
             for s in chosen:
                 if counts["sources"][s].get("finished", False):
@@ -345,6 +361,7 @@ RESUME_KEYS = (
     "as_of",
     "audience",
     "languages",
+    "recorded",
 )
 LOCK_FILE = "running.lock"
 
