@@ -48,7 +48,10 @@ def recorded_sources(root: Path, live: SourcesConfig, work_dir: Path) -> Recorde
         if rec.recordings:
             sources[name] = rec
         else:
-            skipped[name] = "no recordings found"
+            # with why the recordings found, if any, are not offered
+            skipped[name] = "; ".join(
+                ["no recordings found", *sorted(set(rec.unused.values()))[:2]]
+            )
     claimed = {r for rec in sources.values() for r in [*rec.recordings, *rec.unused]}
     return RecordedPlan(sources, skipped, unread_folders(root, claimed))
 

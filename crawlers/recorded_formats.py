@@ -115,6 +115,21 @@ def chain_routes(path: str, pages: list[Page], param: str, first: dict[str, Any]
     return routes
 
 
+def read_json(path: Path) -> Any:
+    """A recording's JSON, or None where it is not JSON (served as it is, the parser says why)."""
+    try:
+        return json.loads(path.read_bytes())
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def _field(data: Any, *keys: str) -> Any:
+    """`data[k1][k2]…` where each level is a dict, else None."""
+    for key in keys:
+        data = data.get(key) if isinstance(data, dict) else None
+    return data
+
+
 # --- papers --------------------------------------------------------------------------------------
 
 
@@ -122,12 +137,11 @@ def openalex_pages(folder: Path) -> list[Page]:
     """OpenAlex `/works` list pages; a `page2_empty` file is asked with its page 1's cursor."""
     pages = []
     for path in sorted(folder.glob("works_*.json")):
-        meta = json.loads(path.read_bytes()).get("meta") or {}
         pointer = None
-        if "page2_empty" in path.name:
-            page1 = path.with_name(path.name.replace("page2_empty", "page1"))
-            pointer = (json.loads(page1.read_bytes()).get("meta") or {}).get("next_cursor")
-        pages.append(Page(path, pointer, meta.get("next_cursor"), body=path))
+        page1 = path.with_name(path.name.replace("page2_empty", "page1"))
+        if "page2_empty" in path.name and page1.exists():
+            pointer = _field(read_json(page1), "meta", "next_cursor")
+        pages.append(Page(path, pointer, _field(read_json(path), "meta", "next_cursor"), body=path))
     return pages
 
 
@@ -159,12 +173,15 @@ def arxiv_page(recording: Path, body: str, status: int = 200) -> Page:
 def _arxiv(root: Path, rec: SourceRecordings) -> None:
     folder = root / "fixtures/arxiv_api"
     pages = []
-    for path in sorted(folder.glob("json_recorded/*.json")):
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if parse_qs(urlsplit(data["url"]).query).get("id_list", [""])[0]:
+    for path in sorted(folder.glob("json_recorded/*.json")):  # {url, status_code, body}
+        data = read_json(path)
+        url, body = _field(data, "url"), _field(data, "body")
+        if not isinstance(url, str) or not isinstance(body, str):
+            pages.append(Page(path, None, None, body=path))  # unreadable: the parser says why
+        elif parse_qs(urlsplit(url).query).get("id_list", [""])[0]:
             rec.unused[rec.rel(path)] = "an id_list look-up; the spider asks search_query"
-            continue
-        pages.append(arxiv_page(path, data["body"], int(data.get("status_code", 200))))
+        else:
+            pages.append(arxiv_page(path, body, int(data.get("status_code") or 200)))
     for path in sorted(folder.glob("raw_atom_2016/*.xml")):
         if path.name.startswith("id_list="):
             rec.unused[rec.rel(path)] = "an id_list look-up; the spider asks search_query"
@@ -201,21 +218,31 @@ def _crossref(root: Path, rec: SourceRecordings) -> None:
     folder = root / "fixtures/crossref/decoded"
     pages = []
     for meta_path in sorted(folder.glob("*.meta.json")):
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        body = folder / meta["body_file"]
-        uri = urlsplit(meta["uri"])
-        if uri.path != "/works" or int(meta.get("status", 200)) != 200:
-            why = f"recorded from {uri.path} (HTTP {meta.get('status')}); the spider asks /works lists"
+        body, uri, status = _described(rec, meta_path)
+        if body is None:
+            continue
+        if uri.path != "/works" or status != 200:
+            why = f"recorded from {uri.path} (HTTP {status}); the spider asks /works lists"
             rec.unused[rec.rel(body)] = why
             continue
         cursor = parse_qs(uri.query).get("cursor", [None])[0]
-        message = json.loads(body.read_bytes()).get("message") or {}
         pages.append(Page(body, None if cursor in (None, "*") else cursor,
-                          message.get("next-cursor"), body=body))  # fmt: skip
+                          _field(read_json(body), "message", "next-cursor"), body=body))  # fmt: skip
     rec.routes += chain_routes("/works", pages, "cursor", {"cursor": "*"}, JSON)
     for path in sorted((root / "fixtures/crossref/cassettes_raw").rglob("*.yaml")):
         rec.unused[rec.rel(path)] = "vcrpy cassette; its bodies are served from decoded/"
     rec.routes.append(end_route(rec.source, "/works", JSON))
+
+
+def _described(rec: SourceRecordings, meta_path: Path) -> tuple[Path | None, Any, int]:
+    """The body a `.meta.json` describes, its request URI and status; an unreadable description
+    is named with the reason (its body is then not offered)."""
+    meta = read_json(meta_path)
+    body_file, uri = _field(meta, "body_file"), _field(meta, "uri")
+    if not isinstance(body_file, str) or not isinstance(uri, str):
+        rec.unused[rec.rel(meta_path)] = "unreadable description (no body_file or uri)"
+        return None, None, 0
+    return meta_path.parent / body_file, urlsplit(uri), int(_field(meta, "status") or 200)
 
 
 # --- patents -------------------------------------------------------------------------------------
@@ -229,12 +256,11 @@ def _epo(root: Path, rec: SourceRecordings) -> None:
     folder = root / "fixtures/patents/epo_ops"
     answers = []
     for meta_path in sorted((folder / "decoded_cassettes").glob("*.meta.json")):
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        body, endpoint = meta_path.parent / meta["body_file"], urlsplit(meta["uri"]).path
-        if endpoint.endswith("/biblio"):
+        body, uri, _ = _described(rec, meta_path)
+        if body is not None and uri.path.endswith("/biblio"):
             answers.append(body)
-        else:
-            rec.unused[rec.rel(body)] = f"recorded from {endpoint}: no bibliographic documents"
+        elif body is not None:
+            rec.unused[rec.rel(body)] = f"recorded from {uri.path}: no bibliographic documents"
     for path in sorted((folder / "xml").glob("*.xml")):
         if path.name.startswith("published__") and (
             "biblio" in path.name or "full_cycle" in path.name
@@ -320,10 +346,10 @@ def govuk_routes(items: Iterable[Path]) -> tuple[list[dict[str, Any]], dict[Path
     paths: dict[str, tuple[Path, dict[str, Any]]] = {}
     unused = {}
     for item in items:
-        data = json.loads(item.read_bytes())
-        base = data.get("base_path") if isinstance(data, dict) else None
+        data = read_json(item)
+        base = _field(data, "base_path")
         if not isinstance(base, str):
-            unused[item] = "no base_path: not a page a search can list"
+            unused[item] = "not JSON or no base_path: not a page a search can list"
         elif base in paths:
             unused[item] = f"same page as {paths[base][0].name}"
         else:

@@ -146,3 +146,21 @@ def test_every_configured_source_has_recordings_in_shared_data(
     feeds = plan.sources["policy_feed"].feeds
     assert len(feeds) == 42 + 17 + 1  # White House, gov-online and 総務省 snapshots
     assert len({f["name"] for f in feeds}) == len(feeds)  # each its own chain
+
+
+def test_a_recording_that_is_not_json_is_still_offered(tmp_path: Path) -> None:
+    lists = tmp_path / "data/fixtures/openalex/api_list_pages"
+    lists.mkdir(parents=True)
+    (lists / "works_cut_short.json").write_text('{"meta": {"next_cursor": "X"}, "resul')
+    write_json(tmp_path / "data/fixtures/crossref/decoded/broken.meta.json", {"uri": 1})
+    live = LIVE.model_copy(
+        update={"sources": {**LIVE.sources, "papers_crossref": LIVE.sources["policy_govuk"]}}
+    )
+    plan = recorded_sources(tmp_path / "data", live, tmp_path)
+    # served as it is, as a first page: the spider's parser quarantines it with the reason
+    rec = plan.sources["papers_openalex"]
+    assert rec.recordings == ["fixtures/openalex/api_list_pages/works_cut_short.json"]
+    assert rec.routes[0]["first"] is True and rec.routes[0]["match"] == {"cursor": "*"}
+    assert plan.skipped["papers_crossref"] == (
+        "no recordings found; unreadable description (no body_file or uri)"
+    )
