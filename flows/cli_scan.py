@@ -300,9 +300,11 @@ def _print_domain(store: Any, scan_id: str, domain: str, as_json: bool) -> None:
         " WHERE e.scan_id = ? AND e.domain = ? ORDER BY e.axis, e.rank",
         [scan_id, domain],
     )
+    data = scan_data(store.scan(scan_id))
     if as_json:
         payload = {
             "scan_id": scan_id,
+            "data": data,
             "score": json.loads(scores.to_json(orient="records", date_format="iso"))[0],
             "indicators": json.loads(
                 indicators.drop(columns=["scan_id"]).to_json(orient="records")
@@ -312,7 +314,8 @@ def _print_domain(store: Any, scan_id: str, domain: str, as_json: bool) -> None:
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
         return
     console.print(
-        f"[bold]{row['label_en']}[/] / {row['label_ja']} ({domain}) — scan {scan_id}\n"
+        f"[bold]{row['label_en']}[/] / {row['label_ja']} ({domain}) — scan {scan_id}"
+        f"{DATA_MARK[data]}\n"
         f"class [bold]{row['class']}[/], rank {row['rank']} (band {row['rank_low']:.0f}–{row['rank_high']:.0f}), "
         f"composite {row['composite_score']:.3f}; Japan {row['japan_strength_score']:.2f}, "
         f"foreign {row['foreign_activity_score']:.2f}, socioeconomic {row['socioeconomic_score']:.2f}; "

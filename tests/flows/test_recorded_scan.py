@@ -98,6 +98,8 @@ def test_marked_as_recorded_in_show_scans_and_briefings(recorded, tmp_path):
     items = json.loads(out.stdout)
     assert sorted(i["domain"] for i in items) == sorted(DOMAIN_SLUGS)
     assert {i["data"] for i in items} == {"recorded"}
+    out = runner.invoke(app, ["show", "--domain", "quantum", "--home", str(home)])
+    assert out.exit_code == 0 and "RECORDED DATA" in out.stdout
     out = runner.invoke(app, ["scans", "--home", str(home)])
     assert out.exit_code == 0 and "recorded" in out.stdout
     out = runner.invoke(app, ["brief", "--audience", "green", "--lang", "en", "--home", str(home),
