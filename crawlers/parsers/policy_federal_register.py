@@ -45,13 +45,16 @@ def document_fields(doc: dict[str, Any]) -> dict[str, Any]:
         "organizations": _agencies(doc),
         "codes": {"topics": unique([*topics, doc_type])},
         "url": doc.get("html_url") if isinstance(doc.get("html_url"), str) else None,
-        "ids": unique([f"fr:{number}", doc.get("citation") and f"fr-citation:{doc['citation']}"]),
+        # the citation ("89 FR 1234") names the page a document starts on, which several short
+        # notices share: it is kept, but never as an id (ids merge records)
+        "ids": [f"fr:{number}"],
         "extra": {
             "document_type": doc_type or None,
             "action": clean_text(doc.get("action")) or None,
             "significant": doc.get("significant"),
             "regulation_id_numbers": _list(doc.get("regulation_id_numbers")),
             "signing_date": doc.get("signing_date"),
+            "citation": doc.get("citation") if isinstance(doc.get("citation"), str) else None,
         },
     }
 
