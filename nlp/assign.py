@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -343,8 +344,6 @@ def _names(value: object) -> list[str]:
     if value is None or isinstance(value, float):
         return []
     if isinstance(value, str):
-        import json
-
         try:
             value = json.loads(value)
         except ValueError:

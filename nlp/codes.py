@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from horizon.config.taxonomy import Taxonomy
@@ -53,44 +54,49 @@ def code_rules(taxonomy: Taxonomy) -> list[CodeRule]:
     ]
 
 
-_NAMED: dict[int, tuple[Taxonomy, dict[str, dict[str, tuple[tuple[str, str], ...]]]]] = {}
+_CACHE: dict[tuple[str, int], tuple[object, object]] = {}
+
+
+def _built_for(obj: object, build: Callable[[object], object]) -> object:
+    """`build(obj)`, computed once per object (kept while the object lives, at most 16 of them)."""
+    key = (build.__name__, id(obj))
+    cached = _CACHE.get(key)
+    if cached is None or cached[0] is not obj:
+        if len(_CACHE) > 16:
+            _CACHE.clear()
+        cached = _CACHE[key] = (obj, build(obj))
+    return cached[1]
+
+
+def _build_named(taxonomy: Taxonomy) -> dict[str, dict[str, tuple[tuple[str, str], ...]]]:
+    named: dict[str, dict[str, list]] = {"arxiv": {}, "openalex": {}, "policy": {}}
+    for d in taxonomy.domains:
+        for cat in d.arxiv:
+            named["arxiv"].setdefault(cat, []).append((d.slug, cat))
+        for sig in (*d.openalex.topics, *d.openalex.subfields):
+            named["openalex"].setdefault(sig.lower(), []).append((d.slug, sig))
+        for topic in d.policy_topics:
+            named["policy"].setdefault(topic.lower(), []).append((d.slug, topic))
+    return {k: {s: tuple(v) for s, v in m.items()} for k, m in named.items()}
 
 
 def _named_signals(taxonomy: Taxonomy) -> dict[str, dict[str, tuple[tuple[str, str], ...]]]:
     """Per scheme (arxiv, openalex, policy): the signal as a record writes it (topics lowercased)
     → (domain, signal as the taxonomy writes it) pairs, taxonomy order."""
-    cached = _NAMED.get(id(taxonomy))
-    if cached is None or cached[0] is not taxonomy:
-        named: dict[str, dict[str, list]] = {"arxiv": {}, "openalex": {}, "policy": {}}
-        for d in taxonomy.domains:
-            for cat in d.arxiv:
-                named["arxiv"].setdefault(cat, []).append((d.slug, cat))
-            for sig in (*d.openalex.topics, *d.openalex.subfields):
-                named["openalex"].setdefault(sig.lower(), []).append((d.slug, sig))
-            for topic in d.policy_topics:
-                named["policy"].setdefault(topic.lower(), []).append((d.slug, topic))
-        if len(_NAMED) > 8:
-            _NAMED.clear()
-        frozen = {k: {s: tuple(v) for s, v in m.items()} for k, m in named.items()}
-        cached = _NAMED[id(taxonomy)] = (taxonomy, frozen)
-    return cached[1]
+    return _built_for(taxonomy, _build_named)
 
 
-_HEADS: dict[int, tuple[list[CodeRule], dict[str, tuple[CodeRule, ...]]]] = {}
+def _build_heads(rules: list[CodeRule]) -> dict[str, tuple[CodeRule, ...]]:
+    heads: dict[str, list[CodeRule]] = {}
+    for rule in rules:
+        heads.setdefault(rule.prefix[:4], []).append(rule)
+    return {k: tuple(v) for k, v in heads.items()}
 
 
 def _by_head(rules: list[CodeRule]) -> dict[str, tuple[CodeRule, ...]]:
     """Rules by their first four characters (a subclass; three for a class prefix): a code is
     compared only with the rules of its own subclass."""
-    cached = _HEADS.get(id(rules))
-    if cached is None or cached[0] is not rules:
-        heads: dict[str, list[CodeRule]] = {}
-        for rule in rules:
-            heads.setdefault(rule.prefix[:4], []).append(rule)
-        if len(_HEADS) > 8:
-            _HEADS.clear()
-        cached = _HEADS[id(rules)] = (rules, {k: tuple(v) for k, v in heads.items()})
-    return cached[1]
+    return _built_for(rules, _build_heads)
 
 
 @dataclass
