@@ -257,7 +257,8 @@ def build_briefing(
         about = _about(meta, scoped, prev_id, language)
         write_workbook(tmp / f"briefing_{stem}.xlsx", tables, dictionary, language, about)
         (tmp / f"report_{stem}.html").write_text(
-            render_report(tables, network, meta, language), encoding="utf-8"
+            render_report(tables, network, meta, language, calibration=_calibration(scoped)),
+            encoding="utf-8",
         )
         files = [
             {"path": p.name, "bytes": p.stat().st_size, "sha256": _sha256(p)}
@@ -347,6 +348,13 @@ def _plain(value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value.item() if hasattr(value, "item") else value
+
+
+def _calibration(scoped: Any) -> dict[str, Any] | None:
+    """The scan's calibration check, where it ran (older scans stored none)."""
+    checks = _json_or_empty(scoped.frames.scan.get("source_counts")).get("checks") or {}
+    found = checks.get("calibration")
+    return found if isinstance(found, dict) else None
 
 
 def _json_or_empty(value: Any) -> Any:

@@ -27,6 +27,8 @@ TEXT = {
         "trends": "領域別の年次推移（分数計数）", "network": "技術ネットワーク", "list": "優先リスト",
         "evidence": "根拠文書", "terms": "新興用語", "changes": "前回からの変化", "none": "該当なし",
         "files": "このフォルダのExcel・CSV・Parquetに同じ表があります。",
+        "calibration": "公表統計との照合（日本のシェア）",
+        "calibration_cols": ("分野", "国のある文書数", "本スキャン", "公表値", "比", "判定"),
     },
     "en": {
         "title": "Technology horizon scan briefing", "scan": "Scan", "audience": "Audience",
@@ -36,6 +38,8 @@ TEXT = {
         "list": "Priority list", "evidence": "Evidence documents", "terms": "Emerging terms",
         "changes": "What changed since the previous scan", "none": "None",
         "files": "The same tables are in this folder's Excel, CSV and Parquet files.",
+        "calibration": "Calibration against published statistics (Japan's share)",
+        "calibration_cols": ("field", "records with a country", "this scan", "published", "ratio", "verdict"),
     },
 }  # fmt: skip
 STYLE = """
@@ -217,8 +221,34 @@ def html_table(frame: pd.DataFrame, table: str, language: str, *, link_domain: b
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
+def calibration_html(check: dict[str, Any] | None, language: str) -> str:
+    """Japan's share per field in the scan next to NSF SEI's published share, with the verdict."""
+    t = TEXT[language]
+    if not check or not check.get("fields"):
+        return f"<p>{_e(t['none'])}</p>"
+    ja = language == "ja"
+    head = "".join(f"<th>{_e(c)}</th>" for c in t["calibration_cols"])
+    body = []
+    for row in check["fields"]:
+        share = "" if row["scan_share"] is None else f"{row['scan_share']:.1%}"
+        ratio = "" if row["ratio"] is None else f"×{row['ratio']:.2f}"
+        body.append(
+            f'<tr><td>{_e(row.get("label_ja" if ja else "label", row["label"]))}</td><td class="n">{_e(row["with_country"])}</td>'
+            f'<td class="n">{share}</td><td>{row["published_share"]:.1%} ({_e(row["published"])})</td>'
+            f'<td class="n">{ratio}</td><td>{_e(row.get("verdict_ja" if ja else "verdict", row["verdict"]))}</td></tr>'
+        )
+    note = check.get("note_ja" if ja else "note", check.get("note", ""))
+    return (f"<p>{_e(note)}</p><table><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(body)}</tbody></table>")  # fmt: skip
+
+
 def render_report(
-    tables: dict[str, pd.DataFrame], network: Network, meta: dict[str, Any], language: str
+    tables: dict[str, pd.DataFrame],
+    network: Network,
+    meta: dict[str, Any],
+    language: str,
+    *,
+    calibration: dict[str, Any] | None = None,
 ) -> str:
     """The whole report as one HTML document."""
     t = TEXT[language]
@@ -251,5 +281,6 @@ def render_report(
 <h2>{_e(t["changes"])}</h2>{html_table(tables["changes"], "changes", language, link_domain=True)}
 <h2>{_e(t["terms"])}</h2>{html_table(tables["emerging_terms"], "emerging_terms", language)}
 <h2>{_e(t["evidence"])}</h2>{"".join(sections)}
+<h2>{_e(t["calibration"])}</h2>{calibration_html(calibration, language)}
 </body></html>
 """

@@ -16,6 +16,7 @@ NOT_YET = "not available: no such report exists yet"
 def run_checks(ctx: ScanContext, recorded: dict[str, Any] | None = None) -> dict[str, Any]:
     """Check the scan's records, assignments and indicators; `recorded` is the recordings'
     coverage of a recorded-data scan."""
+    from scoring.calibration import calibration
     from scoring.quality import quality_checks
 
     store = ctx.workspace.store()
@@ -27,7 +28,13 @@ def run_checks(ctx: ScanContext, recorded: dict[str, Any] | None = None) -> dict
     )
     checks["as_of"] = ctx.as_of
     checks["coverage_report"] = NOT_YET
-    checks["calibration"] = NOT_YET
+    checks["calibration"] = calibration(
+        store.corpus("records", ctx.scan_id, "record_id, kind, countries, codes"),
+        store.corpus("assignments", ctx.scan_id, "record_id, domain"),
+        demo=ctx.demo,
+        recorded=recorded is not None,
+    )
+    checks["warnings"].extend(checks["calibration"]["warnings"])
     if recorded is not None:
         checks["recordings"] = {
             name: {
@@ -69,9 +76,8 @@ def print_checks(console: Console, checks: dict[str, Any]) -> None:
     single = ", ".join(f"{i['indicator']} ({i['domain']})" for i in ind["one_domain"]) or "none"
     console.print(f"indicators constant across domains: {constant}", highlight=False)
     console.print(f"indicators non-zero in one domain only: {single}", highlight=False)
-    console.print(
-        f"coverage report: {checks['coverage_report']}; calibration: {checks['calibration']}"
-    )
+    console.print(f"coverage report: {checks['coverage_report']}")
+    print_calibration(console, checks.get("calibration"))
     if "recordings" in checks:
         served = ", ".join(f"{s} {c['served']}" for s, c in checks["recordings"].items())
         console.print(f"recordings served: {served}", highlight=False)
@@ -82,3 +88,21 @@ def print_checks(console: Console, checks: dict[str, Any]) -> None:
                 )
     for warning in checks["warnings"]:
         console.print(f"[bold red]WARNING: {warning}[/]", highlight=False)
+
+
+def print_calibration(console: Console, check: dict[str, Any] | str | None) -> None:
+    """Japan's share per field against the published one (older scans stored a sentence)."""
+    if not isinstance(check, dict):
+        console.print(f"calibration: {check or NOT_YET}", highlight=False)
+        return
+    table = Table("field", "records with a country", "Japan in scan", "Japan published", "ratio",
+                  "", title="calibration against published statistics (NSF SEI)")  # fmt: skip
+    for row in check["fields"]:
+        flagged = row["field"] in check["flagged"]
+        share = "" if row["scan_share"] is None else f"{row['scan_share']:.1%}"
+        ratio = "" if row["ratio"] is None else f"×{row['ratio']:.2f}"
+        verdict = f"[bold red]{row['verdict']}[/]" if flagged else row["verdict"]
+        table.add_row(row["label"], str(row["with_country"]), share,
+                      f"{row['published_share']:.1%} ({row['table']})", ratio, verdict)  # fmt: skip
+    console.print(table)
+    console.print(f"calibration: {check['note']}", highlight=False)

@@ -121,3 +121,21 @@ def test_diff_between_the_two_scans(demo_home):
     changes = json.loads(out.stdout)
     # same corpus and config: no rank leaves its band, no class changes, nothing new
     assert [c for c in changes if c["change"] in ("rank_move", "class_change")] == []
+
+
+def test_calibration_against_published_statistics_is_in_checks_manifest_and_report(demo_home):
+    home, first, _ = demo_home
+    check = first["counts"]["checks"]["calibration"]
+    fields = {r["field"]: r for r in check["fields"]}
+    assert {"papers_all", "papers_ai", "patents_all", "patents_semiconductors"} <= set(fields)
+    assert fields["papers_all"]["with_country"] > 0 and fields["papers_all"]["scan_share"] > 0
+    # the demo's planted shares are said to be planted, and raise no warning
+    assert "demo corpus" in check["note"]
+    assert not [w for w in first["counts"]["checks"]["warnings"] if "published" in w]
+    folder = home / "briefings" / first["scan_id"] / "clear-en"
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["checks"]["calibration"]["fields"] == check["fields"]
+    report = next(folder.glob("report_*.html")).read_text(encoding="utf-8")
+    assert "Calibration against published statistics" in report and "SPBS-2" in report
+    ja = next((folder.parent / "clear-ja").glob("report_*.html")).read_text(encoding="utf-8")
+    assert "公表統計との照合" in ja and "デモコーパス" in ja
