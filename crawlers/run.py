@@ -17,6 +17,7 @@ import importlib
 import json
 import logging
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -24,6 +25,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote_plus
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CONFIG_DIR = REPO / "data" / "config"
@@ -42,6 +44,62 @@ def spider_class(source: str) -> type:
         if isinstance(value, type) and issubclass(value, SourceSpider) and value.name == source:
             return value
     raise ValueError(f"crawlers.spiders.{source} defines no spider named {source!r}")
+
+
+def crawl_plan(
+    source: str,
+    *,
+    config_dir: Path = DEFAULT_CONFIG_DIR,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    base_url: str | None = None,
+) -> list[dict[str, Any]]:
+    """The first request of every query the source's spider would send (no network, nothing
+    written): chain key, domain, method, URL (credentials are added at download time and are not
+    in it), body, and, for a source that queries by term, the domain's sub-technologies the
+    query's terms reach."""
+    import tempfile
+
+    from crawlers.pipelines import CrawlOutput
+    from crawlers.spiders.terms import reached_subtechs
+    from horizon.config import load_sources
+    from horizon.config.taxonomy import load_taxonomy
+
+    sources = load_sources(Path(config_dir) / "sources.yaml")
+    if source not in sources.sources:
+        raise ValueError(f"unknown source {source!r}; configured: {', '.join(sources.sources)}")
+    config = sources.sources[source]
+    taxonomy = load_taxonomy(taxonomy_path(config_dir), require_japan_20=False)
+    until = until or dt.date.today()
+    since = since or config.default_since or until - dt.timedelta(days=DEFAULT_LOOKBACK_DAYS)
+    domains = {d.slug: d for d in taxonomy.domains}
+    with tempfile.TemporaryDirectory() as tmp:
+        spider = spider_class(source)(
+            config=config, taxonomy=taxonomy, output=CrawlOutput(Path(tmp), source, resume=False),
+            since=since, until=until, base_url=base_url,
+        )  # fmt: skip
+        chains = spider.plan()
+        by_term = spider.queries_by_term
+        spider.output.close()
+    rows = []
+    for chain in chains:
+        text = unquote_plus(chain.url) + " " + json.dumps(chain.body or {}, ensure_ascii=False)
+        domain = domains.get(chain.domain or "") if by_term else None
+        reached = sorted(reached_subtechs(domain, _quoted_terms(text, domain))) if domain else []
+        rows.append({"key": chain.key, "domain": chain.domain, "method": chain.method,
+                     "url": chain.url, "body": chain.body, "subtechs": reached})  # fmt: skip
+    return rows
+
+
+def _quoted_terms(text: str, domain: Any) -> list[str]:
+    """The domain's terms that appear in a request's text (a term must appear whole)."""
+    found = []
+    for sub in domain.subtechs:
+        for term in (*sub.terms.en, *sub.terms.ja, *sub.terms.abbr):
+            if re.search(rf"(?<![\w-]){re.escape(term)}(?![\w-])", text, flags=re.IGNORECASE
+                         if term not in sub.terms.abbr else 0):  # fmt: skip
+                found.append(term)
+    return found
 
 
 def taxonomy_path(config_dir: Path) -> Path:

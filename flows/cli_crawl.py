@@ -50,11 +50,22 @@ def crawl(
         int | None, typer.Option("--max-records", help="Cap for this crawl.")
     ] = None,
     config_dir: ConfigOpt = DEFAULT_CONFIG_DIR,
+    plan: Annotated[
+        bool,
+        typer.Option(
+            "--plan",
+            help="Print the requests it would send, and the sub-technologies "
+            "their terms reach; send nothing.",
+        ),
+    ] = False,
 ) -> None:
     """Run one spider in its own process and print a one-line summary."""
     from crawlers.run import crawl_source
     from horizon.config import ConfigError, load_sources
 
+    if plan:
+        _print_plan(source, config_dir, _parse_date(since), base_url)
+        return
     ws_home = resolve_home(home)
     try:
         sources = load_sources(config_dir / "sources.yaml")
@@ -80,6 +91,28 @@ def crawl(
     )
     if not summary.get("finished"):
         raise typer.Exit(1)
+
+
+def _print_plan(source: str, config_dir: Path, since: dt.date | None, base_url: str | None) -> None:
+    """`horizon crawl SOURCE --plan`: one line per query, then its coverage of the taxonomy."""
+    from crawlers.run import crawl_plan
+    from horizon.config import ConfigError
+
+    try:
+        rows = crawl_plan(source, config_dir=config_dir, since=since, base_url=base_url)
+    except (ConfigError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    for row in rows:
+        body = f" {json.dumps(row['body'], ensure_ascii=False)}" if row["body"] else ""
+        typer.echo(f"{row['method']} {row['url']}{body}")
+    reached = {(r["domain"], s) for r in rows for s in r["subtechs"]}
+    domains = {r["domain"] for r in rows if r["domain"]}
+    typer.echo(
+        f"{source}: {len(rows)} queries over {len(domains)} domains; their terms reach "
+        f"{len(reached)} sub-technologies"
+        + ("" if reached else " (this source queries by code or category, not by term)")
+    )
 
 
 def _context_for(source: str, url: str, body: bytes, config: Any, **extra: Any) -> Any:

@@ -72,6 +72,9 @@ class SourceSpider(scrapy.Spider):
     paging: ClassVar[str] = "cursor"
     #: Query parameter the cursor / start index / range goes into.
     page_param: ClassVar[str] = "cursor"
+    #: Whether its queries search for taxonomy terms (not codes or categories): such a source must
+    #: reach every sub-technology (`horizon crawl SOURCE --plan` counts them).
+    queries_by_term: ClassVar[bool] = False
 
     def __init__(
         self,

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from crawlers.middlewares import with_params
 from crawlers.spiders.base import Chain, SourceSpider
-from crawlers.spiders.terms import domain_terms
+from crawlers.spiders.terms import query_terms
 
 
 class CrossrefSpider(SourceSpider):
@@ -15,13 +15,14 @@ class CrossrefSpider(SourceSpider):
     name = "papers_crossref"
     paging = "cursor"
     page_param = "cursor"
+    queries_by_term = True
 
     def plan(self) -> list[Chain]:
         """One query per domain."""
         window = f"from-pub-date:{self.since},until-pub-date:{self.until}"
         chains = []
         for domain in self.taxonomy.domains:
-            terms = domain_terms(domain, "en")[:8]
+            terms = query_terms(domain, "en")  # the first term of every sub-technology
             if not terms:
                 continue
             query = {

@@ -5,13 +5,18 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from crawlers.spiders.base import Chain, SourceSpider, or_terms
-from crawlers.spiders.terms import domain_terms, openalex_ids
+from crawlers.spiders.terms import openalex_ids, query_terms, unambiguous_abbreviations
 from horizon.config.taxonomy import Domain
 
+#: OpenAlex `search` takes boolean OR; 60 quoted terms keep the URL well under 8 kB.
+MAX_SEARCH_TERMS = 60
 
-def search_query(domain: Domain) -> str:
-    """The `search` value asking for a domain's English terms and abbreviations."""
-    return or_terms(domain_terms(domain, "en") + domain_terms(domain, "abbr"))
+
+def search_query(domain: Domain, abbreviations: frozenset[str] = frozenset()) -> str:
+    """The `search` value: two English terms of every sub-technology and its first unambiguous
+    abbreviation, OR-ed."""
+    terms = query_terms(domain, "en", per_subtech=2, abbreviations=abbreviations)
+    return or_terms(terms, limit=MAX_SEARCH_TERMS)
 
 
 class OpenAlexSpider(SourceSpider):
@@ -20,17 +25,19 @@ class OpenAlexSpider(SourceSpider):
     name = "papers_openalex"
     paging = "cursor"
     page_param = "cursor"
+    queries_by_term = True
 
     def plan(self) -> list[Chain]:
         """Per domain: one query on its OpenAlex ids, one on its English terms."""
         window = f"from_publication_date:{self.since},to_publication_date:{self.until}"
         chains = []
+        abbreviations = unambiguous_abbreviations(self.taxonomy)
         for domain in self.taxonomy.domains:
             ids = {k: v for k, v in openalex_ids(domain).items() if v}
             if ids:
                 flt = ",".join([window, *(f"{k}:{'|'.join(v)}" for k, v in ids.items())])
                 chains.append(self._chain(f"{domain.slug}:ids", domain.slug, {"filter": flt}))
-            search = search_query(domain)
+            search = search_query(domain, abbreviations)
             if search:
                 params = {"filter": window, "search": search}
                 chains.append(self._chain(f"{domain.slug}:terms", domain.slug, params))

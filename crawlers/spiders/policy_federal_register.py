@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from crawlers.spiders.base import Chain, SourceSpider
-from crawlers.spiders.terms import domain_terms
+from crawlers.spiders.terms import query_terms
 from horizon.config.taxonomy import Domain
 
 FIELDS = (
@@ -15,8 +15,9 @@ FIELDS = (
 
 
 def term_query(domain: Domain) -> str:
-    """`conditions[term]` for a domain: its English terms, quoted, OR-ed with `|`."""
-    return " | ".join(f'"{t}"' for t in domain_terms(domain, "en")[:10])
+    """`conditions[term]` for a domain: two English terms of every sub-technology, quoted, OR-ed
+    with `|` (the API's OR)."""
+    return " | ".join(f'"{t}"' for t in query_terms(domain, "en", per_subtech=2))
 
 
 class FederalRegisterSpider(SourceSpider):
@@ -24,6 +25,7 @@ class FederalRegisterSpider(SourceSpider):
 
     name = "policy_federal_register"
     paging = "next_url"
+    queries_by_term = True
 
     def plan(self) -> list[Chain]:
         """One query per domain (`"a" | "b"` is the API's OR)."""

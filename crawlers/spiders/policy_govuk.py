@@ -11,11 +11,9 @@ from scrapy.http import Request, Response
 
 from crawlers.parsers.base import ParseResult
 from crawlers.spiders.base import Chain, SourceSpider
-from crawlers.spiders.terms import domain_terms
+from crawlers.spiders.terms import query_terms
 
 SUPERGROUPS = ("news_and_communications", "policy_and_engagement")
-#: Search queries per domain (GOV.UK search has no OR; each term is its own query).
-TERMS_PER_DOMAIN = 3
 
 
 class GovukSpider(SourceSpider):
@@ -24,12 +22,13 @@ class GovukSpider(SourceSpider):
     name = "policy_govuk"
     paging = "start"
     page_param = "start"
+    queries_by_term = True
 
     def plan(self) -> list[Chain]:
-        """One search per domain term."""
+        """One search per sub-technology (its first English term: GOV.UK search has no OR)."""
         chains = []
         for domain in self.taxonomy.domains:
-            for i, term in enumerate(domain_terms(domain, "en")[:TERMS_PER_DOMAIN]):
+            for i, term in enumerate(query_terms(domain, "en")):
                 pairs = [
                     ("q", term),
                     *(("filter_content_purpose_supergroup[]", g) for g in SUPERGROUPS),

@@ -12,6 +12,59 @@ def domain_terms(domain: Domain, language: str = "en") -> list[str]:
     return list(dict.fromkeys(term for _, term in domain.terms(language)))
 
 
+def query_terms(
+    domain: Domain,
+    language: str = "en",
+    *,
+    per_subtech: int = 1,
+    abbreviations: frozenset[str] | None = None,
+) -> list[str]:
+    """Search terms that reach every sub-technology of a domain: the first `per_subtech` terms of
+    each in `language`, then, where `abbreviations` is given (the unambiguous ones), each
+    sub-technology's first abbreviation among them. Sub-technology order, no repeats."""
+    picked: list[str] = []
+    for sub in domain.subtechs:
+        chosen: list[str] = []
+        for term in getattr(sub.terms, language):
+            if len(chosen) == per_subtech:
+                break
+            if not any(_variant(term, c) for c in chosen):  # "vaccine" reaches "vaccines"
+                chosen.append(term)
+        picked.extend(chosen)
+    if abbreviations is not None:
+        for sub in domain.subtechs:
+            picked.extend([a for a in sub.terms.abbr if a in abbreviations][:1])
+    return list(dict.fromkeys(t.strip() for t in picked if t and t.strip()))
+
+
+def _variant(a: str, b: str) -> bool:
+    """Whether two terms differ only by a plural ending or case (a search finds both)."""
+    x, y = a.casefold(), b.casefold()
+    return x == y or x in (y + "s", y + "es") or y in (x + "s", x + "es")
+
+
+def unambiguous_abbreviations(taxonomy: Taxonomy) -> frozenset[str]:
+    """Abbreviations safe to search for: every one but those with an everyday meaning in policy
+    text (`context_terms`: PLC, HMI, GPS …), which would bring back unrelated documents."""
+    everyday = set(taxonomy.context_terms)
+    return frozenset(
+        a for d in taxonomy.domains for a in domain_terms(d, "abbr") if a not in everyday
+    )
+
+
+def reached_subtechs(domain: Domain, terms: list[str]) -> set[str]:
+    """Sub-technologies of `domain` one of whose terms (any language, abbreviations exactly,
+    others case-folded) is among `terms`."""
+    folded = {t.casefold() for t in terms}
+    exact = set(terms)
+    return {
+        sub.slug
+        for sub in domain.subtechs
+        if any(t.casefold() in folded for t in (*sub.terms.en, *sub.terms.ja))
+        or any(a in exact for a in sub.terms.abbr)
+    }
+
+
 def openalex_ids(domain: Domain) -> dict[str, list[str]]:
     """OpenAlex topic/subfield/field ids named in the taxonomy (display names are skipped)."""
 

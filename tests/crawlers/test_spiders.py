@@ -312,3 +312,62 @@ def test_queries_come_from_the_taxonomy(tmp_path: Path) -> None:
     assert not matcher.matches("qubits-free farming") and not matcher.matches("A visit to a farm")
     assert weekly_files(dt.date(2026, 1, 1), dt.date(2026, 1, 20)) == [
         dt.date(2026, 1, 6), dt.date(2026, 1, 13), dt.date(2026, 1, 20)]  # fmt: skip
+
+
+def test_every_term_query_source_reaches_every_sub_technology() -> None:
+    """`horizon crawl SOURCE --plan` on the committed taxonomy: every source that searches by term
+    asks for a term of each of the 116 sub-technologies, and no request repeats."""
+    from crawlers.parsers.registry import SOURCES
+    from crawlers.run import DEFAULT_CONFIG_DIR, crawl_plan, spider_class, taxonomy_path
+    from horizon.config.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy(taxonomy_path(DEFAULT_CONFIG_DIR))
+    every = {(d.slug, s.slug) for d in taxonomy.domains for s in d.subtechs}
+    assert len(every) == 116
+    by_term = [s for s in SOURCES if spider_class(s).queries_by_term]
+    assert {"papers_openalex", "papers_crossref", "policy_federal_register", "policy_govuk"} <= set(
+        by_term
+    )
+    for source in by_term:
+        rows = crawl_plan(source)
+        reached = {(r["domain"], s) for r in rows for s in r["subtechs"]}
+        assert reached == every, (source, sorted(every - reached)[:5])
+        requests = [(r["method"], r["url"], json.dumps(r["body"], sort_keys=True)) for r in rows]
+        assert len(set(requests)) == len(requests), source
+
+
+def test_query_terms_skip_plural_twins_and_everyday_abbreviations(tmp_path: Path) -> None:
+    from crawlers.run import DEFAULT_CONFIG_DIR, taxonomy_path
+    from crawlers.spiders.terms import query_terms, reached_subtechs, unambiguous_abbreviations
+    from horizon.config.taxonomy import load_taxonomy
+
+    path = tmp_path / "t.yaml"
+    path.write_text(taxonomy_yaml([
+        {"slug": "a", "terms": "vaccine, vaccines, mRNA vaccine", "codes": "{prefix: A61K39}", "arxiv": "q-bio.BM"},
+    ]), encoding="utf-8")  # fmt: skip
+    taxonomy = load_taxonomy(path, require_japan_20=False)
+    a = taxonomy.domain("a")
+    assert query_terms(a, "en", per_subtech=2) == ["vaccine", "mRNA vaccine"]
+    assert reached_subtechs(a, ["Vaccines"]) == {s.slug for s in a.subtechs}
+    assert reached_subtechs(a, ["vaccination"]) == set()
+    real = load_taxonomy(taxonomy_path(DEFAULT_CONFIG_DIR))
+    safe = unambiguous_abbreviations(real)
+    assert "GPS" not in safe and "PLC" not in safe and "CRISPR" in safe
+
+
+def test_crawl_plan_cli_prints_requests_and_sends_nothing() -> None:
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    result = CliRunner().invoke(app, ["crawl", "policy_govuk", "--plan", "--since", "2026-01-01"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert all(line.startswith("GET https://www.gov.uk/api/search.json?") for line in lines[:-1])
+    assert "filter_public_timestamp=from%3A2026-01-01" in lines[0]
+    assert (
+        lines[-1].startswith("policy_govuk: 116 queries over 20 domains")
+        and "116 sub-technologies" in lines[-1]
+    )
+    bad = CliRunner().invoke(app, ["crawl", "no_such_source", "--plan"])
+    assert bad.exit_code == 2 and "unknown source" in bad.output
