@@ -138,6 +138,10 @@ def run(args: argparse.Namespace, credentials: Mapping[str, str]) -> int:
     taxonomy = load_taxonomy(taxonomy_path(config_dir), require_japan_20=False)
     base_url = args.base_url or config.base_url
     replay = bool(args.base_url) and is_loopback(args.base_url)
+    missing = None if replay or args.demo else config.missing_credentials(args.source, credentials)
+    if missing:  # a live source that cannot be asked: the crawl fails with the reason, sends nothing
+        _failed_summary(Path(args.out), args.source, missing)
+        return 1
     out_dir = Path(args.out)
     jobdir = Path(args.jobdir) if args.jobdir else out_dir / "jobdir"
     resume = should_resume(out_dir)

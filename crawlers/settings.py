@@ -68,6 +68,12 @@ def crawl_settings(
     settings: dict[str, Any] = {
         "USER_AGENT": user_agent(sources),
         "DOWNLOAD_DELAY": delay,
+        # the rate limit is a ceiling: Scrapy's default jitter (0.5–1.5 × the delay) would go under
+        # it (arXiv: one request every 3 s); AutoThrottle never sets a delay below DOWNLOAD_DELAY
+        "RANDOMIZE_DOWNLOAD_DELAY": False,
+        # robots.txt, unless the source's API terms govern instead (`robots: api_terms`)
+        "ROBOTSTXT_OBEY": source.robots == "obey",
+        "CONCURRENT_REQUESTS_PER_DOMAIN": source.connections,
         "AUTOTHROTTLE_START_DELAY": delay,
         "AUTOTHROTTLE_TARGET_CONCURRENCY": min(source.rate_limit, 1.0),
         "HORIZON_RAW_DIR": str(raw_dir),

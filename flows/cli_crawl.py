@@ -60,6 +60,7 @@ def crawl(
     ] = False,
 ) -> None:
     """Run one spider in its own process and print a one-line summary."""
+    from crawlers.middlewares import is_loopback
     from crawlers.run import crawl_source
     from horizon.config import ConfigError, load_sources
 
@@ -80,6 +81,10 @@ def crawl(
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     out_dir = out or ws_home / "crawls" / f"{source}-{stamp}"
     creds = credentials_from_env(sources.sources[source].credentials_env, os.environ)
+    missing = sources.sources[source].missing_credentials(source, creds)
+    if missing and not (base_url and is_loopback(base_url)):
+        typer.echo(f"error: {missing}", err=True)
+        raise typer.Exit(2)
     summary = crawl_source(
         source, home=ws_home, out_dir=out_dir, base_url=base_url, since=_parse_date(since),
         max_records=max_records, config_dir=config_dir, credentials=creds,

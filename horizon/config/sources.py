@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from horizon.config.loader import load_model
 from horizon.schemas import Sharing
@@ -44,12 +46,40 @@ class SourceConfig(_Frozen):
     max_records: int = Field(default=5000, ge=1)
     #: Requests per second at most (AutoThrottle target and download delay).
     rate_limit: float = Field(default=1.0, gt=0)
+    #: Connections open to the source at once at most (arXiv's terms: one).
+    connections: int = Field(default=2, ge=1, le=8)
     page_size: int = Field(default=100, ge=1, le=1000)
     #: First date asked for when no watermark and no --since exist.
     default_since: dt.date | None = None
     #: Names of environment variables the flow reads credentials from (never the values).
     credentials_env: dict[str, str] = {}
+    #: Credentials (keys of credentials_env) a live crawl cannot do without, and the page where
+    #: they are obtained: a missing one is a one-line error naming the variable and the page.
+    credentials_required: tuple[str, ...] = ()
+    credentials_url: str | None = None
+    #: `obey`: robots.txt governs; `api_terms`: the API's terms of use govern instead (cited in
+    #: terms_url), as for arXiv, whose API host's robots.txt disallows all crawlers.
+    robots: Literal["obey", "api_terms"] = "obey"
+    terms_url: str | None = None
     feeds: tuple[FeedConfig, ...] = ()
+
+    def missing_credentials(self, name: str, credentials: Mapping[str, str]) -> str | None:
+        """One line saying which required credential is missing and where to get it, or None."""
+        missing = [k for k in self.credentials_required if not credentials.get(k)]
+        if not missing:
+            return None
+        variables = ", ".join(self.credentials_env.get(k, k.upper()) for k in missing)
+        where = f"; get one at {self.credentials_url}" if self.credentials_url else ""
+        return f"{name} needs {variables} set in the environment{where}"
+
+    @model_validator(mode="after")
+    def _required_are_named(self) -> SourceConfig:
+        unknown = [k for k in self.credentials_required if k not in self.credentials_env]
+        if unknown:
+            raise ValueError(f"credentials_required names {unknown} not in credentials_env")
+        if self.robots == "api_terms" and not self.terms_url:
+            raise ValueError("robots: api_terms needs terms_url (the terms that govern instead)")
+        return self
 
     @field_validator("sharing", mode="before")
     @classmethod
