@@ -10,8 +10,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
+
+from crawlers.recorded import recorded_sources
 from crawlers.replay import ReplayServer
 from crawlers.run import crawl_source
+from horizon.config import load_sources
 
 TAXONOMY = """\
 version: test
@@ -105,6 +109,29 @@ def test_jstage_pages_by_start_per_subtech_and_reads_no_hits(tmp_path: Path) -> 
     assert [r[2] for r in server.requests] == [200, 200, 200]
 
 
+def crawl_recorded(data: Path, tmp: Path, source: str, not_offered: str) -> tuple[Any, ...]:
+    """Crawl a source's recordings as a recorded scan serves them, with the live page size;
+    the one recording not offered must be `not_offered` (relative to its folder)."""
+    live = load_sources(Path(__file__).parents[2] / "data/config/sources.yaml")
+    rec = recorded_sources(data, live, tmp).sources[source]
+    assert [p.rsplit("/", 1)[-1] for p in rec.unused] == [not_offered]
+    summary, rows, server = crawl(tmp, source, rec.routes, page_size=live.sources[source].page_size)
+    assert summary["finished"] is True and summary["errors"] == []
+    return rec, summary, rows, server
+
+
+@pytest.mark.shared
+def test_jstage_recorded_search(shared_data: Path, tmp_path: Path) -> None:
+    _, summary, rows, server = crawl_recorded(
+        shared_data, tmp_path, "papers_jstage", "jstage_service2_volumes_manual_sample.xml"
+    )
+    assert sorted(r["record_id"] for r in rows) == [
+        "doi:10.11249/jsbpjjpp.23.1_53", "doi:10.11249/jsbpjjpp.25.2_109", "doi:10.4264/numa.70.125"]  # fmt: skip
+    # the recorded first page (3 of 677) hands out start=4; nothing more was recorded (ERR_001)
+    starts = sorted(q["start"] for q in queries(server))
+    assert starts == ["1", "1", "4"] and summary["chains_done"] == 2
+
+
 # --- CiNii Research --------------------------------------------------------------------------------
 
 
@@ -150,3 +177,20 @@ def test_cinii_without_an_appid_asks_nothing_and_says_which_variable(tmp_path: P
     assert summary["finished"] is False
     assert summary["errors"] == ["CiNii Research needs an application ID: set CINII_APPID "
                                  "(https://support.nii.ac.jp/ja/cinii/api/developer)"]  # fmt: skip
+
+
+@pytest.mark.shared
+def test_cinii_recorded_legacy_answers(shared_data: Path, tmp_path: Path) -> None:
+    rec, _, rows, server = crawl_recorded(
+        shared_data, tmp_path, "papers_cinii", "cinii_books_opensearch.json"
+    )
+    assert len(rec.synthetic) == 2  # legacy answers served at CiNii Research's paths, said so
+    kinds = [r["extra"]["type"] for r in rows]
+    assert (kinds.count("article"), kinds.count("dissertation")) == (20, 20)
+    assert all(
+        r["countries"] == [{"country": "JP", "weight": 1.0}]
+        for r in rows
+        if r["extra"]["type"] == "dissertation"
+    )
+    # each recorded page (20 of 3,422 / 46) hands out start=21, answered by the empty page
+    assert sorted(q["start"] for q in queries(server)) == ["1", "1", "21", "21"]
