@@ -8,7 +8,10 @@ English at /en/cir/r_opensearch; found with the search tool):
   obtained at https://support.nii.ac.jp/ja/cinii/api/developer);
 * `format=json` (JSON-LD); `count` 1-200 (201 and more read as 200); `start` a natural number,
   default 1; `from` / `until` as YYYY or YYYYMM; `sortorder=0` newest publication (or degree) year
-  first; `q` free word, AND by default, with AND / OR / NOT in capitals and a blank either side.
+  first; `q` free word, several words AND-ed.
+* OR in `q`: the same site states for its OpenSearch fields that take an expression that AND / OR /
+  NOT are written in capitals with a blank either side (r_opensearch_lib, the library search);
+  that `q` of /opensearch/articles reads OR the same way is assumed, not stated.
 Unverified: the JSON-LD answer of CiNii Research itself (no recording exists; the parser follows
 the legacy recordings and a client's type definitions: items at the top level, `dc:type`,
 `dc:identifier` typed `cir:DOI`/`cir:NAID`); how deep `start` may go; a published rate limit (none
