@@ -38,6 +38,14 @@ END_PAGES = {
         '<error code="noRecordsMatch">nothing more was recorded</error></OAI-PMH>'
     ),
     "papers_crossref": '{"status": "ok", "message-type": "work-list", "message": {"items": []}}',
+    "papers_jstage": (
+        '<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+        "<result><status>ERR_001</status><message>nothing more was recorded</message></result>"
+        "<servicecd>3</servicecd></feed>"
+    ),
+    "papers_cinii": (
+        '{"@type": "channel", "opensearch:totalResults": 0, "opensearch:startIndex": 1, "items": []}'
+    ),
     "patents_epo_ops": (
         '<?xml version="1.0" encoding="UTF-8"?><ops:world-patent-data xmlns:ops="http://ops.epo.org">'
         '<ops:biblio-search total-result-count="0"><ops:search-result/></ops:biblio-search>'
@@ -245,6 +253,50 @@ def _described(rec: SourceRecordings, meta_path: Path) -> tuple[Path | None, Any
     return meta_path.parent / body_file, urlsplit(uri), int(_field(meta, "status") or 200)
 
 
+JSTAGE_FOLDER = "fixtures/jp_research_metadata/jstage_webapi"
+CINII_FOLDER = "fixtures/jp_research_metadata/cinii_opensearch"
+
+
+def _jstage(root: Path, rec: SourceRecordings) -> None:
+    """Article searches (service=3) answer the spider's first queries; the manual's samples are
+    not responses."""
+    pages = []
+    for path in sorted((root / JSTAGE_FOLDER).glob("*.xml")):
+        if "manual_sample" in path.name:
+            rec.unused[rec.rel(path)] = (
+                "not a recorded response: a sample printed in the J-STAGE WebAPI manual "
+                "(placeholder host)"
+            )
+        elif "service3" not in path.name:
+            rec.unused[rec.rel(path)] = "not an article search (service=3); the spider asks those"
+        else:
+            pages.append(arxiv_page(path, path.read_text(encoding="utf-8")))
+    first = {"service": "3", "start": "1"}
+    rec.routes += chain_routes("/searchapi/do", pages, "start", first, ATOM)
+    rec.routes.append(end_route(rec.source, "/searchapi/do", ATOM))
+
+
+def _cinii(root: Path, rec: SourceRecordings) -> None:
+    """The legacy CiNii Articles and Dissertations answers (2018; no CiNii Research answer was
+    recorded) answer the spider's first articles and dissertations searches; books are not asked."""
+    folder = root / CINII_FOLDER
+    for kind in ("articles", "dissertations"):
+        path = folder / f"cinii_{kind}_opensearch.json"
+        if path.exists():
+            rec.routes.append(route(f"/opensearch/{kind}", path, JSON, recordings=[path],
+                                    first=True, match={"start": "1"}))  # fmt: skip
+            rec.synthetic.append(f"legacy CiNii {kind} answer served at CiNii Research's path")
+        rec.routes.append(end_route(rec.source, f"/opensearch/{kind}", JSON))
+    for path in sorted(folder.glob("*.json")):
+        if rec.rel(path) not in rec.recordings:
+            rec.unused[rec.rel(path)] = (
+                "CiNii Books answer: books are not papers; the spider asks articles and "
+                "dissertations"
+                if "books" in path.name
+                else "not an articles or dissertations search answer"
+            )
+
+
 # --- patents -------------------------------------------------------------------------------------
 
 EPO_SEARCH = "/rest-services/published-data/search/biblio"
@@ -411,7 +463,8 @@ def _feeds(root: Path, rec: SourceRecordings, live: SourcesConfig) -> None:
 
 BUILDERS: dict[str, Callable[..., None]] = {
     "papers_openalex": _openalex, "papers_arxiv": _arxiv, "papers_arxiv_oai": _arxiv_oai,
-    "papers_crossref": _crossref, "patents_epo_ops": _epo, "patents_uspto_bulk": _bulk,
+    "papers_crossref": _crossref, "papers_jstage": _jstage, "papers_cinii": _cinii,
+    "patents_epo_ops": _epo, "patents_uspto_bulk": _bulk,
     "patents_uspto_ppubs": _ppubs, "policy_federal_register": _federal_register,
     "policy_govuk": _govuk, "policy_feed": _feeds,
 }  # fmt: skip

@@ -29,7 +29,8 @@ MAX_CLEAN_CHARS = 1_000_000
 
 _SECRET_NAME = (
     r"(?:api[_-]?key|apikey|x-api-key|access[_-]?token|refresh[_-]?token|id[_-]?token"
-    r"|client[_-]?secret|token|mailto|key|password|passwd|secret|signature|sig|authorization)"
+    r"|client[_-]?secret|token|mailto|key|app[_-]?id|password|passwd|secret|signature|sig"
+    r"|authorization)"
 )
 _SECRET_PAIR = re.compile(
     rf"(?i)(?<![A-Za-z0-9])({_SECRET_NAME})(\\?[\"']?\s*(?:=|%3D|:)\s*\\?[\"']?)([^\s\"'&,;<>\\]+)"

@@ -30,6 +30,8 @@ _CHUNK = 1 << 22
 _WS = re.compile(r"\s+")
 _TAG = re.compile(r"<[^>]+>")
 _SCRIPT = re.compile(r"(?is)<(script|style)\b[^>]*>.*?(?:</\1\s*>|$)")
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
+_LATIN = re.compile(r"[A-Za-z]")
 
 
 def xml_parser(*, recover: bool = False) -> etree.XMLParser:
@@ -143,6 +145,15 @@ def clean_text(value: Any) -> str:
     if "<" in text:
         text = _TAG.sub(" ", _SCRIPT.sub(" ", text))
     return _WS.sub(" ", text).strip()
+
+
+def detect_language(text: str) -> str:
+    """`ja` when kana/kanji dominate the letters, `en` for Latin script, else `und`."""
+    japanese = len(_JAPANESE.findall(text))
+    latin = len(_LATIN.findall(text))
+    if japanese and japanese * 2 >= latin:
+        return "ja"
+    return "en" if latin else "und"
 
 
 def to_date(value: Any) -> dt.date | None:

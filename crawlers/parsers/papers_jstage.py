@@ -8,10 +8,12 @@ from typing import Any
 from lxml import etree
 
 from crawlers.parsers.base import ParseContext, ParseError, ParseResult
-from crawlers.parsers.common import load_xml
+from crawlers.parsers.common import detect_language, load_xml
 from crawlers.parsers.papers_arxiv import fold, paper_ids
 
 ATOM = "http://www.w3.org/2005/Atom"
+#: The status J-STAGE answers a search with no hits (jstager, CRAN: "検索結果は0件です").
+NO_HITS = "ERR_001"
 NS = {
     "a": ATOM,
     "prism": "http://prismstandard.org/namespaces/basic/2.0/",
@@ -22,12 +24,6 @@ NS = {
 def _text(node: etree._Element, path: str) -> str:
     found = node.find(path, namespaces=NS)
     return fold("".join(found.itertext())) if found is not None else ""
-
-
-def _language(text: str) -> str:
-    if any("\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" for ch in text):
-        return "ja"
-    return "en" if text else "und"
 
 
 def _int(node: etree._Element, path: str) -> int | None:
@@ -69,7 +65,7 @@ def entry_fields(entry: etree._Element) -> dict[str, Any]:
         "ids": ids,
         "kind": "paper",
         "title": title,
-        "language": _language(title),
+        "language": detect_language(title),
         # J-STAGE gives the year only; Jan 1 stands for it (see extra.date_precision).
         "published_date": dt.date(year, 1, 1) if year and 1000 < year < 3000 else None,
         "url": link or None,
@@ -85,6 +81,8 @@ def parse(body: bytes, ctx: ParseContext) -> ParseResult:
             f"not a J-STAGE Atom feed: root element is {etree.QName(root).localname!r}"
         )
     status = fold(root.findtext("a:result/a:status", namespaces=NS))
+    if status == NO_HITS:
+        return ParseResult(total=0)
     if status and status != "0":
         message = fold(root.findtext("a:result/a:message", namespaces=NS))
         raise ParseError(f"J-STAGE error status {status}: {message or 'no message'}")

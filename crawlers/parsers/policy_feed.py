@@ -21,7 +21,7 @@ import trafilatura
 from lxml import etree
 
 from crawlers.parsers.base import MAX_CLEAN_CHARS, ParseContext, ParseError, ParseResult
-from crawlers.parsers.common import check_size, redact_url, to_date
+from crawlers.parsers.common import check_size, detect_language, redact_url, to_date
 from crawlers.parsers.patent_common import unique
 
 _TRACKING = re.compile(
@@ -39,8 +39,6 @@ _SJIS_ALIASES = {
     "windows-31j",
     "csshiftjis",
 }
-_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
-_LATIN = re.compile(r"[A-Za-z]")
 _WS = re.compile(r"\s+")
 _BLOCK_TAGS = (
     "p",
@@ -114,15 +112,6 @@ def entry_record_id(url: str, entry: Any, title: str, date: dt.date | None) -> s
         return f"url:{url}"
     key = f"{' '.join(title.split())}\x1f{date.isoformat() if date else ''}"
     return f"url:{url}#{hashlib.sha256(key.encode('utf-8')).hexdigest()[:12]}"
-
-
-def detect_language(text: str) -> str:
-    """`ja` when kana/kanji dominate the letters, `en` for Latin script, else `und`."""
-    japanese = len(_JAPANESE.findall(text))
-    latin = len(_LATIN.findall(text))
-    if japanese and japanese * 2 >= latin:
-        return "ja"
-    return "en" if latin else "und"
 
 
 def _entry_date(entry: Any) -> dt.date | None:

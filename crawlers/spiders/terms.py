@@ -65,6 +65,15 @@ def reached_subtechs(domain: Domain, terms: list[str]) -> set[str]:
     }
 
 
+def subtech_names(domain: Domain, language: str = "ja") -> list[tuple[str, str]]:
+    """(sub-technology slug, its first term in one language): one query term per sub-technology."""
+    firsts: dict[str, str] = {}
+    for slug, term in domain.terms(language):
+        if term.strip():
+            firsts.setdefault(slug, term.strip())
+    return list(firsts.items())
+
+
 def openalex_ids(domain: Domain) -> dict[str, list[str]]:
     """OpenAlex topic/subfield/field ids named in the taxonomy (display names are skipped)."""
 

@@ -500,8 +500,11 @@ def test_jstage_literal_page():
         2019, 1, 1
     )
     assert page.next_page == "2" and page.total == 5
-    with pytest.raises(ParseError, match="J-STAGE error status ERR_001: bad"):
-        run(papers_jstage, JSTAGE_PAGE.format(status="ERR_001", message="bad").encode())
+    with pytest.raises(ParseError, match="J-STAGE error status ERR_012: bad"):
+        run(papers_jstage, JSTAGE_PAGE.format(status="ERR_012", message="bad").encode())
+    # ERR_001 is J-STAGE's answer to a search with no hits: an empty last page, not an error
+    empty = run(papers_jstage, JSTAGE_PAGE.format(status="ERR_001", message="").encode())
+    assert (empty.records, empty.rejects, empty.total, empty.next_page) == ([], [], 0, None)
 
 
 def test_jstage_recorded(shared_data):

@@ -25,6 +25,7 @@ LIVE = SourcesConfig.model_validate(
                  "language": "ja", "encoding": "cp932", "sharing": "GREEN"}]},
             "policy_govuk": {"base_url": "https://www.gov.uk"},
             "papers_jstage": {"base_url": "https://api.jstage.jst.go.jp"},
+            "papers_unread": {"base_url": "https://example.org"},  # a format no builder reads
         },
     }
 )  # fmt: skip
@@ -85,7 +86,8 @@ def test_recorded_sources_name_what_is_served_skipped_and_unread(
     plan = recorded_sources(data_dir, LIVE, tmp_path)
     assert list(plan.sources) == ["papers_openalex", "policy_feed"]
     assert plan.skipped == {"policy_govuk": "no recordings found",
-                            "papers_jstage": "no recordings of this source's format are read"}  # fmt: skip
+                            "papers_jstage": "no recordings found",
+                            "papers_unread": "no recordings of this source's format are read"}  # fmt: skip
     assert plan.unread == {"fixtures/policy/eu_funding_tenders_sedia": 1}
     openalex = plan.sources["papers_openalex"]
     assert openalex.recordings == ["fixtures/openalex/api_list_pages/works_x_page1.json",
@@ -137,9 +139,8 @@ def test_every_configured_source_has_recordings_in_shared_data(
     live = load_sources(repo_root / "data/config/sources.yaml")
     plan = recorded_sources(shared_data, live, tmp_path)
     assert plan.skipped == {} and set(plan.sources) == set(live.sources)
-    # formats no spider reads yet (CiNii, J-STAGE, USPTO ODP, EU funding and press index)
+    # formats no spider reads yet (USPTO ODP, EU funding and press index)
     assert set(plan.unread) == {
-        "fixtures/jp_research_metadata/cinii_opensearch", "fixtures/jp_research_metadata/jstage_webapi",
         "fixtures/patents/uspto_odp", "fixtures/policy/eu_funding_tenders_sedia",
         "fixtures/policy/eu_presscorner_ip_index",
     }  # fmt: skip

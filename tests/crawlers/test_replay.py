@@ -112,6 +112,9 @@ def test_credentials_are_redacted_and_moved_in_urls() -> None:
     url = "https://api.openalex.org/works?filter=x:1&api_key=SECRET123&mailto=a@b.org&cursor=*"
     assert "SECRET123" not in redact_url(url) and "a@b.org" not in redact_url(url)
     assert "filter=x:1" in redact_url(url) and "cursor=*" in redact_url(url)
+    # CiNii's application id, echoed in its answers' @id
+    cinii = "https://cir.nii.ac.jp/opensearch/articles?q=a&appid=APP123&format=json"
+    assert redact_url(cinii).endswith("?q=a&appid=REDACTED&format=json")
     added = with_params("https://h/w?cursor=*", {"api_key": "K"})
     assert added == "https://h/w?cursor=*&api_key=K"
     assert without_params(added, ["api_key"]) == "https://h/w?cursor=*"

@@ -56,6 +56,11 @@ def test_every_source_with_recordings_contributes_records(recorded):
         assert counts["sources"][source]["finished"], source
         assert sum(checks["records"].get(source, {}).values()) > 0, source
     assert set(checks["records"]) == set(offered)
+    # the Japanese research metadata: J-STAGE's recorded search (3 articles) and the legacy CiNii
+    # answers served at CiNii Research's paths (20 articles, 20 dissertations; books not asked)
+    for source, records in (("papers_jstage", 3), ("papers_cinii", 40)):
+        assert source in offered, source
+        assert sum(checks["records"][source].values()) == records, source
 
 
 @pytest.mark.parametrize(("by", "key"), list(LEAST_SHARE))

@@ -346,6 +346,11 @@ def _abstract_item(t: str, text: str) -> dict[str, object]:
         },
         "policy_federal_register": {"document_number": "2024-7", "title": "Big", "abstract": text},
         "policy_govuk": {"link": "/big", "title": "Big", "description": text},
+        "papers_cinii": {
+            "@id": "https://cir.nii.ac.jp/crid/7",
+            "title": "Big",
+            "description": text,
+        },
     }[t]
 
 
@@ -768,11 +773,12 @@ def _secret_cases() -> list[Case]:
         "patents_uspto_ppubs": {"error": echo},
         "policy_federal_register": {"errors": {"api_key": echo}},
         "policy_govuk": {"error": echo},
+        "papers_cinii": {"error": echo},
     }
     xml_errors = {
         "papers_arxiv": f'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><entry><id>http://arxiv.org/api/errors#x</id><summary>{echo}</summary></entry></feed>',
         "papers_arxiv_oai": f'<?xml version="1.0"?><OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><error code="badArgument">{echo}</error></OAI-PMH>',
-        "papers_jstage": f'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><result><status>ERR_001</status><message>{echo}</message></result></feed>',
+        "papers_jstage": f'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><result><status>ERR_012</status><message>{echo}</message></result></feed>',
         "patents_epo_ops": f'<?xml version="1.0"?><fault xmlns="http://ops.epo.org"><code>CLIENT.InvalidAccessToken</code><message>{echo} access_token="{SECRET_TOKEN}"</message></fault>',
         "patents_uspto_bulk": f"<?xml version='1.0'?>\n<error>{echo}</error>",
         "policy_feed": f"<html><body><h1>401</h1><pre>{echo}</pre></body></html>",

@@ -14,6 +14,7 @@ from typing import Any
 from crawlers.parsers import (
     papers_arxiv,
     papers_arxiv_oai,
+    papers_cinii,
     papers_crossref,
     papers_jstage,
     papers_openalex,
@@ -62,6 +63,14 @@ JSTAGE = """<?xml version="1.0" encoding="UTF-8"?>
 <entry><title>{title}</title><article_title><ja>{title}</ja></article_title>
 <article_link><ja>https://www.jstage.jst.go.jp/article/x/1/1/1_1/_article/-char/ja/</ja></article_link>
 <prism:doi>10.1234/jst.1</prism:doi><pubyear>2020</pubyear></entry>{more}</feed>"""
+CINII_ITEM = {
+    "@id": "https://cir.nii.ac.jp/crid/1390000000000000001",
+    "title": "TITLE",
+    "dc:type": "Article",
+    "prism:publicationDate": "2024-01-01",
+    "dc:identifier": [{"@type": "cir:DOI", "@value": "10.1234/cir.1"}],
+    "description": "Qubits in silicon.",
+}
 JSTAGE_MORE = """<entry><title>Extra {n}</title><prism:doi>10.1234/jst.{n}</prism:doi></entry>"""
 
 EPO = """<?xml version="1.0" encoding="UTF-8"?>
@@ -227,6 +236,20 @@ TARGETS: dict[str, Target] = {
             ),
         ),
         Target("papers_jstage", papers_jstage.parse, "xml", _xml(JSTAGE, JSTAGE_MORE)),
+        Target(
+            "papers_cinii",
+            papers_cinii.parse,
+            "json",
+            _json(
+                CINII_ITEM,
+                lambda items: {
+                    "@id": "https://cir.nii.ac.jp/opensearch/articles",
+                    "opensearch:totalResults": 1,
+                    "opensearch:startIndex": 1,
+                    "items": items,
+                },
+            ),
+        ),
         Target("patents_epo_ops", patents_epo_ops.parse, "xml", _xml(EPO, EPO_MORE)),
         Target("patents_uspto_bulk", patents_uspto_bulk.parse, "bulk", _grant),
         Target(
