@@ -82,7 +82,10 @@ def recorded_sources_config(plan: RecordedPlan, live: SourcesConfig) -> dict[str
     out = live.model_dump(mode="json", include={"user_agent", "contact"})
     out["sources"] = {}
     for name, rec in plan.sources.items():
-        cfg = live.sources[name].model_dump(mode="json", exclude={"credentials_env", "feeds"})
+        cfg = live.sources[name].model_dump(
+            mode="json",
+            exclude={"credentials_env", "credentials_required", "credentials_url", "feeds"},
+        )
         cfg.update(enabled=True, base_url=RECORDED_HOST)
         if rec.feeds:
             cfg["feeds"] = rec.feeds

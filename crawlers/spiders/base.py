@@ -343,15 +343,23 @@ class SourceSpider(scrapy.Spider):
         yield PageItem(url=redact_url(response.url), records=[enriched or held])
 
     def is_finished(self) -> bool:
-        """Every planned chain ended normally (or the cap stopped the crawl)."""
+        """Every planned chain ended normally. A crawl the record cap stopped is not finished:
+        its queries have pages nobody fetched, so its window must not count as done."""
         states = [self.output.chains.get(k) or {} for k in self.chains]
-        if any(s.get("failed") for s in states):
+        if self.capped or any(s.get("failed") for s in states):
             return False
-        return self.capped or all(s.get("done") for s in states)
+        return all(s.get("done") for s in states)
 
     def closed(self, reason: str) -> None:
         """Write the summary when Scrapy closes the spider."""
         finished = reason == "finished" and self.is_finished()
-        why = "max_records" if self.capped and finished else reason
+        why = reason
+        if self.capped:
+            why = "max_records"
+            self.output.add_error(
+                f"record cap reached ({self.max_records} records): queries stopped before their "
+                "last page, so the window was not fully fetched (raise max_records or narrow the "
+                "window)"
+            )
         self.output.write_summary(finished=finished, reason=why)
         self.output.close()

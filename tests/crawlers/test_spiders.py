@@ -125,6 +125,20 @@ def test_openalex_follows_cursors_and_stops_on_the_empty_page(tmp_path: Path) ->
     assert "qubit" in query and "from_publication_date%3A2020-01-01" in query.replace(":", "%3A")
 
 
+def test_a_crawl_stopped_by_its_record_cap_is_not_finished(tmp_path: Path) -> None:
+    """50 of 200 kept is not a finished crawl: the summary says the cap stopped it, so the scan is
+    partial and the source's watermark does not move past pages nobody fetched."""
+    routes = [
+        {"path": "/works", "match": {"cursor": "*"}, "text": openalex_page([openalex_work(1, ["JP"]), openalex_work(2, ["US"])], "c2")},
+        {"path": "/works", "match": {"cursor": "c2"}, "text": openalex_page([openalex_work(3, ["DE"])], None)},
+    ]  # fmt: skip
+    config = write_config(tmp_path, "papers_openalex")
+    summary, records, _, server = run("papers_openalex", routes, tmp_path, config, max_records=2)
+    assert len(records) == 2 and len(server.requests) == 1  # the second page was never asked for
+    assert summary["finished"] is False and summary["reason"] == "max_records"
+    assert summary["errors"] and "record cap reached (2 records)" in summary["errors"][-1]
+
+
 RSS = """<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Test feed</title>
 <item><title>Funding for quantum computing centres</title><link>https://gov.example/a1</link>
 <description>New qubit programme announced.</description><pubDate>Tue, 02 Jan 2024 09:00:00 GMT</pubDate></item>
