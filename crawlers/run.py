@@ -139,7 +139,8 @@ def run(args: argparse.Namespace, credentials: Mapping[str, str]) -> int:
     base_url = args.base_url or config.base_url
     replay = bool(args.base_url) and is_loopback(args.base_url)
     missing = None if replay or args.demo else config.missing_credentials(args.source, credentials)
-    if missing:  # a live source that cannot be asked: the crawl fails with the reason, sends nothing
+    # a live source that cannot be asked: the crawl fails with the reason and sends nothing
+    if missing:
         _failed_summary(Path(args.out), args.source, missing)
         return 1
     out_dir = Path(args.out)

@@ -100,6 +100,9 @@ class ParseResult:
     next_page: str | None = None
     #: Total the server says matches the query, when it says.
     total: int | None = None
+    #: The page came back empty though the server's total says more results lie at and beyond
+    #: it (arXiv answers such pages transiently): the spider asks again before giving up.
+    announced_more: bool = False
     #: Further URLs to fetch for this page (e.g. article pages of a summary-only feed).
     follow: list[str] = field(default_factory=list)
     #: Refusals beyond MAX_REJECTS (counted, not kept): add them to the quarantined count.

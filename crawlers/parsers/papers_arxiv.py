@@ -200,6 +200,7 @@ def parse(body: bytes, ctx: ParseContext) -> ParseResult:
     per_page = _int(root, "os:itemsPerPage")
     if entries and per_page and result.total is not None and start + per_page < result.total:
         result.next_page = str(start + len(entries))
+    result.announced_more = not entries and result.total is not None and start < result.total
     return result
 
 

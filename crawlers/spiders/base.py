@@ -32,6 +32,8 @@ from horizon.schemas import Record, Sharing
 
 #: A chain that pages more than this is assumed to loop.
 MAX_PAGES_PER_CHAIN = 10_000
+#: Times a page that came back empty, though more results were announced, is asked again.
+EMPTY_PAGE_RETRIES = 3
 
 
 @dataclass(frozen=True)
@@ -239,6 +241,9 @@ class SourceSpider(scrapy.Spider):
         self.processed.add((chain.key, page_url))
         ctx = self.context(response, chain)
         result, failed = self.run_parser(response.body, ctx)
+        if result.announced_more and not result.records and not result.rejects:
+            yield from self.empty_page(response, chain, page_url, result.total)
+            return
         records = self.keep(self.filter_records(result.records, chain))
         nxt = None
         if result.next_page and not self.capped and (result.records or result.rejects):
@@ -263,6 +268,26 @@ class SourceSpider(scrapy.Spider):
         yield from follows
         if nxt:
             yield self.chain_request(chain, nxt)
+
+    def empty_page(
+        self, response: Response, chain: Chain, page_url: str, total: int | None
+    ) -> Iterator[Any]:
+        """A page that came back empty where the API announced more results: asked again up to
+        EMPTY_PAGE_RETRIES times, then its chain fails with the reason (never a silent end)."""
+        tries = int(response.meta.get("empty_retries", 0))
+        if tries < EMPTY_PAGE_RETRIES:
+            self.processed.discard((chain.key, page_url))
+            request = self.chain_request(chain, page_url)
+            request.meta["empty_retries"] = tries + 1
+            yield request
+            return
+        message = (
+            f"{chain.key}: {total} results announced but the page at {redact_url(page_url)[:300]} "
+            f"came back empty {tries + 1} times"
+        )
+        self.output.add_error(message)
+        self.logger.warning(message)
+        self.output.fail_chain(chain.key, message)
 
     def follow_requests(
         self, response: Response, chain: Chain, result: ParseResult, records: list[Record]

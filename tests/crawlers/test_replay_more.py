@@ -111,20 +111,38 @@ def starts(server: ReplayServer) -> list[str]:
     return [parse_qs(urlsplit(r[1]).query)["start"][0] for r in server.requests]
 
 
-def test_arxiv_pages_by_start_and_stops_on_the_empty_page(tmp_path: Path) -> None:
-    pages = [
-        atom_page([atom_entry("2401.00001", "2024-01-02T10:00:00Z", "cs.SE"),
-                   atom_entry("2401.00002", "2024-01-03T10:00:00Z", "cs.LG", "10.1000/X.2")], 0, 2, 9),
-        atom_page([atom_entry("2401.00003", "2024-01-04T10:00:00Z", "cs.SE")], 2, 2, 9),
-        atom_page([], 3, 2, 9),  # the API's short read: no entries ends the chain
-    ]  # fmt: skip
-    routes = [{"path": "/api/query", "match": {"start": s, "max_results": "2"}, "text": p,
-               "match_re": {"search_query": r"\(cat:cs\.SE\) AND submittedDate:\[2024\d+ TO 2024\d+\]"}}
-              for s, p in zip(("0", "2", "3"), pages, strict=True)]  # fmt: skip
-    summary, rows, _, server = crawl(tmp_path, "papers_arxiv", routes, page_size=2,
-                                     since=dt.date(2024, 1, 1), until=dt.date(2024, 1, 31))  # fmt: skip
+ARXIV_QUERY = {"search_query": r"\(cat:cs\.SE\) AND submittedDate:\[2024\d+ TO 2024\d+\]"}
+
+
+def arxiv_routes(pages: list[tuple[str, str, int | None]]) -> list[dict[str, Any]]:
+    """Routes answering `start` with a page; a `times` limits how often a route answers."""
+    routes = []
+    for start, page, times in pages:
+        route = {"path": "/api/query", "match": {"start": start, "max_results": "2"}, "text": page,
+                 "match_re": ARXIV_QUERY}  # fmt: skip
+        if times:
+            route["times"] = times
+        routes.append(route)
+    return routes
+
+
+def crawl_january(tmp_path: Path, routes: list[dict[str, Any]]) -> tuple:
+    return crawl(tmp_path, "papers_arxiv", routes, page_size=2, since=dt.date(2024, 1, 1),
+                 until=dt.date(2024, 1, 31))  # fmt: skip
+
+
+def test_arxiv_pages_by_start_and_asks_again_for_an_empty_page_with_more_announced(
+    tmp_path: Path,
+) -> None:
+    routes = arxiv_routes([
+        ("0", atom_page([atom_entry("2401.00001", "2024-01-02T10:00:00Z", "cs.SE"),
+                         atom_entry("2401.00002", "2024-01-03T10:00:00Z", "cs.LG", "10.1000/X.2")], 0, 2, 4), None),
+        ("2", atom_page([], 2, 2, 4), 1),  # arXiv's transient empty answer: 4 announced, none given
+        ("2", atom_page([atom_entry("2401.00003", "2024-01-04T10:00:00Z", "cs.SE")], 2, 2, 3), None),
+    ])  # fmt: skip
+    summary, rows, _, server = crawl_january(tmp_path, routes)
     assert summary["finished"] is True and summary["errors"] == []
-    assert starts(server) == ["0", "2", "3"] and [r[2] for r in server.requests] == [200] * 3
+    assert starts(server) == ["0", "2", "2"] and [r[2] for r in server.requests] == [200] * 3
     assert [(r["record_id"], r["published_date"], r["codes"]["arxiv"]) for r in rows] == [
         ("arxiv:2401.00001", "2024-01-02", ["cs.SE"]),
         ("doi:10.1000/x.2", "2024-01-03", ["cs.LG"]),
@@ -132,6 +150,30 @@ def test_arxiv_pages_by_start_and_stops_on_the_empty_page(tmp_path: Path) -> Non
     ]
     assert rows[1]["ids"] == ["doi:10.1000/x.2", "arxiv:2401.00002"]
     assert all(r["kind"] == "paper" and r["extra"]["version"] == 2 for r in rows)
+
+
+def test_an_empty_page_that_stays_empty_fails_its_query_with_the_reason(tmp_path: Path) -> None:
+    routes = arxiv_routes([
+        ("0", atom_page([atom_entry("2401.00001", "2024-01-02T10:00:00Z", "cs.SE"),
+                         atom_entry("2401.00002", "2024-01-03T10:00:00Z", "cs.SE")], 0, 2, 9), None),
+        ("2", atom_page([], 2, 2, 9), None),
+    ])  # fmt: skip
+    summary, rows, _, server = crawl_january(tmp_path, routes)
+    assert starts(server) == ["0", "2", "2", "2", "2"]  # asked once and again three times
+    assert len(rows) == 2 and summary["finished"] is False
+    assert (
+        "9 results announced" in summary["errors"][-1] and "empty 4 times" in summary["errors"][-1]
+    )
+
+
+def test_an_empty_page_at_the_announced_end_ends_the_query(tmp_path: Path) -> None:
+    routes = arxiv_routes([
+        ("0", atom_page([atom_entry("2401.00001", "2024-01-02T10:00:00Z", "cs.SE"),
+                         atom_entry("2401.00002", "2024-01-03T10:00:00Z", "cs.SE")], 0, 2, 2), None),
+        ("2", atom_page([], 2, 2, 2), None),
+    ])  # fmt: skip
+    summary, rows, _, server = crawl_january(tmp_path, routes)
+    assert starts(server) == ["0"] and len(rows) == 2 and summary["finished"] is True
 
 
 def recorded(path: Path) -> dict[str, Any]:
