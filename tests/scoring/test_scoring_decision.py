@@ -192,3 +192,16 @@ def test_stable_classes_hold_under_rank_and_zscore() -> None:
             if cls != "uncertain":
                 assert got[dom] == cls, (method, dom, cls, got[dom])
 
+
+def test_rationale_names_the_rule_the_probability_and_countries_in_japanese() -> None:
+    recs, asg = corpus(40)
+    t = score_domains(recs, asg, None, taxonomy(), weights(), as_of=AS_OF)
+    row = t.scores.set_index("domain").loc["alpha"]
+    p = t.class_probabilities.set_index("domain").loc["alpha"]
+    assert f"Rule: {row['class']} — " in row["rationale_en"]
+    assert f"P(protect) {100 * p['p_protect']:.1f}%" in row["rationale_en"]
+    assert "判定規則：" in row["rationale_ja"] and "確率は守る" in row["rationale_ja"]
+    assert "日本が占める" in row["rationale_ja"] and "JPが" not in row["rationale_ja"]
+    # no MONEY entities: the funding is said to be missing, not stated as USD 0.0M
+    assert "no announced amounts found" in row["rationale_en"]
+    assert "USD 0.0M" not in row["rationale_en"]
