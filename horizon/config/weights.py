@@ -151,6 +151,8 @@ class Windows(_Frozen):
     moving_sum: int = Field(default=3, ge=1, le=10)
     #: CAGR is taken over this many years; acceleration compares two such spans.
     growth_span: int = Field(default=3, ge=1, le=10)
+    #: Added to both moving sums before CAGR: growth from zero is growth, small counts shrink.
+    growth_smoothing: float = Field(default=1.0, ge=0)
 
 
 class Citations(_Frozen):
@@ -190,6 +192,8 @@ class Socioeconomic(_Frozen):
 
     half_life_days: float = Field(default=365.0, gt=0)
     momentum_days: int = Field(default=365, ge=7)
+    #: Added to both spans' counts before momentum ((r + a)/(q + a) in symmetric form).
+    momentum_smoothing: float = Field(default=1.0, ge=0)
     #: USD per unit of each currency, to add announced amounts (approximate, update with the file).
     fx_usd: dict[str, float] = {
         "USD": 1.0, "JPY": 0.0067, "EUR": 1.08, "GBP": 1.27, "CNY": 0.14, "KRW": 0.00073,

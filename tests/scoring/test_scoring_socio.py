@@ -72,8 +72,9 @@ def test_policy_indicators_by_hand():
     )
     # domestic: jp1 exactly one half-life old
     assert value(ind, "alpha", "WORLD", "policy_intensity_domestic") == pytest.approx(0.5)
-    # momentum: last 365 days hold us1 + half of us2 = 1.5; the 365 before hold jp1 (day −365) = 1
-    assert value(ind, "alpha", "WORLD", "policy_momentum") == pytest.approx((1.5 - 1) / 2.5)
+    # momentum: last 365 days hold us1 + half of us2 = 1.5; the 365 before hold jp1 (day −365) = 1;
+    # add-one smoothing: (2.5 − 2) / (2.5 + 2)
+    assert value(ind, "alpha", "WORLD", "policy_momentum") == pytest.approx(0.5 / 4.5)
     # funding: 1e6 USD + 1e8 JPY × 0.0067 (XXX has no rate: counted as unconverted) + jp1 7 USD
     assert value(ind, "alpha", "WORLD", "policy_funding_usd") == pytest.approx(
         1e6 + 1e8 * 0.0067 + 7
