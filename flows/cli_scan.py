@@ -223,10 +223,23 @@ def show(
         fail(str(exc))
 
 
+#: The decision's numbers `horizon show --json` carries (class_probabilities; null before them).
+DECISION_NUMBERS = (
+    "strength_score", "protect_score", "nurture_score", "p_protect", "p_nurture", "p_monitor",
+    "home_papers", "home_patents", "home_top10",
+)  # fmt: skip
+
+
+def _text(v: Any) -> str | None:
+    return None if v is None or (isinstance(v, float) and v != v) else str(v)
+
+
 def priority_json(store: Any, scan_id: str) -> list[dict[str, Any]]:
     """The list as JSON objects (domain, class, rank, composite, axes, band, maturity, and the data
     the scan read: live, demo or recorded)."""
     frame = store.read("scores", scan_id).sort_values("rank")
+    probs = store.read("class_probabilities", scan_id).drop(columns="scan_id")
+    frame = frame.merge(probs, on="domain", how="left")
     data = scan_data(store.scan(scan_id))
     out = []
     for row in frame.to_dict("records"):
@@ -245,6 +258,9 @@ def priority_json(store: Any, scan_id: str) -> list[dict[str, Any]]:
                 "rank_high": _f(row["rank_high"]),
                 "maturity": row["maturity"],
                 "n_records": int(row["n_records"] or 0),
+                **{k: _f(row.get(k)) for k in DECISION_NUMBERS},
+                "stable_class": _text(row.get("stable_class")),
+                "small_counts": _text(row.get("small_counts")),
                 "data": data,
             }
         )
@@ -260,6 +276,8 @@ def _print_list(store: Any, scan_id: str) -> None:
         "domain",
         "領域",
         "class",
+        "P(prot/nurt/mon)",
+        "stable",
         "composite",
         "band (5–95%)",
         "Japan",
@@ -275,6 +293,8 @@ def _print_list(store: Any, scan_id: str) -> None:
             it["domain"],
             it["label_ja"] or "",
             f"[{CLASS_STYLE.get(it['class'], '')}]{it['class']}[/]",
+            _probabilities(it),
+            (it["stable_class"] or "") + (" ⚑" if it["small_counts"] else ""),
             f"{it['composite']:.3f}",
             f"{it['rank_low']:.0f}–{it['rank_high']:.0f}",
             f"{it['japan_strength']:.2f}",
@@ -284,6 +304,12 @@ def _print_list(store: Any, scan_id: str) -> None:
             str(it["n_records"]),
         )
     console.print(table)
+
+
+def _probabilities(it: dict[str, Any]) -> str:
+    """P(protect) / P(nurture) / P(monitor) as percentages; blank for a scan scored before them."""
+    ps = [it.get(k) for k in ("p_protect", "p_nurture", "p_monitor")]
+    return "" if any(p is None for p in ps) else " / ".join(f"{p:.0%}" for p in ps)
 
 
 def _print_domain(store: Any, scan_id: str, domain: str, as_json: bool) -> None:
@@ -301,11 +327,17 @@ def _print_domain(store: Any, scan_id: str, domain: str, as_json: bool) -> None:
         [scan_id, domain],
     )
     data = scan_data(store.scan(scan_id))
+    decision = store.read("class_probabilities", scan_id, "domain = ?", [domain]).drop(
+        columns="scan_id"
+    )
     if as_json:
         payload = {
             "scan_id": scan_id,
             "data": data,
             "score": json.loads(scores.to_json(orient="records", date_format="iso"))[0],
+            "decision": json.loads(decision.to_json(orient="records"))[0]
+            if len(decision)
+            else None,
             "indicators": json.loads(
                 indicators.drop(columns=["scan_id"]).to_json(orient="records")
             ),
@@ -322,6 +354,17 @@ def _print_domain(store: Any, scan_id: str, domain: str, as_json: bool) -> None:
         f"maturity {row['maturity']}; {row['n_records']} records",
         highlight=False,
     )
+    if len(decision):
+        d = decision.iloc[0]
+        console.print(
+            f"decision: strength {d['strength_score']:.3f}, protect score {d['protect_score']:.3f}, "
+            f"nurture score {d['nurture_score']:.3f}; P(protect) {d['p_protect']:.0%}, "
+            f"P(nurture) {d['p_nurture']:.0%}, P(monitor) {d['p_monitor']:.0%} → {d['stable_class']}; "
+            f"Japan's papers {d['home_papers']:.1f}, patent families {d['home_patents']:.1f}, "
+            f"top-10% papers {d['home_top10']:.1f}"
+            + (f"; small counts: {d['small_counts']}" if d["small_counts"] else ""),
+            highlight=False,
+        )
     console.print(f"\n{row['rationale_en']}\n{row['rationale_ja']}\n", highlight=False)
     if len(indicators):
         top = indicators[indicators["country"].isin(["JP", "WORLD"]) | indicators["country"].isna()]

@@ -20,11 +20,14 @@ def run_checks(ctx: ScanContext, recorded: dict[str, Any] | None = None) -> dict
     from scoring.quality import quality_checks
 
     store = ctx.workspace.store()
+    weights = ctx.weights()
+    weighted = [n for a in weights.axes.values() for n, w in a.indicators.items() if w > 0]
     checks = quality_checks(
         store.corpus("records", ctx.scan_id, "record_id, source, kind, language"),
         store.corpus("assignments", ctx.scan_id, "DISTINCT record_id"),
         store.read("indicators", ctx.scan_id),
         [d.slug for d in ctx.taxonomy().domains],
+        weighted,
     )
     checks["as_of"] = ctx.as_of
     checks["coverage_report"] = NOT_YET

@@ -463,6 +463,7 @@ def score(ctx: ScanContext) -> dict[str, Any]:
         "network_nodes",
         "network_edges",
         "judgements",
+        "class_probabilities",
     ):
         frame = getattr(tables, name, None)
         if frame is not None and name in TABLES:

@@ -647,6 +647,57 @@ TABLES: dict[str, Table] = {
             ),
         ),
         Table(
+            name="class_probabilities",
+            description=(
+                "Protect / nurture scores and each class's probability over the Monte Carlo"
+                " (bootstrap of documents × weights × normalisation × thresholds)."
+            ),
+            columns=(
+                SCAN_ID,
+                DOMAIN,
+                _c(
+                    "strength_score",
+                    "DOUBLE",
+                    "Japan's strength S = mean RTA/(1 + RTA)",
+                    "日本の強み",
+                ),
+                _c(
+                    "pressure_score", "DOUBLE", "Foreign activity axis (pressure)", "外国からの圧力"
+                ),
+                _c("importance_score", "DOUBLE", "Foreign and socioeconomic axes", "重要度"),
+                _c("protect_score", "DOUBLE", "strength × pressure", "守る指標"),
+                _c("nurture_score", "DOUBLE", "importance × (1 − strength)", "育てる指標"),
+                _c("p_protect", "DOUBLE", "Share of draws classed protect", "守る確率"),
+                _c("p_nurture", "DOUBLE", "Share of draws classed nurture", "育てる確率"),
+                _c("p_monitor", "DOUBLE", "Share of draws classed monitor", "注視確率"),
+                _c(
+                    "stable_class",
+                    "VARCHAR",
+                    "Class with P ≥ stable_min, else uncertain",
+                    "安定区分",
+                ),
+                _c(
+                    "home_papers",
+                    "DOUBLE",
+                    "Japan's fractional papers in the window",
+                    "日本の論文数",
+                ),
+                _c("home_patents", "DOUBLE", "Japan's fractional patent families", "日本の特許数"),
+                _c(
+                    "home_top10",
+                    "DOUBLE",
+                    "Japan's fractional top-10% papers",
+                    "日本のTop10%論文数",
+                ),
+                _c(
+                    "small_counts",
+                    "VARCHAR",
+                    "Strength measures capped or left out for a small count (with the count)",
+                    "少数件数の指標",
+                ),
+            ),
+        ),
+        Table(
             name="judgements",
             description="Expert ratings and notes stored beside the computed scores.",
             columns=(

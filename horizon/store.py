@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from horizon.schemas import TABLES, Table
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 STATUSES = ("running", "completed", "partial", "failed")
 
 
@@ -55,6 +55,7 @@ def _add_missing(con: duckdb.DuckDBPyConnection) -> None:
 MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {
     1: _migration_1,
     2: _add_missing,
+    3: _add_missing,  # v3: class_probabilities
 }
 
 

@@ -119,6 +119,36 @@ def prepared_matrix(raw: pd.DataFrame, cfg: Weights, method: str) -> np.ndarray:
     return normalise(x, method)
 
 
+def uninformative(raw: pd.DataFrame, cfg: Weights) -> dict[str, str]:
+    """Weighted indicators that cannot rank domains: constant, or non-zero in one domain only.
+
+    Min–max would turn the one non-zero domain into 1 and every other into 0, so the indicator
+    alone could decide a class (JRC/OECD Handbook 2008, step 2: indicator selection).
+    """
+    out: dict[str, str] = {}
+    if len(raw) < 2:
+        return out
+    for name in used_indicators(cfg):
+        col = raw[name].to_numpy(dtype="float64")
+        nonzero = np.flatnonzero(col != 0)
+        if np.ptp(col) <= 1e-12 * max(1.0, float(np.abs(col).max())):
+            out[name] = f"constant ({col[0]:g})"
+        elif len(nonzero) == 1:
+            out[name] = f"non-zero in {raw.index[nonzero[0]]} only"
+    return out
+
+
+def axis_weights(raw: pd.DataFrame, cfg: Weights) -> dict[str, dict[str, float]]:
+    """Each axis's weights with uninformative indicators left out (all kept if none would remain)."""
+    drop = uninformative(raw, cfg)
+    out = {}
+    for axis in AXES:
+        spec = dict(cfg.axes[axis].indicators)
+        kept = {k: w for k, w in spec.items() if k not in drop}
+        out[axis] = kept if sum(kept.values()) > 0 else spec
+    return out
+
+
 def axis_scores(
     raw: pd.DataFrame,
     cfg: Weights,
@@ -131,9 +161,10 @@ def axis_scores(
     agg = aggregation or cfg.aggregation
     normed = prepared_matrix(raw, cfg, method)
     names = list(raw.columns)
+    eff = axis_weights(raw, cfg)
     out = {}
     for axis in AXES:
-        spec = cfg.axes[axis].indicators
+        spec = eff[axis]
         idx = [names.index(n) for n in spec]
         w = np.array([spec[n] for n in spec], dtype="float64")
         out[f"{axis}_score"] = aggregate(normed[:, idx], w, agg, cfg.geometric_floor)

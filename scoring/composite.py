@@ -12,7 +12,7 @@ import pandas as pd
 from scipy.stats import rankdata
 
 from horizon.config.weights import AXES, Weights
-from scoring.axes import aggregate, prepared_matrix
+from scoring.axes import aggregate, axis_weights, prepared_matrix
 
 
 @dataclass(frozen=True)
@@ -62,9 +62,10 @@ def monte_carlo(raw: pd.DataFrame, cfg: Weights, adjustment: np.ndarray | None =
     n, domains = u.draws, list(raw.index)
     names = list(raw.columns)
     normed = np.stack([prepared_matrix(raw, cfg, m) for m in u.normalisations])  # M × D × I
+    eff = axis_weights(raw, cfg)
     params: list[tuple[str, str | None, float]] = []
     for axis in AXES:
-        for name, w in cfg.axes[axis].indicators.items():
+        for name, w in eff[axis].items():
             params.append((axis, name, w))
     for axis in AXES:
         params.append(("composite", axis, cfg.composite.get(axis, 0.0)))
@@ -79,7 +80,7 @@ def monte_carlo(raw: pd.DataFrame, cfg: Weights, adjustment: np.ndarray | None =
     axis_values = []
     col = 0
     for axis in AXES:
-        spec = cfg.axes[axis].indicators
+        spec = eff[axis]
         idx = [names.index(k) for k in spec]
         w = weights[:, col : col + len(spec)]
         col += len(spec)

@@ -11,11 +11,15 @@ from scoring.counting import annual_series
 from scoring.indicators import WORLD
 
 
-def cagr(start: float, end: float, years: int) -> float:
-    """CAGR = (X_t1 / X_t0)^(1/(t1 − t0)) − 1; NaN when X_t0 is 0 (methods.md § Growth)."""
-    if start <= 0 or years <= 0:
+def cagr(start: float, end: float, years: int, smoothing: float = 0.0) -> float:
+    """CAGR = ((X_t1 + a) / (X_t0 + a))^(1/(t1 − t0)) − 1 (methods.md § Growth, a = 0).
+
+    With a > 0 (add-a smoothing) emergence from zero is growth, not NaN, and a few documents
+    cannot make an extreme rate; NaN only when the smoothed start is still 0.
+    """
+    if start + smoothing <= 0 or years <= 0:
         return float("nan")
-    return float((end / start) ** (1.0 / years) - 1.0)
+    return float(((end + smoothing) / (start + smoothing)) ** (1.0 / years) - 1.0)
 
 
 def moving_sums(series: np.ndarray, width: int) -> np.ndarray:
@@ -39,8 +43,8 @@ def growth_indicators(
     for domain, values in zip(table.index, table.to_numpy(), strict=True):
         m = moving_sums(values, w.moving_sum)
         m_end, m_mid, m_start = m[-1], m[-1 - w.growth_span], m[-1 - 2 * w.growth_span]
-        recent = cagr(m_mid, m_end, w.growth_span)
-        previous = cagr(m_start, m_mid, w.growth_span)
+        recent = cagr(m_mid, m_end, w.growth_span, w.growth_smoothing)
+        previous = cagr(m_start, m_mid, w.growth_span, w.growth_smoothing)
         inputs = {
             "end_year": end_year,
             "span": w.growth_span,
@@ -48,6 +52,7 @@ def growth_indicators(
             "m_end": m_end,
             "m_mid": m_mid,
             "m_start": m_start,
+            "smoothing": w.growth_smoothing,
         }
         # Acceleration = CAGR(recent span) − CAGR(previous span).
         rows += [

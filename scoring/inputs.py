@@ -149,6 +149,25 @@ class Prepared:
     organizations: pd.Series | None = None
 
 
+#: Issuers that are no country: their policy records carry no `countries` (the parsers give a
+#: country to national governments only), so their issuer is read from `extra.issuer` instead.
+SUPRANATIONAL = ("EU",)
+
+
+def issuer_countries(extra: pd.Series, units: pd.DataFrame, cw: pd.DataFrame) -> pd.DataFrame:
+    """row, country, weight 1 for policy records without a country whose issuer is supranational
+    (the EU): they count as foreign policy announcements instead of being dropped."""
+    rows = units.loc[units["kind"] == "policy", "row"].drop_duplicates()
+    rows = rows[~rows.isin(cw["row"])].to_numpy()
+    decoded = decode_json(extra.iloc[rows], {}) if len(rows) else []
+    issuer = pd.Series(
+        [str(e.get("issuer") or "").upper() if isinstance(e, dict) else "" for e in decoded],
+        dtype="object",
+    )
+    keep = issuer.isin(SUPRANATIONAL).to_numpy()
+    return pd.DataFrame({"row": rows[keep], "country": issuer[keep].to_numpy(), "weight": 1.0})
+
+
 def prepare(records: pd.DataFrame, assignments: pd.DataFrame, *, as_of: date) -> Prepared:
     """Join records to assignments, count patent families once, explode fractional countries."""
     recs = records.reset_index(drop=True)
@@ -217,6 +236,8 @@ def prepare(records: pd.DataFrame, assignments: pd.DataFrame, *, as_of: date) ->
         cw["row"] = rows[cw["pos"].to_numpy()]
     else:
         cw = pd.DataFrame({"row": [], "country": [], "weight": []})
+    if "extra" in recs:
+        cw = pd.concat([cw, issuer_countries(recs["extra"], units, cw)], ignore_index=True)
     cw["country"] = cw["country"].astype("string").str.upper().str.strip()
     cw["weight"] = pd.to_numeric(cw["weight"], errors="coerce").fillna(0.0)
     cw = cw[cw["country"].str.fullmatch(r"[A-Z]{2}").fillna(False) & (cw["weight"] > 0)]

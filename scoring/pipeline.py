@@ -14,9 +14,9 @@ import pandas as pd
 from horizon.config.taxonomy import Taxonomy
 from horizon.config.weights import AXES, Weights
 from scoring.axes import axis_scores, composite_scores, indicator_matrix
-from scoring.classes import classify
 from scoring.composite import competition_ranks, monte_carlo
 from scoring.counting import count_outputs, is_incomplete, window_table
+from scoring.decision import PROBABILITY_COLUMNS, class_probabilities, classify, strength_counts
 from scoring.evidence import COLUMNS as EVIDENCE_COLUMNS
 from scoring.evidence import select_evidence
 from scoring.growth import burst_indicators, growth_indicators
@@ -64,6 +64,7 @@ class ScoreTables:
     network_edges: pd.DataFrame
     judgements: pd.DataFrame
     sensitivity: pd.DataFrame
+    class_probabilities: pd.DataFrame
 
     def frames(self) -> dict[str, pd.DataFrame]:
         """Table name → frame."""
@@ -169,7 +170,8 @@ def score_domains(
     adj = adjustments(judgements, domains)
     composite = np.clip(base + adj, 0.0, 1.0)
     mc = monte_carlo(raw, cfg, adj)
-    classes = classify(axes, composite, cfg)
+    probs = class_probabilities(strength_counts(units, credit, table, domains, cfg), raw, axes, cfg)
+    classes = class_table(probs, composite, cfg)
     ranks = competition_ranks(composite)
 
     ind["incomplete"] = (ind["window"] == latest) & incomplete
@@ -178,6 +180,8 @@ def score_domains(
 
     quoted = _quoted(ind, latest, cfg.home_country)
     notes = summaries(judgements, domains)
+    decided = probs.set_index("domain").to_dict("index")
+    thresholds = cfg.decision.model_dump(include={"strong_min", "protect_min", "nurture_min"})
     rows = []
     for i, d in enumerate(domains):
         dom = taxonomy.domain(d)
@@ -203,6 +207,8 @@ def score_domains(
             "incomplete": bool(incomplete),
         }
         extra = {
+            **decided.get(d, {}),
+            "thresholds": thresholds,
             "home": cfg.home_country,
             "window": latest,
             "n_domains": len(domains),
@@ -233,7 +239,25 @@ def score_domains(
         network_edges=edges,
         judgements=judged,
         sensitivity=sens,
+        class_probabilities=probs[PROBABILITY_COLUMNS],
     )
+
+
+def class_table(probs: pd.DataFrame, composite: np.ndarray, cfg: Weights) -> pd.DataFrame:
+    """class at the configured thresholds, and class_rank: protect by protect_score, nurture by
+    nurture_score (each class ordered by its own score), monitor by composite."""
+    label = classify(probs, cfg)
+    key = np.where(
+        label == "protect",
+        probs["protect_score"].to_numpy(),
+        np.where(label == "nurture", probs["nurture_score"].to_numpy(), composite),
+    )
+    out = pd.DataFrame(
+        {"class": label, "key": np.round(np.nan_to_num(key, nan=-1.0), 12)},
+        index=probs["domain"].to_numpy(),
+    )
+    out["class_rank"] = out.groupby("class")["key"].rank(method="min", ascending=False)
+    return out.astype({"class_rank": "int64"})[["class", "class_rank"]]
 
 
 def _quoted(ind: pd.DataFrame, window: str, home: str) -> dict[str, dict[str, Any]]:

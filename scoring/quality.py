@@ -88,9 +88,11 @@ def quality_checks(
     assignments: pd.DataFrame,
     indicators: pd.DataFrame,
     domains: Sequence[str],
+    weighted: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Every check of a scan's output, with a warning for each kind, and each language the pipeline
-    reads, whose records got no domain at all."""
+    reads, whose records got no domain at all, and for each `weighted` indicator (one an axis
+    weights) that cannot rank domains: scoring leaves it out of its axis."""
     shares = domain_shares(records, assignments)
     what = {"kind": "{key} records", "language": "records in language {key!r}"}
     warnings = [
@@ -99,9 +101,19 @@ def quality_checks(
         for key, s in shares[by].items()
         if s["records"] and not s["with_domain"] and (by == "kind" or key in WATCHED_LANGUAGES)
     ]
+    degenerate = degenerate_indicators(indicators, domains)
+    for what, items in (
+        ("constant across domains", "constant"),
+        ("non-zero in one domain", "one_domain"),
+    ):
+        warnings += [
+            f"{i['indicator']} is {what} ({i.get('domain', i.get('value'))}): left out of its axis"
+            for i in degenerate[items]
+            if i["indicator"] in weighted
+        ]
     return {
         "records": records_by_source(records),
         "domain_share": shares,
-        "indicators": degenerate_indicators(indicators, domains),
+        "indicators": degenerate,
         "warnings": warnings,
     }

@@ -45,14 +45,17 @@ def policy_indicators(
     foreign = pc[~is_home].groupby("domain")["rec"].sum().reindex(domains, fill_value=0.0)
     domestic = pc[is_home].groupby("domain")["rec"].sum().reindex(domains, fill_value=0.0)
 
-    # Momentum = (recent − previous) / (recent + previous) over two equal spans before as_of.
+    # Momentum = (R − Q) / (R + Q) with R = recent + a, Q = previous + a over two equal spans
+    # before as_of: the symmetric form of the smoothed ratio (r + a)/(q + a), so one announcement
+    # after none is not the maximum momentum.
     end = pd.Timestamp(as_of)
     span = pd.Timedelta(days=p.momentum_days)
     recent = pol[(pol["date"] > end - span) & (pol["date"] <= end)]
     previous = pol[(pol["date"] > end - 2 * span) & (pol["date"] <= end - span)]
     r = recent.groupby("domain")["share"].sum().reindex(domains, fill_value=0.0)
     q = previous.groupby("domain")["share"].sum().reindex(domains, fill_value=0.0)
-    momentum = ((r - q) / (r + q)).where((r + q) > 0, 0.0)
+    a = p.momentum_smoothing
+    momentum = ((r - q) / (r + q + 2 * a)).where((r + q + 2 * a) > 0, 0.0)
 
     funding, unconverted = _funding(pol, entities, start_year, cfg)
     # Alignment: the domain's share of domestic policy mentions in the latest window.
@@ -70,7 +73,7 @@ def policy_indicators(
             (d, WORLD, label, "policy_intensity_domestic", float(domestic[d]),
              {"half_life_days": p.half_life_days, "home": home}),
             (d, WORLD, label, "policy_momentum", float(momentum[d]),
-             {"recent": float(r[d]), "previous": float(q[d]), "recent_since": since}),
+             {"recent": float(r[d]), "previous": float(q[d]), "recent_since": since, "smoothing": a}),
             (d, WORLD, label, "policy_funding_usd", float(funding.get(d, 0.0)),
              {"unconverted_amounts": int(unconverted.get(d, 0))}),
             (d, home, label, "jp_policy_alignment", float(alignment[d]),

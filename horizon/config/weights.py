@@ -97,15 +97,46 @@ class Uncertainty(_Frozen):
         return self
 
 
-class ClassRule(_Frozen):
-    """Thresholds on the axes for one class; a domain matching none is `monitor`."""
+#: Japan's strength measures the decision reads; each is a ratio to Japan's own all-field level,
+#: so a domain's strength does not move when another domain's data change.
+StrengthMeasure = Literal["activity_index", "rta_patents", "top10_relative"]
 
-    japan_strength_min: float | None = Field(default=None, ge=0, le=1)
-    japan_strength_max: float | None = Field(default=None, ge=0, le=1)
-    foreign_activity_min: float | None = Field(default=None, ge=0, le=1)
-    socioeconomic_min: float | None = Field(default=None, ge=0, le=1)
-    #: Either foreign activity or socioeconomic pressure must reach this (nurture).
-    pressure_min: float | None = Field(default=None, ge=0, le=1)
+
+class Decision(_Frozen):
+    """Protect / nurture: each class its own score, thresholds with their reasons (weights.yaml)."""
+
+    #: Weight of each strength measure in Japan's strength S = Σ w · RTA/(1 + RTA) / Σ w.
+    strength: dict[StrengthMeasure, float] = {
+        "activity_index": 1.0, "rta_patents": 1.0, "top10_relative": 1.0,
+    }  # fmt: skip
+    #: Fractional documents below which a count cannot establish a strength (Japan's count) or
+    #: a domain's baseline (the domain's count): the measure is capped at neutral or left out.
+    min_count: float = Field(default=10.0, ge=0)
+    #: S above this is "strong" (0.5 ⇔ RTA = 1, Balassa's no-specialisation point).
+    strong_min: float = Field(default=0.5, gt=0, lt=1)
+    #: protect_score = S × pressure must reach this.
+    protect_min: float = Field(default=0.25, ge=0, le=1)
+    #: nurture_score = importance × (1 − S) must reach this.
+    nurture_min: float = Field(default=0.25, ge=0, le=1)
+    #: A class drawn at least this often is the domain's stable class; else "uncertain".
+    stable_min: float = Field(default=0.8, gt=0.5, le=1)
+    #: Monte Carlo draws (bootstrap of documents × weights × normalisation × thresholds).
+    draws: int = Field(default=1000, ge=10, le=100_000)
+    seed: int = 20261207
+    #: Each threshold is multiplied by U(1 − jitter, 1 + jitter) per draw.
+    threshold_jitter: float = Field(default=0.2, ge=0, lt=1)
+    #: Each weight is multiplied by U(1 − jitter, 1 + jitter) per draw.
+    weight_jitter: float = Field(default=0.5, ge=0, lt=1)
+    normalisations: tuple[Normalisation, ...] = Field(
+        default=("minmax", "rank", "zscore"), min_length=1
+    )
+    #: Resample the documents (Poisson bootstrap); off only to isolate the other choices.
+    bootstrap: bool = True
+
+    @model_validator(mode="after")
+    def _check(self) -> Decision:
+        _positive_weights(dict(self.strength), "decision.strength")
+        return self
 
 
 class Windows(_Frozen):
@@ -120,6 +151,8 @@ class Windows(_Frozen):
     moving_sum: int = Field(default=3, ge=1, le=10)
     #: CAGR is taken over this many years; acceleration compares two such spans.
     growth_span: int = Field(default=3, ge=1, le=10)
+    #: Added to both moving sums before CAGR: growth from zero is growth, small counts shrink.
+    growth_smoothing: float = Field(default=1.0, ge=0)
 
 
 class Citations(_Frozen):
@@ -159,6 +192,8 @@ class Socioeconomic(_Frozen):
 
     half_life_days: float = Field(default=365.0, gt=0)
     momentum_days: int = Field(default=365, ge=7)
+    #: Added to both spans' counts before momentum ((r + a)/(q + a) in symmetric form).
+    momentum_smoothing: float = Field(default=1.0, ge=0)
     #: USD per unit of each currency, to add announced amounts (approximate, update with the file).
     fx_usd: dict[str, float] = {
         "USD": 1.0, "JPY": 0.0067, "EUR": 1.08, "GBP": 1.27, "CNY": 0.14, "KRW": 0.00073,
@@ -215,7 +250,7 @@ class Weights(_Frozen):
     axes: dict[AxisName, AxisWeights]
     composite: dict[AxisName, float]
     uncertainty: Uncertainty = Uncertainty()
-    classes: dict[Literal["protect", "nurture"], ClassRule]
+    decision: Decision = Decision()
     evidence_per_axis: int = Field(default=10, ge=1, le=1000)
 
     @model_validator(mode="after")

@@ -9,9 +9,8 @@ import pandas as pd
 import pytest
 from scoring_helpers import weights
 
-from horizon.config.weights import ClassRule
 from scoring.axes import aggregate, normalise, winsorise
-from scoring.classes import classify
+from scoring.pipeline import class_table
 
 X = np.array([[1.0], [2.0], [4.0]])
 
@@ -53,34 +52,20 @@ def test_aggregation_by_hand():
     assert aggregate(np.array([[1.0, 1.0]]), w, "geometric", 0.01)[0] == pytest.approx(1.0)
 
 
-def test_class_rule_and_order_within_class():
-    axes = pd.DataFrame(
+def test_each_class_is_ordered_by_its_own_score():
+    probs = pd.DataFrame(
         {
-            "japan_strength_score": [0.9, 0.7, 0.2, 0.3, 0.1],
-            "foreign_activity_score": [0.8, 0.6, 0.9, 0.1, 0.2],
-            "socioeconomic_score": [0.1, 0.1, 0.1, 0.7, 0.1],
-        },
-        index=["a", "b", "c", "d", "e"],
+            "domain": ["a", "b", "c", "d", "e"],
+            "strength_score": [0.9, 0.6, 0.2, 0.1, 0.5],
+            "pressure_score": [0.4, 0.9, 0.9, 0.3, 0.9],
+            "importance_score": [0.1, 0.1, 0.4, 0.9, 0.9],
+        }
     )
-    out = classify(axes, np.array([0.6, 0.7, 0.5, 0.4, 0.1]), weights())
-    # protect: JS ≥ .5 and FA ≥ .5 (a, b); nurture: JS ≤ .5 and (FA or SE ≥ .5) (c, d); else monitor
-    assert out["class"].tolist() == ["protect", "protect", "nurture", "nurture", "monitor"]
-    # ordered by composite within the class: b (0.7) before a (0.6)
-    assert out["class_rank"].tolist() == [2, 1, 1, 2, 1]
-
-
-def test_class_rule_socioeconomic_threshold():
-    axes = pd.DataFrame(
-        {
-            "japan_strength_score": [0.9],
-            "foreign_activity_score": [0.9],
-            "socioeconomic_score": [0.2],
-        },
-        index=["a"],
-    )
-    cfg = weights()
-    strict = cfg.model_copy(
-        update={"classes": {"protect": ClassRule(japan_strength_min=0.5, socioeconomic_min=0.5)}}
-    )
-    assert classify(axes, np.array([0.5]), strict)["class"].tolist() == ["monitor"]
-    assert classify(axes, np.array([0.5]), cfg)["class"].tolist() == ["protect"]
+    probs["protect_score"] = probs["strength_score"] * probs["pressure_score"]
+    probs["nurture_score"] = probs["importance_score"] * (1 - probs["strength_score"])
+    out = class_table(probs, np.array([0.1, 0.2, 0.9, 0.3, 0.5]), weights())
+    # a: .9·.4 = .36, b: .6·.9 = .54 → protect; c: .4·.8 = .32, d: .9·.9 = .81 → nurture;
+    # e: S = .5 is not above neutral, and .9·.5 = .45 ≥ .25 → nurture.
+    assert out["class"].tolist() == ["protect", "protect", "nurture", "nurture", "nurture"]
+    # within a class by its own score, not the composite: b before a, d before e before c
+    assert out["class_rank"].tolist() == [2, 1, 3, 1, 2]

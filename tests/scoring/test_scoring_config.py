@@ -26,7 +26,7 @@ def write(tmp_path, mutate):
         (lambda d: d.pop("composite"), "composite"),
         (lambda d: d["axes"].pop("socioeconomic"), "socioeconomic"),
         (lambda d: d["uncertainty"].update(draws=3), "uncertainty.draws"),
-        (lambda d: d["classes"]["protect"].update(japan_strength_min=2), "japan_strength_min"),
+        (lambda d: d["decision"].update(strong_min=2), "strong_min"),
         (lambda d: d.update(normalisation="log"), "normalisation"),
         (lambda d: d["axes"]["socioeconomic"].update(winsorise=["foreign_volume"]), "winsorise"),
         (lambda d: d.update(surprise=1), "surprise"),

@@ -16,6 +16,20 @@ from scoring.growth import burst_indicators, cagr, growth_indicators, moving_sum
 def test_cagr_by_hand():
     assert cagr(100, 121, 2) == pytest.approx(0.10)
     assert math.isnan(cagr(0, 5, 3))
+    # add-one smoothing: from 0 to 7 over 3 years is (8/1)^(1/3) − 1 = 100%/yr, not NaN
+    assert cagr(0, 7, 3, 1.0) == pytest.approx(1.0)
+    assert cagr(99, 120, 2, 1.0) == pytest.approx(0.10)
+
+
+def test_growth_from_zero_is_growth_not_flat():
+    # nothing foreign before 2024, then 3 a year: the moving sums go 0 → 9 over the recent span
+    years = list(range(2018, 2027))
+    vals = [0, 0, 0, 0, 0, 0, 3, 3, 3]
+    frame = pd.DataFrame({"domain": "alpha", "year": years, "value": vals})
+    ind = growth_indicators(frame, ["alpha"], 2026, "2022-2026", weights())
+    # M_2026 = 9, M_2023 = 0, M_2020 = 0 → ((9 + 1)/(0 + 1))^(1/3) − 1; previous (1/1) − 1 = 0
+    assert value(ind, "alpha", "WORLD", "foreign_cagr") == pytest.approx(10 ** (1 / 3) - 1)
+    assert value(ind, "alpha", "WORLD", "foreign_acceleration") == pytest.approx(10 ** (1 / 3) - 1)
 
 
 def test_moving_sums():
@@ -28,9 +42,10 @@ def test_cagr_and_acceleration_on_three_year_moving_sums():
     vals = [1, 1, 1, 2, 2, 2, 8, 8, 8]
     frame = pd.DataFrame({"domain": "alpha", "year": years, "value": vals})
     ind = growth_indicators(frame, ["alpha"], 2026, "2022-2026", weights())
-    # M_2026 = 24, M_2023 = 6, M_2020 = 3 → CAGR = (24/6)^(1/3) − 1; previous = (6/3)^(1/3) − 1
-    recent = 4 ** (1 / 3) - 1
-    previous = 2 ** (1 / 3) - 1
+    # M_2026 = 24, M_2023 = 6, M_2020 = 3 → CAGR = (25/7)^(1/3) − 1; previous = (7/4)^(1/3) − 1
+    # (add-one smoothing on both moving sums)
+    recent = (25 / 7) ** (1 / 3) - 1
+    previous = (7 / 4) ** (1 / 3) - 1
     assert value(ind, "alpha", "WORLD", "foreign_cagr") == pytest.approx(recent)
     assert value(ind, "alpha", "WORLD", "foreign_acceleration") == pytest.approx(recent - previous)
 

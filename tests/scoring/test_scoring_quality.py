@@ -80,3 +80,18 @@ def test_a_kind_or_read_language_without_any_domain_is_a_warning():
     assert checks["indicators"] == {"constant": [], "one_domain": []}
     everything = pd.DataFrame({"record_id": RECORDS["record_id"]})
     assert quality_checks(RECORDS, everything, empty, ["a"])["warnings"] == []
+
+
+def test_a_weighted_indicator_that_cannot_rank_is_a_warning():
+    rows = indicator("lonely", {"a": 0.0, "b": 2.5, "c": 0.0}) + indicator(
+        "flat", {"a": 1.0, "b": 1.0, "c": 1.0}
+    )
+    frame = pd.DataFrame(rows, columns=["domain", "country", "window", "indicator", "value"])
+    everything = pd.DataFrame({"record_id": RECORDS["record_id"]})
+    checks = quality_checks(RECORDS, everything, frame, ["a", "b", "c"], ["lonely", "flat"])
+    assert checks["warnings"] == [
+        "flat is constant across domains (1.0): left out of its axis",
+        "lonely is non-zero in one domain (b): left out of its axis",
+    ]
+    # an indicator no axis weights is reported, not warned about
+    assert quality_checks(RECORDS, everything, frame, ["a", "b", "c"])["warnings"] == []

@@ -72,8 +72,9 @@ def test_policy_indicators_by_hand():
     )
     # domestic: jp1 exactly one half-life old
     assert value(ind, "alpha", "WORLD", "policy_intensity_domestic") == pytest.approx(0.5)
-    # momentum: last 365 days hold us1 + half of us2 = 1.5; the 365 before hold jp1 (day −365) = 1
-    assert value(ind, "alpha", "WORLD", "policy_momentum") == pytest.approx((1.5 - 1) / 2.5)
+    # momentum: last 365 days hold us1 + half of us2 = 1.5; the 365 before hold jp1 (day −365) = 1;
+    # add-one smoothing: (2.5 − 2) / (2.5 + 2)
+    assert value(ind, "alpha", "WORLD", "policy_momentum") == pytest.approx(0.5 / 4.5)
     # funding: 1e6 USD + 1e8 JPY × 0.0067 (XXX has no rate: counted as unconverted) + jp1 7 USD
     assert value(ind, "alpha", "WORLD", "policy_funding_usd") == pytest.approx(
         1e6 + 1e8 * 0.0067 + 7
@@ -85,3 +86,30 @@ def test_policy_indicators_by_hand():
     # alignment: domestic mentions in the window, alpha 1 of 2
     assert value(ind, "alpha", "JP", "jp_policy_alignment") == pytest.approx(0.5)
     assert value(ind, "gamma", "WORLD", "policy_intensity_foreign") == 0.0
+
+
+def test_an_eu_announcement_counts_as_foreign_policy():
+    # The feed parser gives the EU no country (it is none) and names it as the issuer.
+    recs = records(
+        [
+            {"record_id": "url:eu1", "kind": "policy", "date": "2026-06-30",
+             "extra": '{"issuer": "EU", "feed_title": "EU news"}'},
+            {"record_id": "url:none", "kind": "policy", "date": "2026-06-30",
+             "extra": '{"issuer": null}'},
+            {"record_id": "url:jp1", "kind": "policy", "countries": {"JP": 1.0},
+             "date": "2026-06-30", "extra": '{"issuer": "JP"}'},
+        ]
+    )  # fmt: skip
+    asg = assignments(
+        [("url:eu1", "alpha", 1.0), ("url:none", "alpha", 1.0), ("url:jp1", "beta", 1.0)]
+    )
+    prep = prepare(recs, asg, as_of=AS_OF)
+    eu = prep.credit[prep.credit["record_id"] == "url:eu1"]
+    assert eu["country"].tolist() == ["EU"] and eu["weight"].tolist() == [1.0]
+    assert "url:none" not in set(prep.credit["record_id"])  # no country, no known issuer
+    ind = policy_indicators(
+        prep.units, prep.credit, None, taxonomy(), ("2022-2026", 2022), as_of=AS_OF, cfg=weights()
+    )
+    assert value(ind, "alpha", "WORLD", "policy_intensity_foreign") == pytest.approx(1.0)
+    assert value(ind, "beta", "WORLD", "policy_intensity_domestic") == pytest.approx(1.0)
+    assert value(ind, "beta", "WORLD", "policy_intensity_foreign") == pytest.approx(0.0)
