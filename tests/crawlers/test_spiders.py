@@ -385,3 +385,35 @@ def test_crawl_plan_cli_prints_requests_and_sends_nothing() -> None:
     )
     bad = CliRunner().invoke(app, ["crawl", "no_such_source", "--plan"])
     assert bad.exit_code == 2 and "unknown source" in bad.output
+
+
+def crossref_page(dois: list[str], published: list[int]) -> str:
+    """A Crossref work-list page (no next cursor: the query ends with it)."""
+    items = [{"DOI": d, "title": [f"Qubit work {d}"], "type": "journal-article",
+              "issued": {"date-parts": [published]},
+              "author": [{"affiliation": [{"name": "Tohoku University, Sendai, Japan"}]}]}
+             for d in dois]  # fmt: skip
+    return json.dumps({"status": "ok", "message-type": "work-list",
+                       "message": {"total-results": len(items), "items": items}})  # fmt: skip
+
+
+def test_crossref_asks_by_index_date_so_a_late_indexed_work_comes_next_time(tmp_path: Path) -> None:
+    """The second scan asks from its watermark by index date (two days' overlap), keeping the
+    corpus floor by publication date: a work published in May but indexed after the first scan
+    is fetched then, though its publication date lies before the watermark."""
+    import datetime as dt
+    from urllib.parse import parse_qs, urlsplit
+
+    config = write_config(tmp_path, "papers_crossref")  # default_since 2020-01-01
+    first_routes = [{"path": "/works", "match_re": {"filter": r".*from-index-date:2019-12-30.*"},
+                     "text": crossref_page(["10.5555/early"], [2024, 5, 2])}]  # fmt: skip
+    summary, records, _, server = run("papers_crossref", first_routes, tmp_path, config,
+                                      until=dt.date(2024, 6, 30))  # fmt: skip
+    assert summary["finished"] and [r.record_id for r in records] == ["doi:10.5555/early"]
+    late = [{"path": "/works", "match_re": {"filter": r".*from-index-date:2024-06-28.*"},
+             "text": crossref_page(["10.5555/late"], [2024, 5, 20])}]  # fmt: skip
+    summary, records, _, server = run("papers_crossref", late, tmp_path / "second", config,
+                                      since=dt.date(2024, 6, 30), until=dt.date(2024, 7, 31))  # fmt: skip
+    assert summary["finished"] and [r.record_id for r in records] == ["doi:10.5555/late"]
+    flt = parse_qs(urlsplit(server.requests[0][1]).query)["filter"][0]
+    assert flt == "from-pub-date:2020-01-01,from-index-date:2024-06-28,until-index-date:2024-07-31"
