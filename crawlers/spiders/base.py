@@ -339,6 +339,17 @@ class SourceSpider(scrapy.Spider):
         held: Record = response.meta["held"]
         yield PageItem(url=redact_url(response.url), records=[enriched or held])
 
+    def replace_held(self, response: Response) -> Iterator[Any]:
+        """The followed page's record with the held record's id replaces it (a content item, a
+        topic's details); a body that gives none keeps the held record, its refusals quarantined."""
+        held: Record = response.meta["held"]
+        ctx = self.context(response, self.chains.get(response.meta.get("parent") or ""))
+        result, _ = self.run_parser(response.body, ctx)
+        same = [r for r in result.records if r.record_id == held.record_id]
+        if result.rejects:
+            yield PageItem(url=ctx.url, rejects=result.rejects)
+        yield from self.release(response, same[0] if same else None)
+
     def is_finished(self) -> bool:
         """Every planned chain ended normally (or the cap stopped the crawl)."""
         states = [self.output.chains.get(k) or {} for k in self.chains]
