@@ -17,7 +17,6 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from crawlers.spiders.patents_uspto_ppubs import SEARCH_PATH, SESSION_PATH
-from crawlers.spiders.policy_eu_funding import SEARCH_PATH as SEDIA_SEARCH
 from horizon.config.sources import SourcesConfig
 
 JSON = {"Content-Type": "application/json"}
@@ -47,7 +46,6 @@ END_PAGES = {
     "patents_uspto_ppubs": '{"numFound": 0, "totalResults": 0, "patents": []}',
     "policy_federal_register": '{"count": 0, "results": []}',
     "policy_govuk": '{"results": [], "total": 0, "start": 0}',
-    "policy_eu_funding": '{"totalResults": 0, "pageNumber": 1, "pageSize": 100, "results": []}',
 }
 
 
@@ -411,65 +409,9 @@ def _feeds(root: Path, rec: SourceRecordings, live: SourcesConfig) -> None:
         rec.unused[rec.rel(path)] = "the HTML list page; the spider reads feeds"
 
 
-def sedia_page(results: list[str]) -> str:
-    """A SEDIA search page around result objects given as their recorded JSON text (unchanged)."""
-    head = f'{{"totalResults": {len(results)}, "pageNumber": 1, "pageSize": {len(results)}, '
-    return head + '"results": [' + ", ".join(r.strip() for r in results) + "]}"
-
-
-def _details_path(url: Any) -> str | None:
-    path = urlsplit(url).path if isinstance(url, str) else ""
-    return path if path.endswith(".json") and "/topicDetails/" in path else None
-
-
-def _eu_funding(root: Path, rec: SourceRecordings) -> None:
-    """The recorded search page as it is; each single result inside a one-hit page (synthetic);
-    topicDetails at the URL a served result names, and a page listing the topics no recorded
-    result names (synthetic: their identifiers, titles and URLs) so the spider asks for them."""
-    folder = root / "fixtures/policy/eu_funding_tenders_sedia"
-    pages, named = [], set()
-    for path in sorted(folder.glob("call_search_*.json")):
-        pages.append(route(SEDIA_SEARCH, path, JSON, recordings=[path], first=True, method="POST",
-                           match={"pageNumber": "1"}))  # fmt: skip
-        named |= {_details_path(_field(r, "url")) for r in _field(read_json(path), "results") or []}
-    for path in sorted(folder.glob("call_dto_*.json")):
-        data = read_json(path)
-        if not isinstance(data, dict) or "metadata" not in data:
-            rec.unused[rec.rel(path)] = "not a search result (a result's budgetOverview, parsed)"
-            continue
-        text = sedia_page([path.read_text(encoding="utf-8")])
-        pages.append(route(SEDIA_SEARCH, text, JSON, recordings=[path], first=True, method="POST",
-                           match={"pageNumber": "1"}))  # fmt: skip
-        named.add(_details_path(data.get("url")))
-    details, unnamed = [], []
-    for path in sorted(folder.glob("call_details_dto_*.json")):
-        topic = _field(read_json(path), "TopicDetails")
-        identifier = _field(topic, "identifier")
-        if not isinstance(identifier, str):
-            rec.unused[rec.rel(path)] = "not a topicDetails answer (no TopicDetails.identifier)"
-            continue
-        url = f"https://ec.europa.eu/info/funding-tenders/opportunities/data/topicDetails/{identifier}.json"
-        details.append(route(urlsplit(url).path, path, JSON, recordings=[path]))
-        if urlsplit(url).path not in named:
-            meta = {"identifier": [identifier], "title": [str(topic.get("title") or identifier)]}
-            unnamed.append(json.dumps({"url": url, "summary": meta["title"][0], "metadata": meta}))
-    if unnamed:
-        pages.append(route(SEDIA_SEARCH, sedia_page(unnamed), JSON, first=True, method="POST",
-                           match={"pageNumber": "1"}))  # fmt: skip
-    if len(pages) > len(list(folder.glob("call_search_*.json"))):
-        rec.synthetic.append("SEDIA search pages around the recorded single results, and one "
-                             "listing the recorded topicDetails no recorded result names")  # fmt: skip
-    rec.routes += pages + details
-    for path in sorted(folder.glob("*.csv")):
-        rec.unused[rec.rel(path)] = (
-            "CORDIS bulk-file rows (funded projects, not calls); the spider asks the portal's search"
-        )
-    rec.routes.append(end_route(rec.source, SEDIA_SEARCH, JSON, method="POST"))
-
-
 BUILDERS: dict[str, Callable[..., None]] = {
     "papers_openalex": _openalex, "papers_arxiv": _arxiv, "papers_arxiv_oai": _arxiv_oai,
     "papers_crossref": _crossref, "patents_epo_ops": _epo, "patents_uspto_bulk": _bulk,
     "patents_uspto_ppubs": _ppubs, "policy_federal_register": _federal_register,
-    "policy_govuk": _govuk, "policy_feed": _feeds, "policy_eu_funding": _eu_funding,
+    "policy_govuk": _govuk, "policy_feed": _feeds,
 }  # fmt: skip

@@ -1,21 +1,30 @@
-"""EU Funding & Tenders Portal spider through the real crawl subprocess on loopback: literal
-bodies in the source's format, then the recorded answers as `horizon scan --recorded` serves them."""
+"""EU Funding & Tenders Portal and USPTO Open Data Portal spiders through the real crawl
+subprocess on loopback: literal bodies in each source's format, then the recorded answers as
+`horizon scan --recorded` serves them."""
 
 from __future__ import annotations
 
 import email.parser
 import json
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
-from crawlers.recorded_formats import BUILDERS, SourceRecordings
+from crawlers.recorded import BUILDERS
+from crawlers.recorded_formats import SourceRecordings
 from tests.crawlers.test_replay_more import crawl
 
 JSON = {"Content-Type": "application/json"}
 SEDIA = "/search-api/prod/rest/search"
 DETAILS = "/info/funding-tenders/opportunities/data/topicDetails"
+
+
+def recordings_of(source: str, data: Path) -> SourceRecordings:
+    """What `horizon scan --recorded` serves a source from a shared/data folder."""
+    rec = SourceRecordings(source, data)
+    BUILDERS[source](data, rec)
+    return rec
 
 
 def sedia_hit(identifier: str, title: str) -> dict:
@@ -80,8 +89,7 @@ def test_eu_funding_pages_by_number_and_completes_hits_from_topic_details(tmp_pa
 def test_eu_funding_recorded_answers_as_the_recorded_scan_serves_them(
     shared_data: Path, tmp_path: Path
 ) -> None:
-    rec = SourceRecordings("policy_eu_funding", shared_data)
-    BUILDERS["policy_eu_funding"](shared_data, rec)
+    rec = recordings_of("policy_eu_funding", shared_data)
     folder = "fixtures/policy/eu_funding_tenders_sedia"
     assert set(rec.unused) == {f"{folder}/call_dto_budget_overview.json",
                                f"{folder}/cordis_horizon_project_rows_4.csv"}  # fmt: skip
@@ -102,3 +110,92 @@ def test_eu_funding_recorded_answers_as_the_recorded_scan_serves_them(
     assert euaf["language"] == "bg" and euaf["extra"]["status"] == "Closed"
     assert all(r["countries"] == [{"country": "EU", "weight": 1.0}] for r in rows)
     assert all(r["organizations"] == ["European Commission"] for r in rows)
+
+
+# --- USPTO Open Data Portal ----------------------------------------------------------------------
+
+ODP = "/api/v1/patent/applications/search"
+
+
+def odp_app(number: str, title: str, cpc: str) -> dict:
+    """One application as the ODP search answers it."""
+    return {"applicationNumberText": number, "applicationMetaData": {
+        "inventionTitle": title, "filingDate": "2024-03-01", "cpcClassificationBag": [cpc],
+        "earliestPublicationNumber": f"US 2025-{number[-6:]:0>7} A1",
+        "inventorBag": [{"inventorNameText": "A. Sato", "countryCode": "JP"}]}}  # fmt: skip
+
+
+def test_odp_pages_by_offset_sends_the_key_and_ends_on_no_match(tmp_path: Path) -> None:
+    key = "PLANTED-ODP-KEY-0001"
+    page = {"count": 3, "patentFileWrapperDataBag": [odp_app("18000001", "Qubit", "H10N60/12"),
+                                                     odp_app("18000002", "Qubit chip", "H10N60/80")]}  # fmt: skip
+    last = {
+        "count": 3,
+        "patentFileWrapperDataBag": [odp_app("18000003", "Qubit cable", "H10N60/01")],
+    }
+    none = {"code": 404, "error": "Not Found", "errorDetails": "No matching records found"}
+    routes = [
+        {"path": ODP, "match": {"offset": "0"}, "match_re": {"q": r".*H10N.*"}, "text": json.dumps(page), "headers": JSON},
+        {"path": ODP, "match": {"offset": "2"}, "text": json.dumps(last), "headers": JSON},
+        {"path": ODP, "status": 404, "text": json.dumps(none), "headers": JSON},
+    ]  # fmt: skip
+    summary, rows, out, server = crawl(tmp_path, "patents_uspto_odp", routes, codes=("H10N", "G06N10/"),
+                                       page_size=2, credentials={"api_key": key})  # fmt: skip
+    assert summary["finished"] is True and summary["errors"] == []
+    assert sorted(r["record_id"] for r in rows) == [
+        "patent:US20250000001A1", "patent:US20250000002A1", "patent:US20250000003A1"]  # fmt: skip
+    assert all(r["countries"] == [{"country": "JP", "weight": 1.0}] for r in rows)
+    queries = [parse_qs(urlsplit(p).query) for _, p, _, _ in server.requests]
+    by_q = {q["q"][0]: q for q in queries if q["offset"] == ["0"]}
+    assert set(by_q) == {"applicationMetaData.cpcClassificationBag:H10N*",
+                         "applicationMetaData.cpcClassificationBag:G06N10\\/*"}  # fmt: skip
+    first = by_q["applicationMetaData.cpcClassificationBag:H10N*"]
+    assert first["rangeFilters"] == ["applicationMetaData.earliestPublicationDate 2000-01-01:"
+                                     + first["rangeFilters"][0].rsplit(":", 1)[1]]  # fmt: skip
+    assert first["sort"] == ["applicationMetaData.earliestPublicationDate desc"]
+    assert first["limit"] == ["2"]
+    assert sorted(q["offset"][0] for q in queries) == ["0", "0", "2"]  # G06N10 had no match (404)
+    assert all(h.get("X-Api-Key", h.get("X-API-KEY")) == key for h, _ in server.received)
+    for path in out.rglob("*"):  # the key went to the server, never to a file
+        if path.is_file() and path.suffix != ".gz":
+            assert key.encode() not in path.read_bytes(), path
+
+
+@pytest.mark.shared
+def test_odp_recorded_answers_as_the_recorded_scan_serves_them(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    rec = recordings_of("patents_uspto_odp", shared_data)
+    folder = "fixtures/patents/uspto_odp"
+    assert sorted(rec.recordings) == [
+        f"{folder}/odp_{n}.json" for n in ("application", "biblio", "search")
+    ]
+    assert sorted(rec.unused) == sorted(
+        f"{folder}/{n}" for n in ("odp_assignment.json", "odp_continuity.json", "odp_documents.json",
+                                  "odp_foreign_priority.json", "uspto_assignment_api_1.xml"))  # fmt: skip
+    summary, rows, _, server = crawl(tmp_path, "patents_uspto_odp", rec.routes, codes=("H01L",) * 3)
+    assert summary["finished"] is True and summary["errors"] == []
+    assert len(rows) == 26  # 25 searched applications and the looked-up one (recorded twice)
+    assert [s for _, _, s, _ in server.requests].count(404) == 1  # page 2 of the search: no more
+    app = next(r for r in rows if r["record_id"] == "patent:US20170071586A1")
+    assert app["countries"] == [{"country": "US", "weight": 1.0}] and app["codes"]["cpc"]
+
+
+def test_odp_queries_cover_every_class_within_the_url_limit(repo_root: Path) -> None:
+    from crawlers.spiders.patents_uspto_odp import SEARCH_PATH, cpc_queries
+    from crawlers.spiders.terms import code_prefixes
+    from horizon.config.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy(repo_root / "data/config/taxonomy.yaml")
+    for domain in taxonomy.domains:
+        prefixes = [p for s, p in code_prefixes(domain) if s in ("cpc", "both")]
+        queries = cpc_queries(prefixes)
+        asked = [t.split(":", 1)[1].replace("\\/", "/").removesuffix("*")
+                 for q in queries for t in q.split(" OR ")]  # fmt: skip
+        assert asked == prefixes, domain.slug
+        for query in queries:  # Scrapy drops requests whose URL is longer than 2,083 characters
+            url = f"https://api.uspto.gov{SEARCH_PATH}?" + urlencode(
+                [("q", query), ("rangeFilters", "applicationMetaData.earliestPublicationDate "
+                 "2024-01-01:2026-12-31"), ("sort", "applicationMetaData.earliestPublicationDate desc"),
+                 ("offset", "100000"), ("limit", "100")])  # fmt: skip
+            assert len(url) < 2083, domain.slug
