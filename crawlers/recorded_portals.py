@@ -1,5 +1,6 @@
 """Replay routes for the portals whose recordings are partly not whole answers of the route the
-spider asks (see crawlers.recorded): the EU Funding & Tenders Portal and the USPTO Open Data Portal.
+spider asks (see crawlers.recorded): the EU Funding & Tenders Portal, the USPTO Open Data Portal and
+the European Commission's Press Corner.
 
 Where a recording is a part of an answer (one search result, a topic no recorded search lists) the
 builder puts it, unchanged, inside the answer's envelope and says so in `rec.synthetic`.
@@ -7,18 +8,26 @@ builder puts it, unchanged, inside the answer's envelope and says so in `rec.syn
 
 from __future__ import annotations
 
+import csv
 import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from xml.sax.saxutils import escape
 
+from crawlers.parsers.common import to_date
 from crawlers.recorded_formats import JSON, SourceRecordings, _field, read_json, route
 from crawlers.spiders.patents_uspto_odp import SEARCH_PATH as ODP_SEARCH
 from crawlers.spiders.policy_eu_funding import SEARCH_PATH as SEDIA_SEARCH
+from crawlers.spiders.policy_eu_presscorner import RSS_PATH as PRESSCORNER_RSS
 
 #: The empty answer of each source: what its API says when a query has nothing more (synthetic).
 END_PAGES = {
+    "policy_eu_presscorner": (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+        "<title>Press corner</title></channel></rss>"
+    ),
     "policy_eu_funding": '{"totalResults": 0, "pageNumber": 1, "pageSize": 100, "results": []}',
     # HTTP 404, as the ODP swagger documents for a search with nothing (more) to give
     "patents_uspto_odp": (
@@ -121,6 +130,46 @@ def _odp(root: Path, rec: SourceRecordings) -> None:
     rec.routes.append(end_route(rec.source, ODP_SEARCH, JSON, status=404))
 
 
+# --- European Commission Press Corner ------------------------------------------------------------
+
+RSS = {"Content-Type": "application/rss+xml; charset=utf-8"}
+
+
+def presscorner_page(rows: list[dict[str, str]]) -> str:
+    """An RSS answer around recorded index rows: titles, links and dates as recorded; the
+    envelope, the guid (the link) and the time of day (midnight) are made up."""
+    items = []
+    for row in rows:
+        date = to_date(row.get("Published Date"))
+        when = f"<pubDate>{date:%a, %d %b %Y} 00:00:00 GMT</pubDate>" if date else ""
+        link = escape(row.get("Link") or "")
+        items.append(f"<item><title>{escape(row.get('Title') or '')}</title><link>{link}</link>"
+                     f'<guid isPermaLink="true">{link}</guid>{when}</item>')  # fmt: skip
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>'
+            f"<title>Press corner</title>{''.join(items)}</channel></rss>")  # fmt: skip
+
+
+def _presscorner(root: Path, rec: SourceRecordings) -> None:
+    """The recorded index of press releases (harvested from the RSS API month by month), one RSS
+    answer per month, each the first page of one query."""
+    folder = root / "fixtures/policy/eu_presscorner_ip_index"
+    for path in sorted(folder.glob("*.csv")):
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        if not rows or "IP ID" not in rows[0]:
+            rec.unused[rec.rel(path)] = "the harvester's log (counts per month and keyword)"
+            continue
+        months: dict[str, list[dict[str, str]]] = {}
+        for row in rows:
+            months.setdefault((row.get("Published Date") or "")[:7], []).append(row)
+        for month in sorted(months):
+            rec.routes.append(route(PRESSCORNER_RSS, presscorner_page(months[month]), RSS,
+                                    recordings=[path], first=True))  # fmt: skip
+        rec.synthetic.append(f"RSS answers around the rows of {path.name} (one per month)")
+    rec.routes.append(end_route(rec.source, PRESSCORNER_RSS, RSS))
+
+
 BUILDERS: dict[str, Callable[..., None]] = {
     "policy_eu_funding": _eu_funding, "patents_uspto_odp": _odp,
+    "policy_eu_presscorner": _presscorner,
 }  # fmt: skip

@@ -11,6 +11,7 @@ SOURCES: tuple[str, ...] = (
     "papers_openalex", "papers_arxiv", "papers_arxiv_oai", "papers_crossref",
     "patents_epo_ops", "patents_uspto_bulk", "patents_uspto_ppubs", "patents_uspto_odp",
     "policy_federal_register", "policy_govuk", "policy_feed", "policy_eu_funding",
+    "policy_eu_presscorner",
 )  # fmt: skip
 
 

@@ -26,6 +26,7 @@ from crawlers.middlewares import redact_url, with_params
 from crawlers.parsers.base import ParseContext, ParseError, ParseResult
 from crawlers.parsers.registry import get_parser
 from crawlers.pipelines import CrawlOutput
+from crawlers.spiders.terms import TermMatcher
 from horizon.config.sources import SourceConfig
 from horizon.config.taxonomy import Taxonomy
 from horizon.schemas import Record, Sharing
@@ -72,6 +73,8 @@ class SourceSpider(scrapy.Spider):
     paging: ClassVar[str] = "cursor"
     #: Query parameter the cursor / start index / range goes into.
     page_param: ClassVar[str] = "cursor"
+    #: Keep only records naming a taxonomy term (sources whose answers are not about the terms).
+    term_matched: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -106,6 +109,8 @@ class SourceSpider(scrapy.Spider):
         self.processed: set[tuple[str, str]] = set()
         self.chains: dict[str, Chain] = {}
         self.capped = False
+        self.matcher: TermMatcher | None = None
+        self.filtered: set[str] = set()
 
     # -- what to ask (subclasses) ---------------------------------------------------------------
     def plan(self) -> list[Chain]:
@@ -224,8 +229,20 @@ class SourceSpider(scrapy.Spider):
         return fresh
 
     def filter_records(self, records: list[Record], chain: Chain) -> list[Record]:
-        """Hook: drop records a source keeps only when relevant (policy feeds)."""
-        return records
+        """Where the source says `term_matched`, keep the records that name a taxonomy term (title
+        or text); the others are counted as `filtered`."""
+        if not (self.term_matched and self.term_filter):
+            return records
+        if self.matcher is None:
+            self.matcher = TermMatcher(self.taxonomy)
+        kept = []
+        for record in records:
+            if self.matcher.matches(f"{record.title}\n{record.text}"):
+                kept.append(record)
+            else:
+                self.filtered.add(record.record_id)
+        self.output.counts["filtered"] = len(self.filtered - self.seen)
+        return kept
 
     def parse_page(self, response: Response) -> Iterator[Any]:
         """Parse one page of a chain; yield its page item, followed pages and the next page."""

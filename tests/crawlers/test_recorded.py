@@ -137,10 +137,9 @@ def test_every_configured_source_has_recordings_in_shared_data(
     live = load_sources(repo_root / "data/config/sources.yaml")
     plan = recorded_sources(shared_data, live, tmp_path)
     assert plan.skipped == {} and set(plan.sources) == set(live.sources)
-    # formats no spider reads yet (CiNii, J-STAGE, EU press index)
+    # formats no spider reads yet (CiNii, J-STAGE)
     assert set(plan.unread) == {
         "fixtures/jp_research_metadata/cinii_opensearch", "fixtures/jp_research_metadata/jstage_webapi",
-        "fixtures/policy/eu_presscorner_ip_index",
     }  # fmt: skip
     feeds = plan.sources["policy_feed"].feeds
     assert len(feeds) == 42 + 17 + 1  # White House, gov-online and 総務省 snapshots

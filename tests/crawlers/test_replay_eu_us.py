@@ -1,9 +1,10 @@
-"""EU Funding & Tenders Portal and USPTO Open Data Portal spiders through the real crawl
-subprocess on loopback: literal bodies in each source's format, then the recorded answers as
+"""EU Funding & Tenders Portal, USPTO Open Data Portal and Press Corner spiders through the real
+crawl subprocess on loopback: literal bodies in each source's format, then the recorded answers as
 `horizon scan --recorded` serves them."""
 
 from __future__ import annotations
 
+import datetime as dt
 import email.parser
 import json
 from pathlib import Path
@@ -199,3 +200,59 @@ def test_odp_queries_cover_every_class_within_the_url_limit(repo_root: Path) -> 
                  "2024-01-01:2026-12-31"), ("sort", "applicationMetaData.earliestPublicationDate desc"),
                  ("offset", "100000"), ("limit", "100")])  # fmt: skip
             assert len(url) < 2083, domain.slug
+
+
+# --- European Commission Press Corner -------------------------------------------------------------
+
+PRESS = "/commission/presscorner/api/rss"
+
+
+def press_rss(*ids: str) -> str:
+    """A presscorner RSS answer with one item per press-release id."""
+    items = "".join(
+        f"<item><title>{'Fisheries quota' if i.startswith('x') else 'A term0 research call'} {i}</title>"
+        f"<link>https://ec.europa.eu/commission/presscorner/detail/en/{i}</link>"
+        f"<guid>https://ec.europa.eu/commission/presscorner/detail/en/{i}</guid>"
+        "<pubDate>Wed, 05 Feb 2025 10:00:00 GMT</pubDate></item>"
+        for i in ids
+    )
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>{items}</channel></rss>'
+    )
+
+
+def test_presscorner_asks_each_term_month_by_month(tmp_path: Path) -> None:
+    routes = [
+        {"path": PRESS, "match": {"datefrom": "15012025", "text": "term0"}, "text": press_rss("ip_25_1", "ip_25_2")},
+        {"path": PRESS, "match": {"datefrom": "01022025"}, "text": press_rss("ip_25_2", "ip_25_3", "x_25_4")},
+        {"path": PRESS, "text": press_rss()},
+    ]  # fmt: skip
+    summary, rows, _, server = crawl(tmp_path, "policy_eu_presscorner", routes,
+                                     since=dt.date(2025, 1, 15), until=dt.date(2025, 3, 3))  # fmt: skip
+    assert summary["finished"] is True and summary["errors"] == []
+    # kept when the title or text names a taxonomy term, as policy_feed keeps feed items
+    assert sorted(r["extra"]["press_release_id"] for r in rows) == ["ip_25_1", "ip_25_2", "ip_25_3"]
+    assert summary["filtered"] == 1
+    assert all(r["countries"] == [{"country": "EU", "weight": 1.0}] for r in rows)
+    queries = [parse_qs(urlsplit(p).query) for _, p, _, _ in server.requests]
+    assert sorted((q["datefrom"][0], q["dateto"][0]) for q in queries) == [
+        ("01022025", "28022025"), ("01032025", "03032025"), ("15012025", "31012025")]  # fmt: skip
+    assert {(q["language"][0], q["documenttype"][0], q["pagesize"][0], q["text"][0]) for q in queries} == {
+        ("en", "1", "100", "term0")}  # fmt: skip
+
+
+@pytest.mark.shared
+def test_presscorner_recorded_index_as_the_recorded_scan_serves_it(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    rec = recordings_of("policy_eu_presscorner", shared_data)
+    folder = "fixtures/policy/eu_presscorner_ip_index"
+    assert list(rec.unused) == [f"{folder}/press_log_summary_month_keyword_counts.csv"]
+    assert rec.synthetic and len(rec.routes) - 1 == 339  # one RSS answer per recorded month
+    # 4 domains × 1 term × 86 months (1997-2004): more queries than recorded months
+    summary, rows, _, _ = crawl(tmp_path, "policy_eu_presscorner", rec.routes, codes=("H01L",) * 4,
+                                since=dt.date(1997, 1, 1), until=dt.date(2004, 2, 1),
+                                term_filter=False)  # every row, whatever it names  # fmt: skip
+    assert summary["finished"] is True and summary["errors"] == []
+    assert len(rows) == 5056 and len({r["url"] for r in rows}) == 5056
+    assert all(r["countries"] == [{"country": "EU", "weight": 1.0}] for r in rows)

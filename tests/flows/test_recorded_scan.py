@@ -32,7 +32,8 @@ LEAST_SHARE = {
 #: Sources whose recordings are not whole answers of the live route (single results, an index):
 #: the replay wraps them, and they must still contribute records of their kind and country (EU
 #: announcements count as foreign policy).
-ADDED_SOURCES = {"policy_eu_funding": ("policy", "EU"), "patents_uspto_odp": ("patent", "US")}
+ADDED_SOURCES = {"policy_eu_funding": ("policy", "EU"), "patents_uspto_odp": ("patent", "US"),
+                 "policy_eu_presscorner": ("policy", "EU")}  # fmt: skip
 #: At most this share of indicators may be constant or non-zero in one domain only: the recorded
 #: samples are small and uneven (18 of 37 were at that commit; Japan-affiliated papers come from
 #: one recorded page), but where three in four cannot tell domains apart the list ranks noise.
