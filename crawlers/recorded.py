@@ -21,8 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from crawlers.recorded_formats import BUILDERS, RECORDED_HOST, SourceRecordings
+from crawlers.recorded_formats import BUILDERS as FORMAT_BUILDERS
+from crawlers.recorded_formats import RECORDED_HOST, SourceRecordings
+from crawlers.recorded_portals import BUILDERS as PORTAL_BUILDERS
 from horizon.config.sources import SourcesConfig
+
+#: Each source's replay builder.
+BUILDERS: dict[str, Callable[..., None]] = {**FORMAT_BUILDERS, **PORTAL_BUILDERS}
 
 
 @dataclass

@@ -164,6 +164,8 @@ class ReplayServer:
         self.routes = load_routes(manifest_or_dir)
         #: (method, path with query, status, time.monotonic()) of every request answered.
         self.requests: list[tuple[str, str, int, float]] = []
+        #: (headers, body) of every request answered, in the same order: what a spider sends.
+        self.received: list[tuple[dict[str, str], bytes]] = []
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -212,6 +214,7 @@ class ReplayServer:
                     status, headers, payload = route.status, route.headers, route.payload()
                 with server._lock:
                     server.requests.append((self.command, self.path, status, time.monotonic()))
+                    server.received.append((dict(self.headers.items()), body))
                 self.send_response(status)
                 for key, value in headers.items():
                     if key.lower() not in ("content-length", "transfer-encoding", "connection"):

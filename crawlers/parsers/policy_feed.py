@@ -78,7 +78,8 @@ def html_to_text(markup: str | None) -> str:
         return ""
     for node in list(root.iter(*_DROP_TAGS)):
         node.drop_tree()
-    for node in root.iter(*_BLOCK_TAGS):
+    for node in root.iter(*_BLOCK_TAGS):  # a block starts and ends a word: `Scope:<p>Text`
+        node.text = " " + (node.text or "")
         node.tail = " " + (node.tail or "")
     return _WS.sub(" ", root.text_content()).strip()
 

@@ -10,8 +10,9 @@ from crawlers.parsers.base import Parser
 SOURCES: tuple[str, ...] = (
     "papers_openalex", "papers_arxiv", "papers_arxiv_oai", "papers_crossref", "papers_jstage",
     "papers_cinii",
-    "patents_epo_ops", "patents_uspto_bulk", "patents_uspto_ppubs",
-    "policy_federal_register", "policy_govuk", "policy_feed",
+    "patents_epo_ops", "patents_uspto_bulk", "patents_uspto_ppubs", "patents_uspto_odp",
+    "policy_federal_register", "policy_govuk", "policy_feed", "policy_eu_funding",
+    "policy_eu_presscorner",
 )  # fmt: skip
 
 

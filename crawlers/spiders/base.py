@@ -26,6 +26,7 @@ from crawlers.middlewares import redact_url, with_params
 from crawlers.parsers.base import ParseContext, ParseError, ParseResult
 from crawlers.parsers.registry import get_parser
 from crawlers.pipelines import CrawlOutput
+from crawlers.spiders.terms import TermMatcher
 from horizon.config.sources import SourceConfig
 from horizon.config.taxonomy import Taxonomy
 from horizon.schemas import Record, Sharing
@@ -77,6 +78,8 @@ class SourceSpider(scrapy.Spider):
     #: Whether its queries search for taxonomy terms (not codes or categories): such a source must
     #: reach every sub-technology (`horizon crawl SOURCE --plan` counts them).
     queries_by_term: ClassVar[bool] = False
+    #: Keep only records naming a taxonomy term (sources whose answers are not about the terms).
+    term_matched: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -111,6 +114,8 @@ class SourceSpider(scrapy.Spider):
         self.processed: set[tuple[str, str]] = set()
         self.chains: dict[str, Chain] = {}
         self.capped = False
+        self.matcher: TermMatcher | None = None
+        self.filtered: set[str] = set()
 
     # -- what to ask (subclasses) ---------------------------------------------------------------
     def plan(self) -> list[Chain]:
@@ -229,8 +234,20 @@ class SourceSpider(scrapy.Spider):
         return fresh
 
     def filter_records(self, records: list[Record], chain: Chain) -> list[Record]:
-        """Hook: drop records a source keeps only when relevant (policy feeds)."""
-        return records
+        """Where the source says `term_matched`, keep the records that name a taxonomy term (title
+        or text); the others are counted as `filtered`."""
+        if not (self.term_matched and self.term_filter):
+            return records
+        if self.matcher is None:
+            self.matcher = TermMatcher(self.taxonomy)
+        kept = []
+        for record in records:
+            if self.matcher.matches(f"{record.title}\n{record.text}"):
+                kept.append(record)
+            else:
+                self.filtered.add(record.record_id)
+        self.output.counts["filtered"] = len(self.filtered - self.seen)
+        return kept
 
     def parse_page(self, response: Response) -> Iterator[Any]:
         """Parse one page of a chain; yield its page item, followed pages and the next page."""
@@ -366,6 +383,17 @@ class SourceSpider(scrapy.Spider):
         """Write the enriched record, or the held one when enrichment gave nothing."""
         held: Record = response.meta["held"]
         yield PageItem(url=redact_url(response.url), records=[enriched or held])
+
+    def replace_held(self, response: Response) -> Iterator[Any]:
+        """The followed page's record with the held record's id replaces it (a content item, a
+        topic's details); a body that gives none keeps the held record, its refusals quarantined."""
+        held: Record = response.meta["held"]
+        ctx = self.context(response, self.chains.get(response.meta.get("parent") or ""))
+        result, _ = self.run_parser(response.body, ctx)
+        same = [r for r in result.records if r.record_id == held.record_id]
+        if result.rejects:
+            yield PageItem(url=ctx.url, rejects=result.rejects)
+        yield from self.release(response, same[0] if same else None)
 
     def is_finished(self) -> bool:
         """Every planned chain ended normally. A crawl the record cap stopped is not finished:

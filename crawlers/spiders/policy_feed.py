@@ -13,7 +13,6 @@ from scrapy.http import Request, Response
 from crawlers.parsers import policy_feed as feed_parser
 from crawlers.parsers.base import ParseError, ParseResult
 from crawlers.spiders.base import Chain, SourceSpider, rebase
-from crawlers.spiders.terms import TermMatcher
 from horizon.schemas import Record
 
 
@@ -22,11 +21,7 @@ class PolicyFeedSpider(SourceSpider):
 
     name = "policy_feed"
     paging = "none"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.matcher = TermMatcher(self.taxonomy)
-        self.filtered: set[str] = set()
+    term_matched = True
 
     def plan(self) -> list[Chain]:
         """The configured feeds, moved onto the replay origin when replaying."""
@@ -47,19 +42,6 @@ class PolicyFeedSpider(SourceSpider):
             key = "feed:" + re.sub(r"[^\w.-]+", "_", feed.name)
             chains.append(Chain(key=key, url=url, options=options, sharing=feed.sharing))
         return chains
-
-    def filter_records(self, records: list[Record], chain: Chain) -> list[Record]:
-        """Keep announcements that name a taxonomy term (title or text)."""
-        if not self.term_filter:
-            return records
-        kept = []
-        for record in records:
-            if self.matcher.matches(f"{record.title}\n{record.text}"):
-                kept.append(record)
-            else:
-                self.filtered.add(record.record_id)
-        self.output.counts["filtered"] = len(self.filtered - self.seen)
-        return kept
 
     def follow_requests(
         self, response: Response, chain: Chain, result: ParseResult, records: list[Record]

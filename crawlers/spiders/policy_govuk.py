@@ -3,7 +3,6 @@ each hit's content item from the content API for the full body."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -52,16 +51,4 @@ class GovukSpider(SourceSpider):
         if not response.url.split("?", 1)[0].endswith("/search.json"):
             return set(), []
         targets = {r.record_id: self.content_url(r.url) for r in records if r.url}
-        return self.enrich_requests(chain, records, targets, self.parse_content)
-
-    def parse_content(self, response: Response) -> Iterator[Any]:
-        """The content item's record replaces the search hit; a bad body keeps the hit."""
-        held = response.meta["held"]
-        ctx = self.context(response, self.chains.get(response.meta.get("parent") or ""))
-        result, _ = self.run_parser(response.body, ctx)
-        same = [r for r in result.records if r.record_id == held.record_id]
-        if result.rejects:
-            from crawlers.items import PageItem
-
-            yield PageItem(url=ctx.url, rejects=result.rejects)
-        yield from self.release(response, same[0] if same else None)
+        return self.enrich_requests(chain, records, targets, self.replace_held)

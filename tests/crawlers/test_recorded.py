@@ -139,11 +139,7 @@ def test_every_configured_source_has_recordings_in_shared_data(
     live = load_sources(repo_root / "data/config/sources.yaml")
     plan = recorded_sources(shared_data, live, tmp_path)
     assert plan.skipped == {} and set(plan.sources) == set(live.sources)
-    # formats no spider reads yet (USPTO ODP, EU funding and press index)
-    assert set(plan.unread) == {
-        "fixtures/patents/uspto_odp", "fixtures/policy/eu_funding_tenders_sedia",
-        "fixtures/policy/eu_presscorner_ip_index",
-    }  # fmt: skip
+    assert plan.unread == {}  # every folder of recordings is read by a spider
     feeds = plan.sources["policy_feed"].feeds
     assert len(feeds) == 42 + 17 + 1  # White House, gov-online and 総務省 snapshots
     assert len({f["name"] for f in feeds}) == len(feeds)  # each its own chain

@@ -29,6 +29,11 @@ LEAST_SHARE = {
     ("language", "ja"): 1e-9,
     ("language", "en"): 0.30,
 }
+#: Sources whose recordings are not whole answers of the live route (single results, an index):
+#: the replay wraps them, and they must still contribute records of their kind and country (EU
+#: announcements count as foreign policy).
+ADDED_SOURCES = {"policy_eu_funding": ("policy", "EU"), "patents_uspto_odp": ("patent", "US"),
+                 "policy_eu_presscorner": ("policy", "EU")}  # fmt: skip
 #: At most this share of indicators may be constant or non-zero in one domain only: the recorded
 #: samples are small and uneven (18 of 37 were at that commit; Japan-affiliated papers come from
 #: one recorded page), but where three in four cannot tell domains apart the list ranks noise.
@@ -61,6 +66,17 @@ def test_every_source_with_recordings_contributes_records(recorded):
     for source, records in (("papers_jstage", 3), ("papers_cinii", 40)):
         assert source in offered, source
         assert sum(checks["records"][source].values()) == records, source
+    assert set(ADDED_SOURCES) <= set(offered)
+
+
+def test_added_sources_give_records_of_their_kind_and_country(recorded):
+    home, result = recorded
+    records = Workspace(home).store(read_only=True).read("records", result["scan_id"])
+    for source, (kind, country) in ADDED_SOURCES.items():
+        rows = records[records["source"] == source]
+        assert len(rows) > 0 and set(rows["kind"]) == {kind}, source
+        countries = {c["country"] for cell in rows["countries"] for c in json.loads(cell)}
+        assert country in countries, (source, countries)
 
 
 @pytest.mark.parametrize(("by", "key"), list(LEAST_SHARE))
