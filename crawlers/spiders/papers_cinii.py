@@ -23,7 +23,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from crawlers.spiders.base import Chain, SourceSpider
-from crawlers.spiders.terms import subtech_names
+from crawlers.spiders.terms import query_terms
 
 #: Search types read as papers.
 SEARCH_TYPES = ("articles", "dissertations")
@@ -50,7 +50,7 @@ class CiniiSpider(SourceSpider):
         """Per domain and search type: one query naming each sub-technology once."""
         chains = []
         for domain in self.taxonomy.domains:
-            terms = [term for _, term in subtech_names(domain, "ja")]
+            terms = query_terms(domain, "ja")
             if not terms:
                 continue
             for kind in SEARCH_TYPES:
