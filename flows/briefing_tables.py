@@ -158,6 +158,7 @@ EXPORT_TABLES: dict[str, ExportTable] = {
         ExportTable("evidence", "根拠文書", "Evidence", (
             stored("evidence", "domain"), DOMAIN_LABEL, stored("evidence", "axis"),
             derived("axis_label", "VARCHAR", "Axis in the briefing language", "軸名", "Axis name"),
+            stored("evidence", "indicator"), stored("evidence", "window"),
             stored("evidence", "rank"), stored("records", "title"), stored("records", "url"),
             stored("records", "published_date"), stored("records", "kind"), stored("records", "source"),
             derived("countries", "VARCHAR", "Countries with fractional weights (JP 0.50; US 0.50)", "国（分数計数）", "Countries"),
