@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from flows.common import DATA_MARK, HomeOpt, fail, resolve_home, scan_data
+from flows.common import DATA_MARK, HomeOpt, fail, resolve_home, scan_data, validate_config
 from flows.scan_checks import print_checks
 from flows.scan_checks import summary as checks_summary
 from horizon.config import ConfigError
@@ -104,6 +104,10 @@ def scan(
     cfg = (config_dir or ws_mod.DEFAULT_CONFIG_DIR).resolve()
     if demo and recorded:
         fail("--demo and --recorded: choose one")
+    try:  # every file checked before a server starts or a source is asked
+        validate_config(cfg, sources=not demo)
+    except ConfigError as exc:
+        fail(str(exc).splitlines()[0])
     if since:
         try:
             pd.Timestamp(since)

@@ -22,7 +22,7 @@ from prefect.cache_policies import NONE
 import horizon
 from flows import recorded as recorded_scan
 from flows import stages
-from flows.common import DEFAULT_CONFIG_DIR, REPO, credentials_from_env
+from flows.common import DEFAULT_CONFIG_DIR, REPO, credentials_from_env, validate_config
 from flows.stages import ScanContext
 from horizon.config import config_hashes, load_sources
 from horizon.store import Store, StoreError
@@ -214,6 +214,7 @@ def weekly_scan(
         else:
             sources_path, base_urls = Path(config_dir) / "sources.yaml", {}
         sources_cfg = load_sources(sources_path)
+        validate_config(Path(config_dir), sources=False)  # before a scan row exists
         chosen = list(sources or sources_cfg.enabled())
         unknown = [s for s in chosen if s not in sources_cfg.sources]
         if unknown:
