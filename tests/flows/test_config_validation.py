@@ -52,3 +52,56 @@ def test_broken_config_is_one_line_before_any_scan(tmp_path, name, expect):
     assert len(lines) == 1 and expect in lines[0], out.stderr
     assert "Traceback" not in out.output
     assert not (home / "warehouse.duckdb").exists()  # no scan was begun
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_without_a_prefect_server_refuses_in_one_line(tmp_path, monkeypatch):
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    out = CliRunner().invoke(app, ["serve", "--home", str(tmp_path / "ws")])
+    assert out.exit_code == 2, out.output
+    lines = [line for line in out.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "prefect server start" in lines[0]
+    assert "serving" not in out.output
+
+
+def test_serve_with_an_unreachable_server_refuses_in_one_line(tmp_path, monkeypatch):
+    url = f"http://127.0.0.1:{_free_port()}/api"
+    monkeypatch.setenv("PREFECT_API_URL", url)
+    out = CliRunner().invoke(app, ["serve", "--home", str(tmp_path / "ws")])
+    assert out.exit_code == 2, out.output
+    lines = [line for line in out.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and f"PREFECT_API_URL={url}: no Prefect server answers" in lines[0]
+
+
+def test_health_check_accepts_a_server_that_answers(tmp_path):
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from flows.cli_ops import api_unreachable
+
+    class Health(BaseHTTPRequestHandler):
+        def do_GET(self):
+            code = 200 if self.path == "/api/health" else 404
+            self.send_response(code)
+            self.send_header("Content-Length", "4")
+            self.end_headers()
+            self.wfile.write(b"true")
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Health)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        assert api_unreachable(f"{base}/api") is None
+        assert api_unreachable(f"{base}/other") == "the Prefect server answers HTTP 404 to /health"
+    finally:
+        server.shutdown()
