@@ -97,6 +97,8 @@ def brief(
             )
         label = Sharing.parse(audience)
         ws = Workspace(Path(home or "data/workspace").resolve())
+        if not ws.warehouse.exists():  # reading never creates a store
+            raise BriefingError(f"{ws.warehouse}: no store here yet; run `horizon scan` first")
         store = ws.store()
         store.check_schema()
         scan_id = scan or store.latest_scan()

@@ -105,3 +105,23 @@ def test_health_check_accepts_a_server_that_answers(tmp_path):
         assert api_unreachable(f"{base}/other") == "the Prefect server answers HTTP 404 to /health"
     finally:
         server.shutdown()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["brief", "--audience", "green", "--lang", "en"],
+        ["show"],
+        ["scans"],
+        ["diff", "--from", "a", "--to", "b"],
+        ["show", "--domain", "quantum"],
+    ],
+)
+def test_reading_an_empty_workspace_creates_nothing(tmp_path, args):
+    home = tmp_path / "ws"
+    home.mkdir()
+    out = CliRunner().invoke(app, [*args, "--home", str(home)])
+    assert out.exit_code == 2, out.output
+    lines = [line for line in out.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "no store here yet; run `horizon scan`" in lines[0], out.stderr
+    assert list(home.iterdir()) == []
