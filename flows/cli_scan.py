@@ -122,7 +122,14 @@ def scan(
         console=err,
         transient=False,
     ) as bar:
-        job = bar.add_task("starting", stage="scan", total=None)
+        # Until the flow reports its first stage, Prefect is starting its local API (seconds to
+        # half a minute on a loaded machine): say so rather than a bare "starting".
+        starting = (
+            "starting Prefect's local API"
+            if not os.environ.get("PREFECT_API_URL")
+            else (f"connecting to {os.environ['PREFECT_API_URL']}")
+        )
+        job = bar.add_task(starting, stage="prefect", total=None)
         ws_mod.progress = lambda stage, message: bar.update(job, stage=stage, description=message)
         try:
             flow = ws_mod.weekly_scan.with_options(task_runner=task_runner(executor, dask_address))
