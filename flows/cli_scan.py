@@ -331,7 +331,8 @@ def _print_domain(store: Any, scan_id: str, domain: str, as_json: bool) -> None:
     row = scores.iloc[0]
     indicators = store.read("indicators", scan_id, "domain = ?", [domain])
     evidence = store.query(
-        "SELECT e.axis, e.rank, e.weight, e.record_id, r.kind, r.title, r.published_date, r.url, e.sharing"
+        "SELECT e.axis, e.rank, e.indicator, e.window, e.weight, e.record_id, r.kind, r.title,"
+        " r.published_date, r.url, e.sharing"
         " FROM evidence e LEFT JOIN (SELECT DISTINCT ON (record_id) * FROM records"
         " ORDER BY record_id, scan_id DESC) r USING (record_id)"
         " WHERE e.scan_id = ? AND e.domain = ? ORDER BY e.axis, e.rank",
@@ -394,11 +395,22 @@ def _print_domain(store: Any, scan_id: str, domain: str, as_json: bool) -> None:
                 ind.indicator, str(ind.country or ""), str(ind.window or ""), _num(ind.value)
             )
         console.print(table)
-    table = Table("axis", "#", "kind", "date", "title", "record_id", title="evidence documents")
+    windows = sorted({str(w) for w in evidence["window"].dropna()})
+    table = Table(
+        "axis",
+        "#",
+        "indicator",
+        "kind",
+        "date",
+        "title",
+        "record_id",
+        title="evidence documents" + (f" (window {', '.join(windows)})" if windows else ""),
+    )
     for ev in evidence.itertuples():
         table.add_row(
             ev.axis,
             str(ev.rank),
+            str(ev.indicator or ""),
             str(ev.kind),
             _ts(ev.published_date)[:10],
             str(ev.title)[:70],
