@@ -239,6 +239,8 @@ def build_briefing(
         "withheld": scoped.withheld,
         "includes_withheld": scoped.includes_withheld
         or bool(previous and previous.includes_withheld),
+        "mark_withheld": mark_withheld,
+        "withheld_kept": _kept(scoped, previous),
     }
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -307,6 +309,14 @@ def build_briefing(
         },
     )
     return out_dir
+
+
+def _kept(scoped: Scoped, previous: Scoped | None) -> dict[str, str]:
+    """What of the export was computed with withheld documents and kept, table by table."""
+    kept = dict(scoped.kept)
+    if previous is not None and previous.includes_withheld:
+        kept["changes"] = "the previous scan's scores computed with withheld documents"
+    return kept
 
 
 def _about(
