@@ -583,11 +583,13 @@ def brief(
 ) -> Path:
     """Write one briefing folder for an audience and language."""
     from flows.briefing import build_briefing
+    from flows.briefing_checks import scan_sources
     from horizon.schemas import Sharing
 
     ws = ctx.workspace
     label = Sharing.parse(audience)
     _forget_exports(ws.store(), ctx.scan_id, label.value, language, run_by)
+    sources = scan_sources(ws.store().scan(ctx.scan_id), Path(ctx.config_dir))
     return build_briefing(
         ws.store(),
         ctx.scan_id,
@@ -598,6 +600,7 @@ def brief(
         weights=ctx.weights(),
         rescore=lambda records: rescore_visible(ctx, records),
         run_by=run_by,
+        sources=sources,
     )
 
 
