@@ -38,8 +38,11 @@ def scan_sources(scan: dict[str, Any], config_dir: Path) -> Any:
 
 
 def restricted_names(sources: Any, audience: Sharing) -> set[str] | None:
-    """Names, chain keys, URLs (plain and redacted) and URL paths of every source and feed
-    labelled above the audience; None when the config is unknown (nothing can be vouched for)."""
+    """Names, chain keys, URLs (plain and redacted), hosts and URL paths of every source and feed
+    labelled above the audience; None when the config is unknown (nothing can be vouched for).
+
+    A host shared with feeds the audience may see is listed too: their errors then show as
+    withheld, which costs detail, never scope."""
     if sources is None:
         return None
     from crawlers.parsers.common import redact_url
@@ -48,7 +51,8 @@ def restricted_names(sources: Any, audience: Sharing) -> set[str] | None:
 
     def add_url(url: str) -> None:
         parts = urlsplit(url)
-        for value in (url, redact_url(url), parts.path, redact_url(url).split(parts.netloc, 1)[-1]):
+        redacted = redact_url(url)
+        for value in (url, redacted, parts.netloc, parts.path, redacted.split(parts.netloc, 1)[-1]):
             if value and len(value) >= MIN_FRAGMENT:
                 out.add(value)
 
@@ -95,17 +99,17 @@ def scoped_checks(
     store: Store, scoped: Scoped, restricted: set[str] | None, taxonomy: Any, weights: Any
 ) -> dict[str, Any] | None:
     """The scan's checks for the audience: recomputed on the visible documents when any is
-    withheld; the recordings' per-source counts left out where a source or feed is above it."""
+    withheld; below RED, the recordings' per-source counts left out where a source or feed is
+    above the audience (or the config is unknown)."""
     checks = _json(_json(scoped.frames.scan.get("source_counts")).get("checks")) or None
-    if checks is None or scoped.audience.level >= Sharing.red.level:
-        return checks
+    if checks is None:
+        return None
     checks = dict(checks)
-    if restricted is None or restricted:
+    recorded = any(k in checks for k in ("recordings", "sources_without_recordings"))
+    below_red = scoped.audience.level < Sharing.red.level
+    if below_red and (restricted is None or restricted):
         checks.pop("recordings", None)
-    if scoped.withheld.get("documents"):
-        recorded = any(
-            k in checks for k in ("recordings", "sources_without_recordings")
-        )  # fmt: skip
+    if scoped.withheld.get("documents"):  # unknown labels are withheld even from RED
         checks.update(_recheck(store, scoped, taxonomy, weights, recorded=recorded))
     return checks
 

@@ -91,6 +91,16 @@ def test_checks_are_counted_on_the_visible_documents(partial_store, tmp_path):
     assert {f["records"] for f in checks["calibration"]["fields"]} <= {0, 1, 2, 3}
 
 
+def test_restricted_names_cover_every_form_of_a_feed_above_the_audience():
+    names = restricted_names(SOURCES, Sharing.green)
+    assert {"EC secret briefings", "feed:EC_secret_briefings", "partner.example.eu",
+            "/secret/briefings.rss", SECRET_URL, "/secret/briefings.rss?token=REDACTED",
+            "partner_api", "api.partner.example.net"} <= names  # fmt: skip
+    assert not {"METI news", "www.meti.go.jp", "papers_openalex", "api.openalex.org"} & names
+    assert "partner_api" not in restricted_names(SOURCES, Sharing.amber)
+    assert restricted_names(SOURCES, Sharing.red) == set()
+
+
 def test_without_the_sources_config_no_error_detail_is_shown_below_red():
     scan = {"message": MESSAGE, "source_counts": json.dumps({"sources": FAILED})}
     out = scoped_message(scan, Sharing.amber, restricted_names(None, Sharing.amber))
