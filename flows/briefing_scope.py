@@ -299,7 +299,8 @@ def scope_scan(
         "evidence_rows": int(
             len(frames.evidence) - len(_by_record(frames.evidence, visible_ids, audience))
         ),
-        "emerging_terms": max(0, int(len(frames.emerging_terms) - len(out.emerging_terms))),
+        # the scan's terms that rest on withheld documents (the audience's are found again)
+        "emerging_terms": int((~_own_label_ok(frames.emerging_terms, audience)).sum()),
         "entities": int(len(frames.entities) - len(out.entities)),
     }
     return Scoped(

@@ -114,6 +114,8 @@ def test_a_phrase_at_the_minimum_only_with_red_records_is_not_a_clear_term(scans
     assert set(terms["sharing"]) == {"CLEAR"}
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["withheld"]["documents"] == 4 and manifest["includes_withheld"] is False
+    # the stored terms resting on the RED records: the three lattice phrases and "secret radar"
+    assert manifest["withheld"]["emerging_terms"] == int((stored["sharing"] == "RED").sum()) == 4
 
 
 @pytest.mark.parametrize(
