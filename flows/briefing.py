@@ -20,6 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from flows.briefing_checks import restricted_names, scoped_checks, scoped_message
 from flows.briefing_excel import write_workbook
 from flows.briefing_html import render_report
 from flows.briefing_scope import (
@@ -188,11 +189,14 @@ def build_briefing(
     rescore: Rescore | None = None,
     run_by: str,
     mark_withheld: bool = False,
+    sources: Any = None,
 ) -> Path:
     """Write the briefing folder `out_dir` for `audience` in `language`; returns the folder.
 
     `rescore(visible_records)` recomputes the figures when documents are withheld; without it the
     briefing is refused unless `mark_withheld` labels the figures as including withheld material.
+    `sources` (the scan's sources config) tells which sources and feeds are above the audience,
+    so the scan's message may name the others; without it no error detail is shown below RED.
     """
     started = time.perf_counter()
     audience = audience if isinstance(audience, Sharing) else Sharing.parse(audience)
@@ -225,6 +229,8 @@ def build_briefing(
     if previous is not None:
         ids, titles = ids | previous.withheld_ids, titles | previous.withheld_titles
     redacted = redact({**tables, "network": network.nodes}, ids, titles)
+    restricted = restricted_names(sources, audience)
+    checks = scoped_checks(store, scoped, restricted, taxonomy, weights)
     dictionary = data_dictionary()
     created_at = utcnow()
     data = scan_data(scoped.frames.scan)
@@ -239,6 +245,8 @@ def build_briefing(
         "withheld": scoped.withheld,
         "includes_withheld": scoped.includes_withheld
         or bool(previous and previous.includes_withheld),
+        "mark_withheld": mark_withheld,
+        "withheld_kept": _kept(scoped, previous),
     }
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -257,7 +265,7 @@ def build_briefing(
         about = _about(meta, scoped, prev_id, language)
         write_workbook(tmp / f"briefing_{stem}.xlsx", tables, dictionary, language, about)
         (tmp / f"report_{stem}.html").write_text(
-            render_report(tables, network, meta, language, calibration=_calibration(scoped)),
+            render_report(tables, network, meta, language, calibration=_calibration(checks)),
             encoding="utf-8",
         )
         files = [
@@ -269,11 +277,14 @@ def build_briefing(
         manifest = {
             **meta,
             "scan": {
-                k: _plain(scan.get(k))
-                for k in ("status", "started_at", "finished_at", "demo", "code_version", "message")
+                **{
+                    k: _plain(scan.get(k))
+                    for k in ("status", "started_at", "finished_at", "demo", "code_version")
+                },
+                "message": scoped_message(scan, audience, restricted),
             },
             "config_sha256": _json_or_empty(scan.get("config_sha256")),
-            "checks": _json_or_empty(scan.get("source_counts")).get("checks"),
+            "checks": checks,
             "source_snapshots": _snapshots(scoped.frames.records),
             "previous_scan_id": prev_id,
             "counts": {
@@ -307,6 +318,14 @@ def build_briefing(
         },
     )
     return out_dir
+
+
+def _kept(scoped: Scoped, previous: Scoped | None) -> dict[str, str]:
+    """What of the export was computed with withheld documents and kept, table by table."""
+    kept = dict(scoped.kept)
+    if previous is not None and previous.includes_withheld:
+        kept["changes"] = "the previous scan's scores computed with withheld documents"
+    return kept
 
 
 def _about(
@@ -350,10 +369,10 @@ def _plain(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
-def _calibration(scoped: Any) -> dict[str, Any] | None:
-    """The scan's calibration check, where it ran (older scans stored none)."""
-    checks = _json_or_empty(scoped.frames.scan.get("source_counts")).get("checks") or {}
-    found = checks.get("calibration")
+def _calibration(checks: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The scan's calibration check as the audience may see it, where it ran (older scans stored
+    none)."""
+    found = (checks or {}).get("calibration")
     return found if isinstance(found, dict) else None
 
 

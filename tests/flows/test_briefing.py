@@ -359,12 +359,14 @@ def test_rescore_sees_only_visible_records_and_its_figures_are_exported(store, t
     assert not priority["includes_withheld"].any()
     evidence = pd.read_parquet(folder / "evidence.parquet")
     assert set(evidence["record_id"]) == visible
+    # this rescoring finds no terms again: a stored term resting on an AMBER record is dropped,
+    # one from visible records stays without the burst weight measured against every record
     terms = pd.read_parquet(folder / "emerging_terms.parquet").set_index("term")
-    assert set(terms.index) == {"openterm", "mixedterm"}
-    assert json.loads(terms.loc["mixedterm", "record_ids"]) == ["doi:10.1/open-q"]
-    assert terms.loc["mixedterm", "sharing"] == "CLEAR"  # the label of what is shown
-    assert pd.isna(terms.loc["mixedterm", "count"]) and terms.loc["openterm", "count"] == 1
-    assert json.loads((folder / "manifest.json").read_text())["redacted_cells"] == 0
+    assert set(terms.index) == {"openterm"}
+    assert terms.loc["openterm", "count"] == 1 and pd.isna(terms.loc["openterm", "burst_weight"])
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["redacted_cells"] == 0
+    assert manifest["includes_withheld"] is False and manifest["withheld_kept"] == {}
     text = all_text(folder)
     for hidden in (
         "doi:10.1/amber-q",
@@ -375,6 +377,22 @@ def test_rescore_sees_only_visible_records_and_its_figures_are_exported(store, t
         "patent:JP123",
     ):
         assert hidden not in text
+
+
+@pytest.mark.parametrize("found", [["openterm"], []])
+def test_terms_found_again_on_visible_records_replace_the_stored_ones(store, tmp_path, found):
+    def rescore(records: pd.DataFrame):
+        terms = terms_frame().set_index("term").loc[found].reset_index()
+        return {**fake_rescore([])(records), "emerging_terms": terms.assign(count=7)}
+
+    folder = brief(store, tmp_path, "green", rescore=rescore, mark_withheld=True)
+    terms = pd.read_parquet(folder / "emerging_terms.parquet")
+    assert terms["term"].tolist() == found and terms["count"].tolist() == [7] * len(found)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    # asked to mark, but everything was recomputed: nothing withheld is kept, and it says so
+    assert manifest["mark_withheld"] is True and manifest["includes_withheld"] is False
+    assert manifest["withheld_kept"] == {}
+    assert not pd.read_parquet(folder / "emerging_terms.parquet")["includes_withheld"].any()
 
 
 def test_withheld_material_without_rescore_is_refused_in_one_line(store, tmp_path):
@@ -394,7 +412,12 @@ def test_marked_figures_are_labelled_in_every_file(store, tmp_path):
     assert priority["includes_withheld"].all()
     assert "includes withheld material" in (next(folder.glob("*.html"))).read_text(encoding="utf-8")
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["includes_withheld"] is True
+    assert manifest["includes_withheld"] is True and manifest["mark_withheld"] is True
+    kept = manifest["withheld_kept"]
+    assert {"priority_list", "indicators", "emerging_terms", "network", "changes"} <= set(kept)
+    terms = pd.read_parquet(folder / "emerging_terms.parquet").set_index("term")
+    assert terms.loc["mixedterm", "count"] == 2  # the kept count, with the AMBER record
+    assert terms["includes_withheld"].all()
     assert (
         json.loads(pq.read_schema(folder / "indicators.parquet").metadata[b"horizon"])[
             "includes_withheld"
