@@ -119,6 +119,11 @@ class CrawlOutput:
                 state["error"] = item.rejects[0].reason if item.rejects else "unparseable page"
             write_json_atomic(self.dir / CHECKPOINT, {"source": self.source, "chains": self.chains})
 
+    def note_chain(self, chain: str, **fields: Any) -> None:
+        """Keep facts about a chain in its checkpoint (hits announced, how its window was split)."""
+        self.chains.setdefault(chain, {"pages": 0}).update(fields)
+        write_json_atomic(self.dir / CHECKPOINT, {"source": self.source, "chains": self.chains})
+
     def fail_chain(self, chain: str, reason: str) -> None:
         """Mark a chain as stopped on an error (kept for the next resume)."""
         state = self.chains.setdefault(chain, {"pages": 0})

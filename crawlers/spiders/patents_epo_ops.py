@@ -11,8 +11,11 @@ from urllib.parse import urlencode
 
 from scrapy.http import Request, Response
 
+from crawlers.middlewares import with_params
+from crawlers.parsers.patents_epo_ops import OPS_SEARCH_LIMIT
 from crawlers.spiders.base import Chain, SourceSpider
 from crawlers.spiders.terms import code_prefixes
+from crawlers.spiders.windows import Window
 
 #: OPS returns at most 100 documents per search request.
 OPS_MAX_RANGE = 100
@@ -40,6 +43,9 @@ class EpoOpsSpider(SourceSpider):
     name = "patents_epo_ops"
     paging = "range"
     page_param = "Range"
+    #: OPS serves the first 2,000 hits of a search (its documentation; EPO forum, "CLIENT.
+    #: InvalidQuery when X-OPS-Range > 2000"): a search announcing more is split by `pd within`.
+    result_cap = OPS_SEARCH_LIMIT
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -55,8 +61,15 @@ class EpoOpsSpider(SourceSpider):
                 continue
             query = {"q": cql_query(prefixes, self.since, self.until), "Range": f"1-{size}"}
             url = f"{self.base_url}/rest-services/published-data/search/biblio?{urlencode(query)}"
-            chains.append(Chain(key=domain.slug, url=url, domain=domain.slug))
+            chains.append(Chain(key=domain.slug, url=url, domain=domain.slug,
+                                window=(self.since, self.until), family=domain.slug,
+                                options={"classes": class_query(prefixes)}))  # fmt: skip
         return chains
+
+    def window_url(self, chain: Chain, window: Window) -> str:
+        """The same classes published in another window."""
+        query = f'{chain.options["classes"]} and pd within "{window[0]:%Y%m%d} {window[1]:%Y%m%d}"'
+        return with_params(chain.url, {"q": query})
 
     @property
     def auth_header(self) -> str | None:
