@@ -85,6 +85,8 @@ class SourceSpider(CappedWindows, scrapy.Spider):
     queries_by_term: ClassVar[bool] = False
     #: Keep only records naming a taxonomy term (sources whose answers are not about the terms).
     term_matched: ClassVar[bool] = False
+    #: Statuses the source answers rate limits with besides 429/503: paused for and retried.
+    rate_limit_statuses: ClassVar[tuple[int, ...]] = ()
 
     def __init__(
         self,
@@ -138,6 +140,11 @@ class SourceSpider(CappedWindows, scrapy.Spider):
             return with_params(url, {self.page_param: next_page})
         if self.paging == "next_url":
             return query_of(next_page, url)
+        return None
+
+    def pacing_from(self, response: Response) -> tuple[float | None, float | None] | None:
+        """Seconds to pause the source and least seconds between its requests, as its own
+        headers ask (None: they ask nothing)."""
         return None
 
     # -- requests -------------------------------------------------------------------------------
