@@ -110,6 +110,7 @@ class CrawlOutput:
             state = self.chains.setdefault(item.chain, {"pages": 0})
             if item.ended:
                 state["pages"] = int(state.get("pages", 0)) + 1
+                state["hits"] = int(state.get("hits", 0)) + item.hits
                 state["next_url"] = item.next_url
                 state["next_page"] = item.next_page
                 state["done"] = item.next_url is None
@@ -154,9 +155,31 @@ class CrawlOutput:
             "chains_done": sum(1 for v in self.chains.values() if v.get("done")),
             "chains_failed": sorted(k for k, v in self.chains.items() if v.get("failed")),
             "last_page": last,
+            "coverage": self.coverage(),
         }
         write_json_atomic(self.dir / SUMMARY, summary)
         return summary
+
+    def coverage(self) -> dict[str, Any]:
+        """How much of what the source announced the crawl fetched: its queries (a query's window
+        split into parts counts its parts), the hits they announced and those fetched. A split
+        query's own first page is not counted: its parts fetch those hits again."""
+        leaves = {k: v for k, v in self.chains.items() if not v.get("split")}
+        announced = [v["total"] for v in leaves.values() if isinstance(v.get("total"), int)]
+        return {
+            "queries_planned": sum(1 for k in self.chains if "@" not in k),
+            "windows_split": sum(1 for v in self.chains.values() if v.get("split")),
+            "windows": len(leaves),
+            "windows_complete": sum(
+                1
+                for v in leaves.values()
+                if v.get("done") and not v.get("failed") and not v.get("over_cap")
+            ),
+            "windows_failed": sum(1 for v in leaves.values() if v.get("failed")),
+            "windows_over_cap": sorted(k for k, v in leaves.items() if v.get("over_cap")),
+            "hits_announced": sum(announced) if announced else None,
+            "hits_fetched": sum(int(v.get("hits", 0)) for v in leaves.values()),
+        }
 
     def close(self) -> None:
         """Flush and close the files."""

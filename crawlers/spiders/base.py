@@ -308,6 +308,7 @@ class SourceSpider(CappedWindows, scrapy.Spider):
             next_url=nxt,
             next_page=result.next_page if nxt else None,
             ended=not failed,
+            hits=len(result.records) + len(result.rejects),
         )
         yield from follows
         if nxt:

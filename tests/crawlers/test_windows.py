@@ -133,6 +133,14 @@ def test_federal_register_splits_a_capped_window_until_every_part_is_fetched(
         ["2024-01-03", "2024-01-03"], ["2024-01-04", "2024-01-04"]]  # fmt: skip
     assert chains["quantum@2024-01-01..2024-01-02"] | {"pages": 2, "done": True, "total": 3} == (
         chains["quantum@2024-01-01..2024-01-02"])  # fmt: skip
+    # what the parts announced was fetched; the split window's own first page is not counted
+    coverage = summary["coverage"]
+    assert (coverage["hits_announced"], coverage["hits_fetched"]) == (6, 6)
+    assert (coverage["windows"], coverage["windows_split"], coverage["windows_complete"]) == (
+        3,
+        2,
+        3,
+    )
     # every query of the same terms, only the dates differ
     queries = [parse_qs(urlsplit(r[1]).query) for r in server.requests]
     terms = {q["conditions[term]"][0] for q in queries if "page" not in q}
@@ -154,6 +162,9 @@ def test_a_one_day_window_over_the_cap_ends_the_crawl_partial_with_the_reason(
     assert summary["finished"] is False and summary["reason"] == "result_cap"
     assert "more than the 10000 hits the source serves" in summary["errors"][-1]
     assert "quantum" in summary["errors"][-1]
+    coverage = summary["coverage"]
+    assert coverage["windows_over_cap"] == ["quantum"] and coverage["windows_complete"] == 0
+    assert (coverage["hits_announced"], coverage["hits_fetched"]) == (10_000, 2)
 
 
 # -- EPO OPS --------------------------------------------------------------------------------------
@@ -221,3 +232,7 @@ def test_a_resumed_crawl_asks_only_the_parts_not_yet_done(tmp_path: Path) -> Non
     asked = [parse_qs(urlsplit(r[1]).query) for r in server.requests]
     assert [q["conditions[publication_date][gte]"] for q in asked] == [["2024-01-02"]]
     assert summary["finished"] is True and ids == ["fr:2024-00001", "fr:2024-00002"]
+    coverage = summary["coverage"]
+    assert coverage | {"queries_planned": 1, "windows_split": 1, "windows": 2,
+                       "windows_complete": 2, "windows_failed": 0} == coverage  # fmt: skip
+    assert (coverage["hits_announced"], coverage["hits_fetched"]) == (2, 2)
