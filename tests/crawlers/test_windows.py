@@ -167,6 +167,27 @@ def test_a_one_day_window_over_the_cap_ends_the_crawl_partial_with_the_reason(
     assert (coverage["hits_announced"], coverage["hits_fetched"]) == (10_000, 2)
 
 
+def test_federal_register_stops_paging_at_the_documents_it_serves(tmp_path: Path) -> None:
+    """Page 10 of 1,000 ends at the 10,000th document: no page 11 is asked for."""
+    from crawlers.pipelines import CrawlOutput
+    from crawlers.spiders.policy_federal_register import FederalRegisterSpider
+    from horizon.config import load_sources
+    from horizon.config.taxonomy import load_taxonomy
+
+    config = write_config(tmp_path, "policy_federal_register")
+    spider = FederalRegisterSpider(
+        config=load_sources(config / "sources.yaml").sources["policy_federal_register"],
+        taxonomy=load_taxonomy(config / "taxonomy.yaml", require_japan_20=False),
+        output=CrawlOutput(tmp_path / "out", "policy_federal_register", resume=False),
+        since=D(2024, 1, 1), until=D(2024, 1, 31),
+    )  # fmt: skip
+    chain = spider.plan()[0]
+    pointer = "https://www.federalregister.gov/api/v1/documents.json?per_page=1000&page={}"
+    assert "page=10" in spider.next_url(chain, chain.url, pointer.format(10))
+    assert spider.next_url(chain, chain.url, pointer.format(11)) is None
+    spider.output.close()
+
+
 # -- EPO OPS --------------------------------------------------------------------------------------
 OPS_DOC = """<exchange-document system="ops.epo.org" family-id="{n}" country="JP" doc-number="20240000{n:02d}" kind="A">
 <bibliographic-data><publication-reference><document-id document-id-type="docdb"><country>JP</country>
