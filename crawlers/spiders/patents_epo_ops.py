@@ -1,5 +1,8 @@
 """EPO OPS: an OAuth client-credentials token, then published-data search/biblio per domain,
-paged with `Range`. The key, secret and token are added at download time and never stored."""
+paged with `Range` and split by publication date where a search announces more than the 2,000
+hits OPS serves. A token refused as expired is renewed and the request sent again once;
+X-Throttling-Control paces the source. The key, secret and token are added at download time and
+never stored."""
 
 from __future__ import annotations
 
