@@ -313,7 +313,7 @@ class SourceSpider(CappedWindows, scrapy.Spider):
         yield from follows
         if nxt:
             yield self.chain_request(chain, nxt)
-        for part in parts or []:
+        for part in parts if parts and not self.capped else []:  # capped: kept for a resume
             self.chains[part.key] = part
             yield self.chain_request(part, part.url)
 

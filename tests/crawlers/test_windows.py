@@ -167,6 +167,18 @@ def test_a_one_day_window_over_the_cap_ends_the_crawl_partial_with_the_reason(
     assert (coverage["hits_announced"], coverage["hits_fetched"]) == (10_000, 2)
 
 
+def test_a_crawl_at_its_record_cap_asks_for_no_parts(tmp_path: Path) -> None:
+    """The cap stops the crawl: the parts of a split window are kept for later, not asked for."""
+    routes = [fr_route("2024-01-01", "2024-01-04", 10_000, [fr_doc("2024-00001", "2024-01-01")])]
+    days = D(2024, 1, 1), D(2024, 1, 4)
+    summary, ids, server, out = crawl(
+        tmp_path, "policy_federal_register", routes, *days, max_records=1
+    )
+    assert ids == ["fr:2024-00001"] and len(server.requests) == 1
+    assert summary["finished"] is False and summary["reason"] == "max_records"
+    assert json.loads((out / "checkpoint.json").read_text())["chains"]["quantum"]["split"]
+
+
 def test_federal_register_stops_paging_at_the_documents_it_serves(tmp_path: Path) -> None:
     """Page 10 of 1,000 ends at the 10,000th document: no page 11 is asked for."""
     from crawlers.pipelines import CrawlOutput
