@@ -142,8 +142,11 @@ class CrawlOutput:
         fh.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
         fh.flush()
 
-    def write_summary(self, *, finished: bool, reason: str | None = None) -> dict[str, Any]:
-        """Write and return summary.json."""
+    def write_summary(
+        self, *, finished: bool, reason: str | None = None, complete_through: str | None = None
+    ) -> dict[str, Any]:
+        """Write and return summary.json (`complete_through`: the last day through which every
+        query's date window was fetched completely, where the queries have windows)."""
         last = {k: v.get("next_page") for k, v in self.chains.items() if v.get("next_page")}
         summary = {
             "source": self.source,
@@ -156,6 +159,7 @@ class CrawlOutput:
             "chains_failed": sorted(k for k, v in self.chains.items() if v.get("failed")),
             "last_page": last,
             "coverage": self.coverage(),
+            "complete_through": complete_through,
         }
         write_json_atomic(self.dir / SUMMARY, summary)
         return summary

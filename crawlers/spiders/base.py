@@ -452,5 +452,8 @@ class SourceSpider(CappedWindows, scrapy.Spider):
                 f"{len(over)} one-day queries announce more than the {self.result_cap} hits the "
                 f"source serves, so hits beyond them were not fetched: {', '.join(over)[:300]}"
             )
-        self.output.write_summary(finished=finished, reason=why)
+        through = self.complete_through()
+        self.output.write_summary(
+            finished=finished, reason=why, complete_through=through.isoformat() if through else None
+        )
         self.output.close()

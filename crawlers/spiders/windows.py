@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 Window = tuple[dt.date, dt.date]
@@ -45,6 +46,30 @@ def parse_window(pair: list[str] | tuple[str, str]) -> Window:
     return dt.date.fromisoformat(pair[0]), dt.date.fromisoformat(pair[1])
 
 
+def chain_complete_through(
+    states: Mapping[str, dict[str, Any]], key: str, window: Window
+) -> dt.date | None:
+    """The last day through which a chain fetched its window completely from the window's first
+    day, following its split parts in order (checkpoint states by chain key); None when not even
+    its first part is complete. A part partly fetched counts for none of its days: its pages are
+    not in date order."""
+    state = states.get(key) or {}
+    if state.get("split"):
+        reached = None
+        for pair in state["split"]:
+            part = parse_window(pair)
+            got = chain_complete_through(states, window_key(key.split("@", 1)[0], part), part)
+            if got is None:
+                return reached
+            reached = got
+            if got != part[1]:
+                break
+        return reached
+    if state.get("done") and not state.get("failed") and not state.get("over_cap"):
+        return window[1]
+    return None
+
+
 class CappedWindows:
     """What a spider does with a capped source (mixed into SourceSpider): on a query's first page,
     a total over the cap becomes requests for the parts of its window."""
@@ -53,6 +78,8 @@ class CappedWindows:
     #: asked again over parts of its date window (`window_url`). None: the source serves all.
     result_cap: ClassVar[int | None] = None
     output: Any
+    chains: dict[str, Any]
+    capped: bool
 
     def window_url(self, chain: Any, window: Window) -> str:
         """The first page of a chain's query over another date window (capped sources)."""
@@ -88,3 +115,22 @@ class CappedWindows:
         pairs = [[a.isoformat(), b.isoformat()] for a, b in windows]
         self.output.note_chain(chain.key, total=total, split=pairs)
         return [self.window_chain(chain, w) for w in windows]
+
+    def complete_through(self) -> dt.date | None:
+        """The last day through which every planned query fetched its date window completely (so
+        a crawl stopped part-way can still move its source's watermark that far); None when a
+        query has no window or not even its first day is complete. A crawl stopped by its record
+        cap says None: the page it stopped on ends its chain as if it were the last."""
+        if self.capped:
+            return None
+        days = []
+        for chain in self.chains.values():
+            if chain.family not in (None, chain.key):
+                continue  # a part: counted through its query
+            if chain.window is None:
+                return None
+            day = chain_complete_through(self.output.chains, chain.key, chain.window)
+            if day is None:
+                return None
+            days.append(day)
+        return min(days) if days else None

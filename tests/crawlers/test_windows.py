@@ -15,7 +15,7 @@ import pytest
 
 from crawlers.replay import ReplayServer
 from crawlers.run import crawl_source
-from crawlers.spiders.windows import split_window, window_key
+from crawlers.spiders.windows import chain_complete_through, split_window, window_key
 
 JSON = {"Content-Type": "application/json"}
 XML = {"Content-Type": "application/xml"}
@@ -96,6 +96,25 @@ def fr_route(gte: str, lte: str, count: int, docs: list[dict[str, Any]], page: s
                       "conditions[publication_date][lte]": lte, "page": page}}  # fmt: skip
 
 
+def test_a_query_is_complete_through_the_end_of_its_first_unbroken_run_of_parts() -> None:
+    done = {"done": True, "pages": 1}
+    states = {
+        "q": {"split": [["2024-01-01", "2024-01-02"], ["2024-01-03", "2024-01-04"]]},
+        "q@2024-01-01..2024-01-02": done,
+        "q@2024-01-03..2024-01-04": {"split": [["2024-01-03", "2024-01-03"], ["2024-01-04", "2024-01-04"]]},
+        "q@2024-01-03..2024-01-03": done,
+        "q@2024-01-04..2024-01-04": {"done": True, "over_cap": True},
+    }  # fmt: skip
+    window = (D(2024, 1, 1), D(2024, 1, 4))
+    assert chain_complete_through(states, "q", window) == D(2024, 1, 3)
+    states["q@2024-01-04..2024-01-04"] = done
+    assert chain_complete_through(states, "q", window) == D(2024, 1, 4)
+    states["q@2024-01-01..2024-01-02"] = {"failed": True}  # a gap at the start: nothing counts
+    assert chain_complete_through(states, "q", window) is None
+    assert chain_complete_through({"r": done}, "r", window) == D(2024, 1, 4)
+    assert chain_complete_through({}, "r", window) is None
+
+
 def test_federal_register_splits_a_capped_window_until_every_part_is_fetched(
     tmp_path: Path,
 ) -> None:
@@ -115,6 +134,7 @@ def test_federal_register_splits_a_capped_window_until_every_part_is_fetched(
                                       D(2024, 1, 1), D(2024, 1, 4))  # fmt: skip
     assert ids == [f"fr:2024-0000{n}" for n in range(1, 7)]
     assert summary["finished"] is True and summary["reason"] == "finished", summary["errors"]
+    assert summary["complete_through"] == "2024-01-04"
     windows = [
         (q["conditions[publication_date][gte]"][0], q["conditions[publication_date][lte]"][0],
          q.get("page", ["1"])[0])
@@ -164,6 +184,7 @@ def test_a_one_day_window_over_the_cap_ends_the_crawl_partial_with_the_reason(
     assert "quantum" in summary["errors"][-1]
     coverage = summary["coverage"]
     assert coverage["windows_over_cap"] == ["quantum"] and coverage["windows_complete"] == 0
+    assert summary["complete_through"] is None
     assert (coverage["hits_announced"], coverage["hits_fetched"]) == (10_000, 2)
 
 
@@ -260,6 +281,7 @@ def test_a_resumed_crawl_asks_only_the_parts_not_yet_done(tmp_path: Path) -> Non
     summary, ids, _, _ = crawl(tmp_path, "policy_federal_register", first, *days)
     assert summary["finished"] is False and ids == ["fr:2024-00001"]
     assert summary["chains_failed"] == ["quantum@2024-01-02..2024-01-02"]
+    assert summary["complete_through"] == "2024-01-01"  # its watermark may move over the 1st
     second = [fr_route("2024-01-02", "2024-01-02", 1, [fr_doc("2024-00002", "2024-01-02")])]
     summary, ids, server, _ = crawl(tmp_path, "policy_federal_register", second, *days)
     asked = [parse_qs(urlsplit(r[1]).query) for r in server.requests]
