@@ -25,3 +25,6 @@ class PageItem:
     next_page: str | None = None
     #: False when the page itself could not be parsed (the chain stops there, to be retried).
     ended: bool = True
+    #: Items the page carried (records, refused items, duplicates and filtered ones alike): what
+    #: the chain fetched of the hits its source announced.
+    hits: int = 0

@@ -320,8 +320,9 @@ def weekly_scan(
         if not demo and not recorded:
             started = pd.Timestamp(store.scan(scan_id)["started_at"]).date()
             for s in chosen:
-                if counts["sources"][s].get("finished", False):
-                    store.set_watermark(s, started, scan_id)
+                mark = watermark_after(counts["sources"][s], started)
+                if mark is not None:
+                    store.set_watermark(s, mark, scan_id)
         store.finish_scan(scan_id, status, source_counts=counts, message=message)
     return {"scan_id": scan_id, "status": status, "counts": counts, "message": message}
 
@@ -454,6 +455,18 @@ def _differs(row: dict[str, Any], parameters: dict[str, Any], config: dict[str, 
     before = json.loads(row["parameters"] or "{}")
     diff = [k for k in RESUME_KEYS if before.get(k) != parameters.get(k)]
     return f"it ran with other parameters ({', '.join(diff)})" if diff else ""
+
+
+def watermark_after(summary: dict[str, Any], started: dt.date) -> dt.date | None:
+    """Where a source's watermark moves after its crawl: to the scan's start when the crawl
+    finished; else to the day after the last day through which every date window of its queries
+    was fetched completely (`complete_through`), never past the start; None: it stays."""
+    if summary.get("finished", False):
+        return started
+    through = summary.get("complete_through")
+    if not through:
+        return None
+    return min(started, dt.date.fromisoformat(through) + dt.timedelta(days=1))
 
 
 def _watermark(store: Any, source: str) -> str | None:
