@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
+from flows.briefing_dictionary import describe
 from horizon.api import diff_scores, join_evidence, yearly_counts
 from horizon.schemas import TABLES, Column, ColumnType
 
@@ -227,8 +228,8 @@ def data_dictionary() -> pd.DataFrame:
             c.header_ja,
             c.header_en,
             c.column.type,
-            c.column.description,
-            c.column.description_ja,
+            describe(t.name, c.name, "en", c.column.description),
+            describe(t.name, c.name, "ja", c.column.description_ja),
             c.source,
         )
         for t in EXPORT_TABLES.values()
