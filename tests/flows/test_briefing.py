@@ -268,6 +268,15 @@ def test_workbook_has_the_sheets_with_japanese_headers(store, tmp_path):
     row2 = dict(zip(headers, [c.value for c in ws[2]], strict=True))
     assert (row2["区分名"], row2["順位帯(5–95%)"], row2["領域名"]) == ("守る", "1–2", "量子技術")
     assert ws.cell(row=2, column=headers.index("総合優先度") + 1).number_format == "0.000"
+    assert ws.cell(row=2, column=headers.index("順位(95%点)") + 1).number_format == "0"  # not 2.000
+    changes = wb["前回からの変化"]
+    ch = [c.value for c in changes[1]]
+    assert changes.cell(row=2, column=ch.index("前回順位") + 1).number_format == "0"
+    # printed A4 landscape, one page wide, the header row repeated (#19: 971 pages)
+    for sheet in wb:
+        assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.paperSize == 9  # A4
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth == 1
+        assert sheet.page_setup.fitToHeight == 0 and sheet.print_title_rows == "$1:$1"
     assert all(ws.column_dimensions[c].width >= 8 for c in "ABCDEF")
     ev = wb["根拠文書"]
     eh = [c.value for c in ev[1]]
