@@ -24,7 +24,7 @@ from flows.briefing_charts import (
 )
 from flows.briefing_excel import safe_link
 from flows.briefing_tables import AXIS_LABELS, CLASS_LABELS, MATURITY_LABELS, WITHHELD_NOTE
-from flows.briefing_text import DEMO_NOTE, INDICATOR_LABELS, KIND_LABELS, TEXT
+from flows.briefing_text import AXIS_SHORT, DEMO_NOTE, INDICATOR_LABELS, KIND_LABELS, TEXT
 from horizon.api import Network
 
 __all__ = ["CLASS_COLOURS", "CSP", "anchor", "render_report"]
@@ -60,9 +60,9 @@ table.axes td:last-child{font-size:11px}table.docs{width:100%}
 td.title{max-width:520px}.spark{vertical-align:middle}
 svg{max-width:100%;height:auto}svg text{font-family:inherit}
 @page{size:A4;margin:12mm 10mm}
-@media print{body{margin:0;max-width:none;font-size:11px}h2{break-before:page;page-break-before:always;margin-top:0}
+@media print{body{margin:0;max-width:none;font-size:10px;line-height:1.35}.domain p.why{font-size:9.5px}h2{break-before:page;page-break-before:always;margin-top:0}
 #summary{break-before:avoid;page-break-before:avoid}a{color:inherit;text-decoration:none}
-table{font-size:10px}.banner{-webkit-print-color-adjust:exact;print-color-adjust:exact}
+table{font-size:9px}table.axes td:last-child{font-size:9px}.banner{-webkit-print-color-adjust:exact;print-color-adjust:exact}
 .cls,th,svg{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
 """
 
@@ -237,7 +237,7 @@ def axes_html(row: dict[str, Any], latest: pd.DataFrame, language: str) -> str:
             if text:
                 figures.append(f"{esc(names.get(ind, ind))} {esc(text)}")
         body.append(
-            f"<tr><td>{esc(AXIS_LABELS[language][axis])}</td>"
+            f'<tr><td title="{esc(AXIS_LABELS[language][axis])}">{esc(AXIS_SHORT[language][axis])}</td>'
             f'<td class="n">{_num(row[f"{axis}_score"])}</td><td>{" · ".join(figures)}</td></tr>'
         )
     return f'<table class="axes"><tbody>{"".join(body)}</tbody></table>'
@@ -266,7 +266,8 @@ def evidence_html(docs: pd.DataFrame, language: str, t: dict[str, Any]) -> str:
             title += f'<br><span class="note">{esc(d["url"])}</span>'  # shown, never a link
         date = str(d.get("published_date") or "")[:10]
         rows.append(
-            f'<tr><td>{esc(d.get("axis_label"))}</td><td class="title">{title}</td>'
+            f"<tr><td>{esc(AXIS_SHORT[language].get(str(d.get('axis')), d.get('axis_label')))}</td>"
+            f'<td class="title">{title}</td>'
             f"<td>{esc(KIND_LABELS[language].get(str(d.get('kind')), d.get('kind')))}</td>"
             f'<td class="n">{esc(date)}</td><td>{esc(d.get("countries"))}</td></tr>'
         )

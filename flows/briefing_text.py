@@ -6,6 +6,13 @@ DEMO_NOTE = {
     "ja": "デモデータ：架空の文書による例示であり、実際の分析結果ではありません。",
     "en": "DEMO DATA: invented documents for illustration; nothing here is a finding.",
 }
+#: Axis names short enough for a table column.
+AXIS_SHORT = {
+    "ja": {"japan_strength": "日本の強み", "foreign_activity": "諸外国の研究開発",
+           "socioeconomic": "社会経済の動向"},
+    "en": {"japan_strength": "Japan's strength", "foreign_activity": "Foreign R&D",
+           "socioeconomic": "Socioeconomic"},
+}  # fmt: skip
 KIND_LABELS = {
     "ja": {"paper": "論文", "patent": "特許", "policy": "政策"},
     "en": {"paper": "Paper", "patent": "Patent", "policy": "Policy"},
