@@ -254,6 +254,8 @@ def test_workbook_has_the_sheets_with_japanese_headers(store, tmp_path):
     ws = wb["優先リスト"]
     headers = [c.value for c in ws[1]]
     for expected in (
+        "区分コード",  # protect | nurture | monitor, named as codes beside their labels
+        "成熟度コード",
         "区分名",
         "総合優先度",
         "順位帯(5–95%)",
