@@ -143,6 +143,8 @@ def test_japanese_report_speaks_japanese_with_integer_ranks_and_a_demo_banner(fo
     assert first_cells == ["1", "2", "3"]  # never "1.000"
     assert "#1 量子技術" in text
     assert html.count('class="banner demo"') == 1 and "デモデータ" in text
+    # what changed since s1: the three domains kept their ranks and classes
+    assert "比較対象: スキャン s1" in text and "その他 3 領域は変化なし" in text
     # the store holds no class probabilities for these scans: the caveats say so
     assert "区分の確率はありません" in text
 
