@@ -205,10 +205,17 @@ def caveats_html(
         ]
         if unsure:
             items.append(t["uncertain"].format(n=len(unsure), names="; ".join(unsure)))
-        small = [labels[d] for d, p in probs.items() if p.get("small_counts") and d in labels]
+        small = [  # a missing value may be NaN (pandas' string dtype), which is truthy
+            labels[d] for d, p in probs.items() if _text(p.get("small_counts")) and d in labels
+        ]
         if small:
             items.append(t["small_counts"].format(n=len(small)))
     return f'<ul id="caveats">{"".join(f"<li>{esc(i)}</li>" for i in items)}</ul>'
+
+
+def _text(value: Any) -> str:
+    """A text cell, or "" where it is missing."""
+    return value if isinstance(value, str) else ""
 
 
 def _latest(indicators: pd.DataFrame) -> pd.DataFrame:

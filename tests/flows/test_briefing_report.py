@@ -11,6 +11,7 @@ import subprocess
 import zlib
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -157,6 +158,40 @@ def test_report_of_live_data_has_no_demo_banner(tmp_path):
     html = next(folder.glob("report_*.html")).read_text(encoding="utf-8")
     assert 'class="banner demo"' not in html and "DEMO DATA" not in html
     assert "#1 Quantum" in visible_text(html)
+
+
+def test_caveats_name_unfinished_sources_and_unsettled_classes(tmp_path):
+    store = copy_store(tmp_path / "warehouse.duckdb")
+    counts = {
+        "sources": {"papers_openalex": {"finished": False}, "patents_epo_ops": {"finished": True}}
+    }
+    with store.connect() as con:
+        con.execute("UPDATE scans SET source_counts = ? WHERE scan_id = 's2'", [json.dumps(counts)])
+    probs = pd.DataFrame(
+        [
+            {"domain": "quantum", "p_protect": 0.9, "p_nurture": 0.05, "p_monitor": 0.05,
+             "stable_class": "protect", "small_counts": None},
+            {"domain": "semiconductors", "p_protect": 0.3, "p_nurture": 0.45, "p_monitor": 0.25,
+             "stable_class": "uncertain", "small_counts": "rta_patents (4.0)"},
+        ]
+    )  # fmt: skip
+    rescore = fake_rescore([])
+    folder = brief(
+        store, tmp_path, "amber", "en",
+        rescore=lambda records: {**rescore(records), "class_probabilities": probs},
+    )  # fmt: skip
+    html = next(folder.glob("report_*.html")).read_text(encoding="utf-8")
+    caveats = visible_text(re.search(r'<ul id="caveats">.*?</ul>', html, flags=re.S).group(0))
+    assert "not fetched in full" in caveats and "papers_openalex" in caveats
+    assert "patents_epo_ops" not in caveats
+    assert (
+        "1 domains without a settled class" in caveats
+        and "Semiconductors (30% / 45% / 25%)" in caveats
+    )
+    assert "1 domains have strength measures held at neutral" in caveats
+    assert "documents above this audience were left out" in caveats
+    table = re.search(r'<table id="list">.*?</table>', html, flags=re.S).group(0)
+    assert '<td class="n">90%</td>' in table and '<td class="n">45% ?</td>' in table
 
 
 def test_report_renders_in_headless_chromium(folder, tmp_path):
