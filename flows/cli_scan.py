@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -278,10 +279,22 @@ def priority_json(store: Any, scan_id: str) -> list[dict[str, Any]]:
     return out
 
 
+#: Terminal widths below which `horizon show` drops the axis columns, then prints one block per domain.
+FULL_WIDTH, COMPACT_WIDTH = 150, 100
+
+
 def _print_list(store: Any, scan_id: str) -> None:
     items = priority_json(store, scan_id)
     if not items:
         fail(f"scan {scan_id} has no scores")
+    width = shutil.get_terminal_size((160, 24)).columns
+    title = f"protect / nurture list — scan {scan_id}{DATA_MARK[items[0]['data']]}"
+    if width < COMPACT_WIDTH:
+        _print_blocks(items, title, width)
+        return
+    if width < FULL_WIDTH:
+        _print_compact(items, title, width)
+        return
     table = Table(
         "rank",
         "domain",
@@ -315,6 +328,41 @@ def _print_list(store: Any, scan_id: str) -> None:
             str(it["n_records"]),
         )
     console.print(table)
+
+
+def _class_p(it: dict[str, Any]) -> str:
+    """The class with its probability and stability ("protect 80% ⚑")."""
+    p = it.get(f"p_{it['class']}")
+    text = f"{it['class']}" + ("" if p is None else f" {p:.0%}")
+    unsure = it.get("stable_class") == "uncertain"
+    return text + (" ?" if unsure else "") + (" ⚑" if it.get("small_counts") else "")
+
+
+def _print_compact(items: list[dict[str, Any]], title: str, width: int) -> None:
+    """The list without the axis columns, for terminals narrower than FULL_WIDTH."""
+    table = Table("rank", "domain", "領域", "class P", "composite", "band", title=title)
+    for it in items:
+        table.add_row(
+            str(it["rank"]), it["domain"], it["label_ja"] or "",
+            f"[{CLASS_STYLE.get(it['class'], '')}]{_class_p(it)}[/]", f"{it['composite']:.3f}",
+            f"{it['rank_low']:.0f}–{it['rank_high']:.0f}",
+        )  # fmt: skip
+    Console(width=width, soft_wrap=False).print(table)
+
+
+def _print_blocks(items: list[dict[str, Any]], title: str, width: int) -> None:
+    """One short block per domain, for terminals narrower than COMPACT_WIDTH (80 columns)."""
+    out = Console(width=width, highlight=False)
+    out.print(f"[bold]{title}[/]")
+    out.print("? class not settled (P < 80%) · ⚑ strength on few documents", style="dim")
+    for it in items:
+        out.print(
+            f"{it['rank']:>2}. [bold]{it['domain']}[/] {it['label_ja'] or ''}\n"
+            f"    [{CLASS_STYLE.get(it['class'], '')}]{_class_p(it)}[/] · composite "
+            f"{it['composite']:.3f} · band {it['rank_low']:.0f}–{it['rank_high']:.0f} · "
+            f"J {it['japan_strength']:.2f} F {it['foreign_activity']:.2f} "
+            f"S {it['socioeconomic']:.2f}"
+        )
 
 
 def _probabilities(it: dict[str, Any]) -> str:

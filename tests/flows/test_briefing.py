@@ -7,6 +7,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -17,8 +18,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from flows.briefing import build_briefing
+from flows.briefing_dictionary import DESCRIPTIONS_EN, DESCRIPTIONS_JA
 from flows.briefing_scope import BriefingError
-from flows.briefing_tables import EXPORT_TABLES, arrow_schema
+from flows.briefing_tables import EXPORT_TABLES, arrow_schema, data_dictionary
 from horizon.schemas import TABLES, Sharing
 from horizon.store import Store
 
@@ -252,6 +254,8 @@ def test_workbook_has_the_sheets_with_japanese_headers(store, tmp_path):
     ws = wb["優先リスト"]
     headers = [c.value for c in ws[1]]
     for expected in (
+        "区分コード",  # protect | nurture | monitor, named as codes beside their labels
+        "成熟度コード",
         "区分名",
         "総合優先度",
         "順位帯(5–95%)",
@@ -266,6 +270,15 @@ def test_workbook_has_the_sheets_with_japanese_headers(store, tmp_path):
     row2 = dict(zip(headers, [c.value for c in ws[2]], strict=True))
     assert (row2["区分名"], row2["順位帯(5–95%)"], row2["領域名"]) == ("守る", "1–2", "量子技術")
     assert ws.cell(row=2, column=headers.index("総合優先度") + 1).number_format == "0.000"
+    assert ws.cell(row=2, column=headers.index("順位(95%点)") + 1).number_format == "0"  # not 2.000
+    changes = wb["前回からの変化"]
+    ch = [c.value for c in changes[1]]
+    assert changes.cell(row=2, column=ch.index("前回順位") + 1).number_format == "0"
+    # printed A4 landscape, one page wide, the header row repeated (#19: 971 pages)
+    for sheet in wb:
+        assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.paperSize == 9  # A4
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth == 1
+        assert sheet.page_setup.fitToHeight == 0 and sheet.print_title_rows == "$1:$1"
     assert all(ws.column_dimensions[c].width >= 8 for c in "ABCDEF")
     ev = wb["根拠文書"]
     eh = [c.value for c in ev[1]]
@@ -314,9 +327,27 @@ def test_data_dictionary_is_generated_from_tables(store, tmp_path):
     for row in stored.itertuples(index=False):
         table, column = row.source.split(".")
         col = next(c for c in TABLES[table].columns if c.name == column)
-        assert (row.column, row.type, row.description) == (col.name, col.type, col.description)
-        assert row.description_ja == col.description_ja
+        assert (row.column, row.type) == (col.name, col.type)
+        if column not in DESCRIPTIONS_EN and row.source not in DESCRIPTIONS_EN:
+            assert row.description == col.description
     assert set(dictionary["table"]) == set(EXPORT_TABLES)
+
+
+def test_data_dictionary_describes_every_column_in_both_languages():
+    dictionary = data_dictionary()
+    japanese = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+    for row in dictionary.itertuples(index=False):
+        where = f"{row.table}.{row.column}"
+        # a sentence in Japanese, never the header again (#19: 73 of 74 were)
+        assert row.description_ja != row.header_ja and row.description_ja.endswith("。"), where
+        assert japanese.search(row.description_ja), where
+        assert row.description != row.header_en and len(row.description) > 10, where
+    names = {c for c in dictionary["column"]} | {f"{t}.{c}" for t, c in zip(dictionary["table"], dictionary["column"], strict=True)}  # fmt: skip
+    assert set(DESCRIPTIONS_JA) <= names and set(DESCRIPTIONS_EN) <= names  # none stale
+    evidence_rank = dictionary[
+        (dictionary["table"] == "evidence") & (dictionary["column"] == "rank")
+    ]
+    assert "軸" in evidence_rank["description_ja"].iloc[0]  # not the priority rank's text
 
 
 def test_manifest_and_audit_row(store, tmp_path):
