@@ -1,4 +1,4 @@
-"""`horizon classify`, `evaluate`, `train` and `taxonomy check|promote`."""
+"""`horizon classify`, `evaluate`, `train` and `taxonomy check|review|promote|reject`."""
 
 from __future__ import annotations
 
@@ -321,18 +321,46 @@ def taxonomy_promote(
     lang: Annotated[str, typer.Option("--lang", help="en | ja | abbr")] = "en",
     by: Annotated[str, typer.Option("--by", help="Who reviewed it.")] = "analyst",
     why: Annotated[str, typer.Option("--why", help="Why it belongs.")] = "",
+    force: Annotated[
+        bool, typer.Option("--force", help="Add it even if another domain has the term.")
+    ] = False,
     taxonomy_path: TaxonomyOpt = DEFAULT_TAXONOMY,
 ) -> None:
-    """Add a reviewed term to the taxonomy, with a note of who/when/why."""
+    """Add a reviewed term to the taxonomy (only its lines change), bump the version, note who/when/why."""
+    from horizon.config.taxonomy import load_taxonomy
     from nlp.taxonomy_edit import promote_term
 
     try:
         slug = promote_term(
-            taxonomy_path, term, domain=domain, subtech=subtech, lang=lang, by=by, why=why
-        )
+            taxonomy_path, term, domain=domain, subtech=subtech, lang=lang, by=by, why=why,
+            force=force,
+        )  # fmt: skip
+        version = load_taxonomy(taxonomy_path, require_japan_20=False).version
     except (ConfigError, KeyError) as exc:
         fail(str(exc).strip('"'))
-    typer.echo(f"added {term!r} to {domain}/{slug} ({lang}) in {taxonomy_path}")
+    typer.echo(f"added {term!r} to {domain}/{slug} ({lang}) in {taxonomy_path}, version {version}")
+
+
+def rejected_path(taxonomy_path: Path) -> Path:
+    """The rejected-phrases file kept beside the taxonomy (committed with it)."""
+    return Path(taxonomy_path).parent / "rejected_terms.jsonl"
+
+
+@taxonomy_app.command("reject")
+def taxonomy_reject(
+    term: Annotated[str, typer.Argument(help="The candidate phrase to keep out.")],
+    by: Annotated[str, typer.Option("--by", help="Who reviewed it.")] = "analyst",
+    why: Annotated[str, typer.Option("--why", help="Why it is not a technology.")] = "",
+    taxonomy_path: TaxonomyOpt = DEFAULT_TAXONOMY,
+) -> None:
+    """Remember a rejected candidate so later scans no longer list it."""
+    from nlp.taxonomy_edit import reject_term
+
+    path = rejected_path(taxonomy_path)
+    if reject_term(path, term, by=by, why=why):
+        typer.echo(f"rejected {term!r} (kept in {path})")
+    else:
+        typer.echo(f"{term!r} was already rejected ({path})")
 
 
 def register(app: typer.Typer) -> None:
