@@ -48,7 +48,7 @@ def test_second_scan_computes_candidates_of_new_and_changed_records_only(tmp_pat
     old = [record(200, -400, "Diffusion policy learning before the window")]  # 2018: outside
     first = scan(tmp_path, "s1", quiet + hot + old)
     assert first["candidates_computed"] == 29 and first["window_records"] == 29
-    row = first["terms"].loc["diffusion policy"]
+    row = first["terms"].loc["diffusion policy learning"]
     assert row["count"] == 5
     assert pd.Timestamp(row["first_seen_date"]).date() == MONDAY + dt.timedelta(weeks=7)
     assert json.loads(row["sources"]) == {"papers_crossref": 3, "papers_openalex": 2}
@@ -59,10 +59,10 @@ def test_second_scan_computes_candidates_of_new_and_changed_records_only(tmp_pat
     second = scan(tmp_path, "s2", [r for r in quiet if r["record_id"] != changed["record_id"]]
                   + hot + old + new + [changed])  # fmt: skip
     assert second["candidates_computed"] == 3 and second["window_records"] == 31
-    row = second["terms"].loc["diffusion policy"]
+    row = second["terms"].loc["diffusion policy learning"]
     assert row["count"] == 8  # 5 + 2 new + the changed record, the old version no longer counts
     assert row["sharing"] == "AMBER"
-    assert "routine survey" in set(second["terms"].index)
+    assert "routine survey number" in set(second["terms"].index)
 
     # nothing new: nothing computed, the same terms
     third = scan(tmp_path, "s3", [r for r in quiet if r["record_id"] != changed["record_id"]]
