@@ -341,6 +341,45 @@ def taxonomy_promote(
     typer.echo(f"added {term!r} to {domain}/{slug} ({lang}) in {taxonomy_path}, version {version}")
 
 
+@taxonomy_app.command("review")
+def taxonomy_review(
+    home: HomeOpt = None,
+    scan_id: Annotated[
+        str | None, typer.Option("--scan", help="Scan id (default: latest).")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Candidates to list.")] = 30,
+    taxonomy_path: TaxonomyOpt = DEFAULT_TAXONOMY,
+) -> None:
+    """List a scan's emerging-term candidates still to review (not in the taxonomy, not rejected)."""
+    import pandas as pd
+
+    from horizon.api import open_store
+    from horizon.store import StoreError
+    from nlp.emerging import fold_known
+    from nlp.normalize import normalize_term
+    from nlp.taxonomy_edit import rejected_terms
+
+    taxonomy = _taxonomy(taxonomy_path)
+    try:
+        reader = open_store(resolve_home(home))
+        scan = reader.resolve(scan_id)
+        terms = reader.table("emerging_terms", scan)
+    except StoreError as exc:
+        fail(str(exc))
+    if not terms.empty:  # in the scan's order (bursting first, then by score)
+        terms = terms[~fold_known(terms["term"], terms["language"], taxonomy)]
+        terms = terms[~terms["term"].map(normalize_term).isin(rejected_terms(
+            rejected_path(taxonomy_path)))]  # fmt: skip
+    typer.echo(f"scan {scan}: {len(terms)} candidates to review")
+    for rank, row in enumerate(terms.head(limit).itertuples(index=False), start=1):
+        sources = ", ".join(f"{k} {v}" for k, v in json.loads(row.sources).items())
+        typer.echo(
+            f"{rank:3d}. {row.term} [{row.language}] domain {row.domain_hint or '-'}, "
+            f"first seen {pd.Timestamp(row.first_seen_date).date()}, {row.count} documents ({sources}), "
+            f"burst {row.burst_weight:.1f}, e.g. {', '.join(json.loads(row.record_ids)[:3])}"
+        )
+
+
 def rejected_path(taxonomy_path: Path) -> Path:
     """The rejected-phrases file kept beside the taxonomy (committed with it)."""
     return Path(taxonomy_path).parent / "rejected_terms.jsonl"
