@@ -1,6 +1,7 @@
 import datetime as dt
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -176,3 +177,47 @@ def test_a_source_doubling_its_volume_makes_no_burst_of_its_ordinary_vocabulary(
     assert out.iloc[0]["term"] == "photonic spiking accelerator"
     assert out.iloc[0]["burst_weight"] > 0
     assert (out.iloc[1:]["burst_weight"] == 0).all()
+
+
+def test_known_terms_their_variants_sub_and_super_phrases_are_folded():
+    from pathlib import Path
+
+    from horizon.config.taxonomy import load_taxonomy
+    from nlp.emerging import fold_known
+
+    taxonomy = load_taxonomy(Path(__file__).resolve().parents[2] / "data/config/taxonomy.yaml")
+    terms = ["quantum key distribution", "quantum key", "quantum key distributions",
+             "fault tolerant quantum key distribution", "multiple input multiple output",
+             "movable antenna", "ペロブスカイト太陽電池の量産", "固体電池", "量子井戸レーザ"]  # fmt: skip
+    langs = ["en"] * 6 + ["ja"] * 3
+    got = dict(zip(terms, fold_known(pd.Series(terms), pd.Series(langs), taxonomy), strict=True))
+    assert got == {
+        "quantum key distribution": True,  # the term itself
+        "quantum key": True,  # a sub-phrase
+        "quantum key distributions": True,  # a plural variant
+        "fault tolerant quantum key distribution": True,  # a super-phrase
+        "multiple input multiple output": True,  # spelled-out MIMO
+        "movable antenna": False,
+        "ペロブスカイト太陽電池の量産": True,
+        "固体電池": True,  # inside 全固体電池
+        "量子井戸レーザ": False,
+    }
+
+
+def test_c_value_discounts_a_phrase_by_the_longer_phrases_holding_it():
+    from nlp.emerging import c_values
+
+    terms = pd.Series(["policy learning", "diffusion policy learning", "robot arm"])
+    cvalue, nested_max = c_values(terms, pd.Series(["en"] * 3), np.array([10.0, 8.0, 5.0]))
+    assert cvalue.tolist() == pytest.approx([10 - 8, np.log2(3) * 8, 5])
+    assert nested_max.tolist() == [8, 0, 0]
+
+
+def test_boilerplate_diverges_little_from_the_corpus_spread():
+    from nlp.emerging import spread_divergence
+
+    corpus = np.array([40.0, 30.0, 20.0, 10.0])
+    rows = np.array([[8.0, 6.0, 4.0, 2.0], [0.0, 0.0, 9.0, 1.0]])
+    even, leaning = spread_divergence(rows, corpus)
+    assert even == pytest.approx(0.0)
+    assert 0.3 < leaning <= 1.0
