@@ -13,12 +13,21 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from flows.common import DATA_MARK, HomeOpt, fail, resolve_home, scan_data
+from flows.common import (
+    DATA_MARK,
+    AllowFailedOpt,
+    HomeOpt,
+    fail,
+    refuse_unfinished,
+    resolve_home,
+    scan_data,
+)
 from flows.scan_checks import print_checks
 from flows.scan_checks import summary as checks_summary
 from horizon.config import ConfigError
 from horizon.store import StoreError
 from horizon.workspace import Workspace
+from horizon.write_errors import WriteError
 
 console = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, soft_wrap=True)
@@ -35,8 +44,9 @@ def prefect_environment(home: Path) -> None:
     os.environ.setdefault("PREFECT_HOME", str(home / ".prefect"))
     os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
     os.environ["DO_NOT_TRACK"] = "1"
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
+    # a failed scan says why in one line of its own; Prefect's tracebacks of it would bury that
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "CRITICAL")
+    os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
     # a loaded 2-core machine can take longer than Prefect's default 20 s to start its local API
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
@@ -100,6 +110,7 @@ def scan(
     home_path = resolve_home(home)
     prefect_environment(home_path)
     from flows import weekly_scan as ws_mod
+    from flows.prefect_server import start_owned_server
 
     cfg = (config_dir or ws_mod.DEFAULT_CONFIG_DIR).resolve()
     if demo and recorded:
@@ -121,6 +132,7 @@ def scan(
         job = bar.add_task("starting", stage="scan", total=None)
         ws_mod.progress = lambda stage, message: bar.update(job, stage=stage, description=message)
         try:
+            start_owned_server()  # it ends with this command, even on kill -9
             flow = ws_mod.weekly_scan.with_options(task_runner=task_runner(executor, dask_address))
             result = flow(
                 shard_size=shard_size,
@@ -133,13 +145,14 @@ def scan(
                 max_records=max_records,
                 recorded=str(recorded.resolve()) if recorded else None,
             )
-        except (ConfigError, StoreError, ValueError) as exc:
+        except (ConfigError, StoreError, ValueError, WriteError) as exc:
             fail(str(exc).splitlines()[0])
         finally:
             ws_mod.progress = lambda stage, message: None
         bar.update(job, stage="done", description=f"scan {result['scan_id']} {result['status']}")
     store = Workspace(home_path).store(read_only=True)
-    _print_list(store, result["scan_id"])
+    if "score" in result["counts"]:  # a scan that found no record has no list
+        _print_list(store, result["scan_id"])
     counts = result["counts"]
     if counts.get("checks"):
         print_checks(console, counts["checks"])
@@ -189,12 +202,26 @@ def scans(home: HomeOpt = None) -> None:
             row["scan_id"],
             _ts(row["started_at"]),
             _ts(row["finished_at"]),
-            row["status"],
+            _status(resolve_home(home), row),
             scan_data(row),
             str(counts.get("normalize", {}).get("records", "")),
             checks_summary(counts.get("checks")),
         )
     console.print(table)
+
+
+def _status(home: Path, row: dict[str, Any]) -> str:
+    """A scan's status; a `running` scan whose process is gone shows as dead, with the reason of
+    a failed one beside it."""
+    status = row["status"]
+    if status == "running":
+        from flows.weekly_scan import scan_alive
+
+        if not scan_alive(Workspace(home), row["scan_id"]):
+            return "dead (its process ended; the next scan continues or fails it)"
+    if status == "failed" and row.get("message"):
+        return f"failed: {str(row['message']).splitlines()[0][:200]}"
+    return status
 
 
 def show(
@@ -206,11 +233,13 @@ def show(
         bool, typer.Option("--json", help="Print the list as a JSON array.")
     ] = False,
     home: HomeOpt = None,
+    allow_failed: AllowFailedOpt = False,
 ) -> None:
     """Print the ranked protect/nurture list, or one domain with its evidence."""
     try:
         store = _reader(home)
         scan_id = _latest(store, scan)
+        _refuse_unfinished(store, scan_id, allow_failed)
         if domain:
             _print_domain(store, scan_id, domain, as_json)
         elif as_json:
@@ -401,6 +430,7 @@ def diff(
     to_scan: Annotated[str, typer.Option("--to", help="Later scan id.")],
     as_json: Annotated[bool, typer.Option("--json")] = False,
     home: HomeOpt = None,
+    allow_failed: AllowFailedOpt = False,
 ) -> None:
     """What changed between two scans: rank moves beyond the band, class changes, new terms."""
     import scoring
@@ -408,7 +438,7 @@ def diff(
     try:
         store = _reader(home)
         for s in (from_scan, to_scan):
-            store.scan(s)
+            _refuse_unfinished(store, s, allow_failed)
         old, new = (_scan_frames(store, s) for s in (from_scan, to_scan))
         changes = scoring.diff_scans(
             old, new,
@@ -434,6 +464,18 @@ def _scan_frames(store: Any, scan_id: str) -> dict[str, pd.DataFrame]:
     domains = store.corpus("assignments", scan_id)[["record_id", "domain"]]
     frames["policy"] = records[records["kind"] == "policy"].merge(domains, on="record_id")
     return frames
+
+
+def _refuse_unfinished(store: Any, scan_id: str, allow: bool) -> None:
+    """Refuse a failed or unfinished scan (exit 2), or read it with a warning on stderr."""
+    row = store.scan(scan_id)
+    reason = refuse_unfinished(row, allow)
+    if reason:
+        err.print(
+            f"warning: scan {scan_id} is {row['status']} ({reason[:300]}): its tables may be"
+            " incomplete; the figures are not a finding",
+            highlight=False,
+        )
 
 
 def _f(value: Any) -> float | None:

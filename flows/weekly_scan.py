@@ -27,6 +27,7 @@ from flows.stages import ScanContext
 from horizon.config import config_hashes, load_sources
 from horizon.store import Store, StoreError
 from horizon.workspace import Workspace
+from horizon.write_errors import WriteError, as_write_error, find_write_error
 
 DEMO_DIR = REPO / "data" / "demo"
 STAGES = ("crawl", "normalize", "extract", "assign", "score", "check", "brief")
@@ -85,6 +86,8 @@ def crawl_task(
             credentials=credentials,
         )
     except Exception as exc:  # a source that fails makes the scan partial, never stops it
+        if find_write_error(exc) is not None:  # ... but a full disk stops the scan
+            raise
         summary = {"source": source, "finished": False, "errors": [_one_line(exc)]}
     progress(
         "crawl",
@@ -201,6 +204,7 @@ def weekly_scan(
     """
     ws = Workspace(Path(home)).ensure()
     store = ws.store()
+    keep_reserve(ws)
     _arm_test_hook()
     with contextlib.ExitStack() as stack:
         demo_path = Path(demo_dir) if demo_dir else DEMO_DIR
@@ -287,6 +291,8 @@ def weekly_scan(
                 progress("normalize", "merging records")
                 counts["normalize"] = normalize_task(ctx, chosen)
                 store.update_counts(scan_id, counts)
+            if not counts["normalize"]["records"]:  # nothing to read: no stage after it runs
+                raise _NoRecords()
             if recorded and ctx.as_of is None:
                 ctx = recorded_scan.date_scan(ctx, store)
             if "extract" not in counts:
@@ -311,10 +317,26 @@ def weekly_scan(
                 progress("brief", f"audience {audience}")
                 counts["briefings"] = brief_task(ctx, audience, list(languages))
                 store.update_counts(scan_id, counts)
+        except _NoRecords:
+            pass
         except BaseException as exc:
-            store.finish_scan(scan_id, "failed", source_counts=counts, message=_one_line(exc))
-            raise
+            error = as_write_error(exc, ws.home)
+            if error is None:
+                store.finish_scan(scan_id, "failed", source_counts=counts, message=_one_line(exc))
+                raise
+            from crawlers.run import stop_crawls
+
+            stop_crawls()  # the others would fill what the reserve frees
+            release_reserve(ws)  # room to record why the scan stopped
+            with contextlib.suppress(Exception):
+                store.finish_scan(scan_id, "failed", source_counts=counts, message=str(error))
+            raise WriteError(
+                f"{error} — scan {scan_id} failed; free space, then "
+                f"`horizon scan --resume {scan_id}` with the same options continues it"
+            ) from None
         message = _partial_message(counts)
+        if not counts["normalize"]["records"]:
+            message = _no_records_message(counts, message)
         status = "partial" if message else "completed"
         if not demo and not recorded:
             started = pd.Timestamp(store.scan(scan_id)["started_at"]).date()
@@ -323,6 +345,41 @@ def weekly_scan(
                     store.set_watermark(s, started, scan_id)
         store.finish_scan(scan_id, status, source_counts=counts, message=message)
     return {"scan_id": scan_id, "status": status, "counts": counts, "message": message}
+
+
+#: Bytes kept free in the workspace (`.reserve`), given up to record a scan a full disk stopped.
+RESERVE_BYTES = 4 * 1024 * 1024
+
+
+def keep_reserve(ws: Workspace) -> None:
+    """Hold RESERVE_BYTES in `HOME/.reserve` (nothing when the disk has not that much to give)."""
+    path = ws.home / ".reserve"
+    if path.exists() and path.stat().st_size == RESERVE_BYTES:
+        return
+    try:
+        with path.open("wb") as fh:
+            fh.write(b"\0" * RESERVE_BYTES)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError:
+        path.unlink(missing_ok=True)
+
+
+def release_reserve(ws: Workspace) -> None:
+    """Give the reserve back to the disk."""
+    (ws.home / ".reserve").unlink(missing_ok=True)
+
+
+class _NoRecords(Exception):
+    """No source gave a record: the scan ends after normalize, partial."""
+
+
+def _no_records_message(counts: dict[str, Any], partial: str | None) -> str:
+    """Why a scan has no list: no record from any source, and what each source said."""
+    if partial:
+        return f"no records, so no list: {partial}"[:1000]
+    names = ", ".join(counts.get("sources", {})) or "none chosen"
+    return f"no records, so no list: the sources finished with none ({names})"[:1000]
 
 
 def _partial_message(counts: dict[str, Any]) -> str | None:

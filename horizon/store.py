@@ -255,11 +255,13 @@ class Store:
         return df.iloc[0].to_dict()
 
     def latest_scan(self, statuses: tuple[str, ...] = ("completed", "partial")) -> str | None:
-        """Id of the newest scan with one of these statuses."""
+        """Id of the newest scan with one of these statuses that found records (a scan that read
+        none, every source down, has no list to read)."""
         marks = ", ".join("?" for _ in statuses)
         with self.connect() as con:
             row = con.execute(
-                f"SELECT scan_id FROM scans WHERE status IN ({marks})"
+                f"SELECT scan_id FROM scans WHERE status IN ({marks}) AND coalesce("
+                "json_extract_string(source_counts, '$.normalize.records'), '') <> '0'"
                 " ORDER BY started_at DESC, scan_id DESC LIMIT 1",
                 list(statuses),
             ).fetchone()
@@ -383,7 +385,7 @@ class Store:
 def conform(frame: pd.DataFrame, schema: Table) -> pd.DataFrame:
     """Order and complete a frame's columns as the table has them; JSON columns as text."""
     missing = [c.name for c in schema.columns if not c.nullable and c.name not in frame.columns]
-    if missing:
+    if missing and len(frame):  # no rows (a scan that found nothing) lack no value
         raise ValueError(f"{schema.name}: missing required columns {missing}")
     out = pd.DataFrame(index=frame.index)
     for col in schema.columns:
@@ -458,9 +460,13 @@ class RawStore:
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".tmp{time.monotonic_ns()}")
-            with gzip.open(tmp, "wb", compresslevel=5) as fh:
-                fh.write(body)
-            tmp.replace(path)
+            try:
+                with gzip.open(tmp, "wb", compresslevel=5) as fh:
+                    fh.write(body)
+                tmp.replace(path)
+            except BaseException:  # a full disk leaves no half body behind
+                tmp.unlink(missing_ok=True)
+                raise
         return sha, path
 
     def get(self, sha256: str) -> bytes:
