@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
 import re
 import shutil
 import time
@@ -37,8 +38,9 @@ from flows.briefing_tables import (
     build_tables,
     data_dictionary,
 )
-from flows.common import RECORDED_NOTE, scan_data
+from flows.common import RECORDED_NOTE, UNFINISHED_NOTE, scan_data
 from horizon.api import Network, Reader, network_from_assignments, normalise_network
+from horizon.processes import pid_alive
 from horizon.schemas import TABLES, Sharing
 from horizon.store import Store, utcnow
 
@@ -159,10 +161,33 @@ def _snapshots(records: pd.DataFrame) -> dict[str, dict[str, Any]]:
     return out
 
 
+def remove_abandoned(out_dir: Path) -> list[Path]:
+    """Remove the hidden work folders of `out_dir` left by briefs whose process is gone.
+
+    A brief writes into `.NAME.tmp-PID-…` and parks the folder it replaces in `.NAME.old-PID-…`;
+    a brief killed before it finished leaves them behind. Folders of a process that still runs
+    are left alone; so is everything else in the parent folder.
+    """
+    removed = []
+    prefixes = (f".{out_dir.name}.tmp-", f".{out_dir.name}.old-")
+    if not out_dir.parent.is_dir():
+        return removed
+    for path in out_dir.parent.iterdir():  # no glob: the name may hold [ ] * ?
+        tail = next((path.name[len(p) :] for p in prefixes if path.name.startswith(p)), None)
+        if tail is None or not path.is_dir():
+            continue
+        pid = tail.split("-", 1)[0]
+        if "-" in tail and pid.isdigit() and pid_alive(int(pid)):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
+
+
 def _replace_dir(tmp: Path, out_dir: Path) -> None:
     """Swap the finished folder in, so a reader never sees a half-written briefing."""
     if out_dir.exists():
-        old = out_dir.with_name(f".{out_dir.name}.old-{uuid.uuid4().hex[:8]}")
+        old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}-{uuid.uuid4().hex[:8]}")
         out_dir.rename(old)
         tmp.rename(out_dir)
         shutil.rmtree(old, ignore_errors=True)
@@ -188,11 +213,14 @@ def build_briefing(
     rescore: Rescore | None = None,
     run_by: str,
     mark_withheld: bool = False,
+    unfinished: str | None = None,
 ) -> Path:
     """Write the briefing folder `out_dir` for `audience` in `language`; returns the folder.
 
     `rescore(visible_records)` recomputes the figures when documents are withheld; without it the
     briefing is refused unless `mark_withheld` labels the figures as including withheld material.
+    `unfinished` (why the scan did not finish, when it is read anyway) marks the manifest, the
+    report's banner and every sheet of the workbook.
     """
     started = time.perf_counter()
     audience = audience if isinstance(audience, Sharing) else Sharing.parse(audience)
@@ -228,10 +256,16 @@ def build_briefing(
     dictionary = data_dictionary()
     created_at = utcnow()
     data = scan_data(scoped.frames.scan)
+    status = scoped.frames.scan.get("status")
+    warning = (
+        UNFINISHED_NOTE[language].format(status=status, reason=unfinished) if unfinished else None
+    )
+    notes = [warning, RECORDED_NOTE[language] if data == "recorded" else None]
     meta = {
         "scan_id": scan_id,
         "data": data,
-        "data_note": RECORDED_NOTE[language] if data == "recorded" else None,
+        "data_note": " ".join(n for n in notes if n) or None,
+        "unfinished": warning,
         "audience": audience.value,
         "language": language,
         "created_at": created_at.isoformat(timespec="seconds") + "Z",
@@ -242,7 +276,8 @@ def build_briefing(
     }
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_dir.with_name(f".{out_dir.name}.tmp-{uuid.uuid4().hex[:8]}")
+    remove_abandoned(out_dir)
+    tmp = out_dir.with_name(f".{out_dir.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
     tmp.mkdir()
     try:
         stem = re.sub(
@@ -255,7 +290,9 @@ def build_briefing(
             _write_parquet(tmp / f"{name}.parquet", frame, name, meta)
         _write_csv(tmp / "data_dictionary.csv", dictionary)
         about = _about(meta, scoped, prev_id, language)
-        write_workbook(tmp / f"briefing_{stem}.xlsx", tables, dictionary, language, about)
+        write_workbook(
+            tmp / f"briefing_{stem}.xlsx", tables, dictionary, language, about, warning=warning
+        )
         (tmp / f"report_{stem}.html").write_text(
             render_report(tables, network, meta, language, calibration=_calibration(scoped)),
             encoding="utf-8",

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
+from flows.common import AllowFailedOpt, refuse_unfinished
 from horizon.config import ConfigError, load_taxonomy, load_weights
 from horizon.schemas import Sharing
 from horizon.store import StoreError
@@ -85,6 +86,7 @@ def brief(
     run_by: Annotated[
         str | None, typer.Option("--run-by", help="Name recorded in the audit table.")
     ] = None,
+    allow_failed: AllowFailedOpt = False,
 ) -> None:
     """Write one briefing folder (Excel, CSV, Parquet, HTML, manifest) for an audience."""
     from flows.briefing import BriefingError, build_briefing
@@ -103,6 +105,7 @@ def brief(
         if not scan_id:
             raise BriefingError("no completed scan yet; run `horizon scan` first")
         scan_row = store.scan(scan_id)
+        unfinished = refuse_unfinished(scan_row, allow_failed)
         cfg = (config_dir or DEFAULT_CONFIG_DIR).resolve()
         taxonomy = (
             load_taxonomy(cfg / "taxonomy.yaml", require_japan_20=False)
@@ -123,6 +126,7 @@ def brief(
             rescore=rescorer(ws.home, cfg, scan_row),
             run_by=run_by or getpass.getuser(),
             mark_withheld=mark_withheld,
+            unfinished=unfinished,
         )
     except (BriefingError, StoreError, ConfigError, ValueError) as exc:
         err(
