@@ -27,7 +27,7 @@ from flows.scan_checks import summary as checks_summary
 from horizon.config import ConfigError
 from horizon.store import StoreError
 from horizon.workspace import Workspace
-from horizon.write_errors import WriteError
+from horizon.write_errors import WriteError, find_write_error
 
 console = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, soft_wrap=True)
@@ -147,6 +147,11 @@ def scan(
             )
         except (ConfigError, StoreError, ValueError, WriteError) as exc:
             fail(str(exc).splitlines()[0])
+        except Exception as exc:  # Prefect's own error about a full disk hides the scan's
+            error = find_write_error(exc)
+            if error is None:
+                raise
+            fail(str(error).splitlines()[0])
         finally:
             ws_mod.progress = lambda stage, message: None
         bar.update(job, stage="done", description=f"scan {result['scan_id']} {result['status']}")
@@ -215,10 +220,16 @@ def _status(home: Path, row: dict[str, Any]) -> str:
     a failed one beside it."""
     status = row["status"]
     if status == "running":
-        from flows.weekly_scan import scan_alive
+        from flows.weekly_scan import lock_reason, scan_alive
 
-        if not scan_alive(Workspace(home), row["scan_id"]):
-            return "dead (its process ended; the next scan continues or fails it)"
+        ws = Workspace(home)
+        if not scan_alive(ws, row["scan_id"]):
+            reason = lock_reason(ws, row["scan_id"])
+            return (
+                f"dead: {reason[:200]}"
+                if reason
+                else ("dead (its process ended; the next scan continues or fails it)")
+            )
     if status == "failed" and row.get("message"):
         return f"failed: {str(row['message']).splitlines()[0][:200]}"
     return status

@@ -328,8 +328,10 @@ def weekly_scan(
 
             stop_crawls()  # the others would fill what the reserve frees
             release_reserve(ws)  # room to record why the scan stopped
-            with contextlib.suppress(Exception):
+            try:
                 store.finish_scan(scan_id, "failed", source_counts=counts, message=str(error))
+            except Exception:  # the warehouse cannot take it either: the lock file keeps it
+                note_reason(ws, scan_id, str(error))
             raise WriteError(
                 f"{error} — scan {scan_id} failed; free space, then "
                 f"`horizon scan --resume {scan_id}` with the same options continues it"
@@ -387,7 +389,8 @@ def _partial_message(counts: dict[str, Any]) -> str | None:
     failed = {s: c for s, c in counts.get("sources", {}).items() if not c.get("finished", False)}
     if not failed:
         return None
-    parts = [f"{s} ({(c.get('errors') or ['no reason given'])[-1]})" for s, c in failed.items()]
+    # each reason cut short, so every source is named within the message's 1,000 characters
+    parts = [f"{s} ({_cut(_why_unfinished(c), 160)})" for s, c in failed.items()]
     return ("sources that did not finish: " + "; ".join(parts))[:1000]
 
 
@@ -455,6 +458,25 @@ def _try_lock(ws: Workspace, scan_id: str, *, mark: bool = True) -> IO[str] | No
     return handle
 
 
+def note_reason(ws: Workspace, scan_id: str, reason: str) -> None:
+    """Keep why a scan stopped in its lock file, rewritten in place: it needs no new disk block
+    on a full disk, where the warehouse could not record it. Read back by `lock_reason`."""
+    data = json.dumps({"pid": os.getpid(), "reason": reason[:1000]}).encode()
+    with contextlib.suppress(OSError), (ws.scan_dir(scan_id) / LOCK_FILE).open("r+b") as fh:
+        fh.write(data[:3000])
+        fh.truncate(min(len(data), 3000))
+
+
+def lock_reason(ws: Workspace, scan_id: str) -> str | None:
+    """Why a scan whose process is gone stopped, as its lock file keeps it (see note_reason)."""
+    try:
+        data = json.loads((ws.scan_dir(scan_id) / LOCK_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    reason = data.get("reason") if isinstance(data, dict) else None
+    return str(reason) if reason else None
+
+
 def claim_interrupted(
     ws: Workspace,
     store: Store,
@@ -477,6 +499,7 @@ def claim_interrupted(
         mine = explicit and row["scan_id"] == resume
         if row["status"] != "running" and not (mine and row["status"] == "failed"):
             continue
+        noted = lock_reason(ws, row["scan_id"])  # taking the lock rewrites the file
         handle = _try_lock(ws, row["scan_id"])
         if handle is None:  # its process still runs
             if mine:
@@ -494,7 +517,8 @@ def claim_interrupted(
             store.finish_scan(
                 row["scan_id"],
                 "failed",
-                message=f"interrupted: its process ended before it finished "
+                message=noted
+                or f"interrupted: its process ended before it finished "
                 f"(found {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC)",
             )
         handle.close()
@@ -515,6 +539,20 @@ def _differs(row: dict[str, Any], parameters: dict[str, Any], config: dict[str, 
 def _watermark(store: Any, source: str) -> str | None:
     mark = store.watermark(source)
     return mark.isoformat() if mark else None
+
+
+def _why_unfinished(summary: dict[str, Any]) -> str:
+    """A crawl's last error, else how it stopped and how many of its queries it left unfinished."""
+    if summary.get("errors"):
+        return str(summary["errors"][-1])
+    chains, done = summary.get("chains"), summary.get("chains_done")
+    if summary.get("reason") and chains is not None and done is not None:
+        return f"stopped ({summary['reason']}) with {chains - done} of {chains} queries unfinished"
+    return "no reason given"
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _one_line(exc: BaseException) -> str:

@@ -20,6 +20,7 @@ import pandas as pd
 import pyarrow as pa
 
 from horizon.schemas import TABLES, Table
+from horizon.write_errors import find_write_error
 
 SCHEMA_VERSION = 3
 STATUSES = ("running", "completed", "partial", "failed")
@@ -85,6 +86,11 @@ class Store:
         DuckDB lets one process write, and no other process read, while a read-write connection is
         open; every connection here is short, so waiting out the holder is the way in.
         """
+        if "?" in str(self.path):  # DuckDB reads "?" as the start of options: the WAL goes astray
+            raise StoreError(
+                f"{self.path}: DuckDB cannot keep a warehouse whose path holds '?'; "
+                "choose a workspace path without it ([ ] * are fine)"
+            )
         if self.read_only and not self.path.exists():
             raise StoreError(f"{self.path}: no store here yet; run `horizon scan` first")
         if not _SIZE.fullmatch(DUCKDB_MEMORY):
@@ -118,7 +124,7 @@ class Store:
         try:
             yield con
         except duckdb.Error as exc:
-            if not _damaged(exc):
+            if not _damaged(exc) or find_write_error(exc) is not None:  # full is not damaged
                 raise
             raise StoreError(
                 f"{self.path}: the store is damaged ({_first_line(str(exc))}); "
