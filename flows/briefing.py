@@ -161,23 +161,25 @@ def _snapshots(records: pd.DataFrame) -> dict[str, dict[str, Any]]:
     return out
 
 
-def remove_abandoned(out_dir: Path) -> list[Path]:
-    """Remove the hidden work folders of `out_dir` left by briefs whose process is gone.
+#: A brief's work folders: `.NAME.tmp-PID-HEX` (being written), `.NAME.old-PID-HEX` (being
+#: replaced), and `.NAME.tmp-HEX` as briefs wrote them before they carried their pid.
+_WORK_DIR = re.compile(r"^\..+\.(?:tmp|old)-(?:(?P<pid>\d+)-)?[0-9a-f]{8}$")
 
-    A brief writes into `.NAME.tmp-PID-…` and parks the folder it replaces in `.NAME.old-PID-…`;
-    a brief killed before it finished leaves them behind. Folders of a process that still runs
-    are left alone; so is everything else in the parent folder.
+
+def remove_abandoned(out_dir: Path) -> list[Path]:
+    """Remove the hidden work folders beside `out_dir` left by briefs whose process is gone.
+
+    A brief killed before it finished leaves them behind (any audience and language of the scan).
+    Folders of a process that still runs are left alone; so is everything else.
     """
-    removed = []
-    prefixes = (f".{out_dir.name}.tmp-", f".{out_dir.name}.old-")
+    removed: list[Path] = []
     if not out_dir.parent.is_dir():
         return removed
-    for path in out_dir.parent.iterdir():  # no glob: the name may hold [ ] * ?
-        tail = next((path.name[len(p) :] for p in prefixes if path.name.startswith(p)), None)
-        if tail is None or not path.is_dir():
+    for path in out_dir.parent.iterdir():  # no glob: the path may hold [ ] * ?
+        found = _WORK_DIR.match(path.name)
+        if found is None or not path.is_dir():
             continue
-        pid = tail.split("-", 1)[0]
-        if "-" in tail and pid.isdigit() and pid_alive(int(pid)):
+        if found["pid"] and pid_alive(int(found["pid"])):
             continue
         shutil.rmtree(path, ignore_errors=True)
         removed.append(path)

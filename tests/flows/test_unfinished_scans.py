@@ -90,18 +90,20 @@ def test_allow_failed_marks_the_briefing_everywhere(failed, tmp_path):
     home, scan_id, _ = failed
     out_root = tmp_path / f"out {OUT_GLOB}"
     folder = out_root / scan_id / "green-en"
-    # left by a brief killed mid-write (its process is gone), and one of a brief still running
-    stale = folder.with_name(f".{folder.name}.tmp-999999999-dead")
-    old_style = folder.with_name(f".{folder.name}.tmp-0badc0de")
-    stale.mkdir(parents=True)
-    old_style.mkdir()
-    live = folder.with_name(f".{folder.name}.tmp-1-alive")  # pid 1 runs
-    live.mkdir()
+    # left by briefs killed mid-write (their process is gone), of this and another language,
+    # one of a brief still running (pid 1), and a folder of someone else's
+    stale = [folder.with_name(f".{folder.name}.tmp-999999999-deadbeef"),
+             folder.with_name(f".{folder.name}.tmp-0badc0de"),
+             folder.with_name(".green-ja.old-999999999-0123abcd")]  # fmt: skip
+    kept = [folder.with_name(f".{folder.name}.tmp-1-0123abcd"), folder.with_name(".notes")]
+    for path in (*stale, *kept):
+        path.mkdir(parents=True)
     args = ["brief", "--audience", "green", "--lang", "en", "--scan", scan_id, "--allow-failed",
             "--home", str(home), "--out", str(out_root)]  # fmt: skip
     out = runner.invoke(app, args)
     assert out.exit_code == 0, out.output
-    assert not stale.exists() and not old_style.exists() and live.exists()
+    assert [p.exists() for p in stale] == [False] * 3
+    assert all(p.exists() for p in kept)
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["unfinished"].startswith("UNFINISHED SCAN (failed): write failed: No space")
     assert manifest["scan"]["status"] == "failed"
