@@ -106,6 +106,12 @@ def brief(
             raise BriefingError("no completed scan yet; run `horizon scan` first")
         scan_row = store.scan(scan_id)
         unfinished = refuse_unfinished(scan_row, allow_failed)
+        if store.read("scores", scan_id).empty:  # stopped before scoring, or read no record
+            raise BriefingError(
+                f"scan {scan_id} has no scores to brief ({scan_row['status']}"
+                + (f": {str(scan_row['message'])[:200]}" if scan_row.get("message") else "")
+                + ")"
+            )
         cfg = (config_dir or DEFAULT_CONFIG_DIR).resolve()
         taxonomy = (
             load_taxonomy(cfg / "taxonomy.yaml", require_japan_20=False)

@@ -155,6 +155,12 @@ def test_no_record_from_any_source_is_a_partial_scan_naming_them(
     assert store.latest_scan() is None  # nothing to read: readers never default to it
     out = runner.invoke(app, ["show", "--home", str(home)])
     assert out.exit_code == 2 and "no completed scan yet" in out.stderr
+    out = runner.invoke(
+        app, ["brief", "--audience", "clear", "--scan", result["scan_id"], "--home", str(home)]
+    )
+    assert out.exit_code == 2 and out.stdout == ""
+    assert out.stderr.startswith(f"error: scan {result['scan_id']} has no scores to brief (partial")
+    assert len(out.stderr.strip().splitlines()) == 1
 
 
 def test_a_workspace_path_with_a_question_mark_is_refused_in_one_line(tmp_path, prefect_harness):
