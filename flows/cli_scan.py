@@ -47,6 +47,7 @@ def prefect_environment(home: Path) -> None:
     # a failed scan says why in one line of its own; Prefect's tracebacks of it would bury that
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "CRITICAL")
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
+    os.environ.setdefault("PREFECT_INTERNAL_LOGGING_LEVEL", "CRITICAL")
     # a loaded 2-core machine can take longer than Prefect's default 20 s to start its local API
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +20,8 @@ from horizon.workspace import Workspace
 
 REPO = Path(__file__).resolve().parents[2]
 CLI = [sys.executable, "-c", "from flows.cli import main; main()"]
+#: A line of the scan's progress display: spinner, stage, message, elapsed time.
+PROGRESS = re.compile(r"^\S \s*\w+\s.*\d+:\d{2}:\d{2}$")
 #: Records of the built-in demo corpus (data/demo), every source read whole.
 DEMO_RECORDS = 4090
 
@@ -60,6 +63,9 @@ def test_a_full_disk_fails_the_scan_in_one_line_and_the_resumed_scan_has_every_r
     assert "Traceback" not in first.stderr
     errors = [line for line in first.stderr.splitlines() if line.startswith("error: ")]
     assert len(errors) == 1, first.stderr[-3000:]
+    # nothing else but the progress display (no log line of Prefect's or Scrapy's)
+    others = [line for line in first.stderr.splitlines() if line and line not in errors]
+    assert all(PROGRESS.match(line) for line in others), others
     error = errors[0]
     assert "write failed: No space left on device writing " in error
     assert str(home) in error and "MB free there" in error
