@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -87,10 +88,12 @@ def test_no_process_of_a_scan_outlives_kill_9_of_the_scan(tmp_path):
     home = tmp_path / "ws [1]*"  # glob characters in the workspace path too
     # the scan kills itself with SIGKILL once the first crawl is back: Prefect's server runs,
     # and so may the other crawl
+    # stderr to a file: an orphan holding a pipe open would block the test instead of failing it
+    log = (tmp_path / "scan.err").open("wb")
     proc = subprocess.Popen(
         [*CLI, "scan", "--demo", "--home", str(home)], cwd=REPO,
         env=scan_env(tmp_path, HORIZON_TEST_KILL_AT="crawl"),
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL, stderr=log,
     )  # fmt: skip
     seen: dict[int, str] = {}
     deadline = time.monotonic() + 600
@@ -99,11 +102,16 @@ def test_no_process_of_a_scan_outlives_kill_9_of_the_scan(tmp_path):
             if cmdline or pid not in seen:  # a zombie's command line reads empty
                 seen[pid] = cmdline
         time.sleep(0.1)
-    stderr = proc.communicate()[1].decode(errors="replace")
+    log.close()
+    stderr = (tmp_path / "scan.err").read_text(errors="replace")
     assert proc.returncode == -signal.SIGKILL, stderr[-2000:]
     assert any("uvicorn" in c and "prefect.server" in c for c in seen.values()), seen
     assert any("crawlers.run" in c for c in seen.values()), seen
-    assert wait_gone(seen, 20) == {}
+    alive = wait_gone(seen, 20)
+    for pid in alive:  # orphans of a failing run are not left behind
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    assert alive == {}
     # the dead scan is listed as dead, not running
     out = subprocess.run([*CLI, "scans", "--home", str(home)], cwd=REPO, env=scan_env(tmp_path),
                          capture_output=True, text=True, timeout=300)  # fmt: skip
