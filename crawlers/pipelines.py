@@ -8,12 +8,15 @@ page's records are on disk, so a resumed crawl re-reads at most one page and wri
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from crawlers.items import PageItem
+from horizon.write_errors import WriteError, describe, find_write_error
 
 RECORDS = "records.jsonl"
 QUARANTINE = "quarantine.jsonl"
@@ -23,10 +26,43 @@ CHECKPOINT = "checkpoint.json"
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
-    """Replace a JSON file in one step (a reader never sees half of it)."""
+    """Replace a JSON file in one step (a reader never sees half of it, nor a truncated one)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
-    tmp.replace(path)
+    try:
+        with tmp.open("w", encoding="utf-8") as fh:
+            fh.write(json.dumps(data, ensure_ascii=False, indent=1, default=str))
+            fh.flush()
+            os.fsync(fh.fileno())
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def valid_output(out_dir: Path) -> str | None:
+    """Why a stopped crawl's files cannot be continued from ('' → None when they can).
+
+    A write refused mid-crawl (a full disk) can leave a truncated checkpoint or a torn line in
+    the middle of a file; continuing from them would skip the pages they lost. Only the last line
+    of a file may be torn (a kill mid-write), and the checkpoint must read whole.
+    """
+    try:
+        state = json.loads((out_dir / CHECKPOINT).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return f"{CHECKPOINT} unreadable ({exc.__class__.__name__})"
+    if not isinstance(state, dict) or not isinstance(state.get("chains"), dict):
+        return f"{CHECKPOINT} holds no chains"
+    for name in (RECORDS, QUARANTINE, RESPONSES):
+        path = out_dir / name
+        if not path.exists():
+            continue
+        lines = path.read_bytes().split(b"\n")
+        for line in lines[:-1]:  # the last piece is the torn tail, or empty
+            try:
+                json.loads(line) if line.strip() else None
+            except ValueError:
+                return f"{name} has a torn line before its end"
+    return None
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -55,6 +91,8 @@ class CrawlOutput:
         self.record_ids: set[str] = set()
         self.counts = {"responses": 0, "records": 0, "quarantined": 0}
         self.errors: list[str] = []
+        #: The first write the disk refused (one line); after it the crawl writes nothing more.
+        self.write_error: str | None = None
         if resume:
             self._reload()
         else:
@@ -93,8 +131,33 @@ class CrawlOutput:
         self._write(RESPONSES, row)
         self.counts["responses"] += 1
 
+    def refuse_writes(self, exc: BaseException, path: Path | None = None) -> WriteError:
+        """Stop writing after a refused write: drop the checkpoint, so the next crawl into this
+        folder fetches again instead of trusting files that lost pages; the error, for raising."""
+        error = exc if isinstance(exc, WriteError) else WriteError(describe(exc, path or self.dir))
+        if self.write_error is None:
+            self.write_error = error.message
+            self.add_error(error.message)
+        (self.dir / CHECKPOINT).unlink(missing_ok=True)
+        return error
+
+    @contextlib.contextmanager
+    def _writing(self, path: Path) -> Iterator[None]:
+        if self.write_error is not None:
+            raise WriteError(self.write_error)
+        try:
+            yield
+        except OSError as exc:
+            if find_write_error(exc) is None:
+                raise
+            raise self.refuse_writes(exc, path) from exc
+
     def add_page(self, item: PageItem) -> None:
         """A page's records and rejects, then its chain's checkpoint."""
+        with self._writing(self.dir / RECORDS):
+            self._add_page(item)
+
+    def _add_page(self, item: PageItem) -> None:
         for record in item.records:
             if record.record_id in self.record_ids:
                 continue
@@ -130,7 +193,8 @@ class CrawlOutput:
         state = self.chains.setdefault(chain, {"pages": 0})
         state["failed"] = True
         state["error"] = reason
-        write_json_atomic(self.dir / CHECKPOINT, {"source": self.source, "chains": self.chains})
+        with self._writing(self.dir / CHECKPOINT):
+            write_json_atomic(self.dir / CHECKPOINT, {"source": self.source, "chains": self.chains})
 
     def add_error(self, message: str) -> None:
         """An error the summary reports (already redacted)."""
@@ -138,9 +202,10 @@ class CrawlOutput:
             self.errors.append(message[:500])
 
     def _write(self, name: str, row: dict[str, Any]) -> None:
-        fh = self._files[name]
-        fh.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
-        fh.flush()
+        with self._writing(self.dir / name):
+            fh = self._files[name]
+            fh.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+            fh.flush()
 
     def write_summary(
         self, *, finished: bool, reason: str | None = None, complete_through: str | None = None
@@ -161,7 +226,15 @@ class CrawlOutput:
             "coverage": self.coverage(),
             "complete_through": complete_through,
         }
-        write_json_atomic(self.dir / SUMMARY, summary)
+        if self.write_error is not None:
+            summary.update(finished=False, reason="write_error", write_error=self.write_error)
+        try:
+            write_json_atomic(self.dir / SUMMARY, summary)
+        except OSError as exc:
+            if find_write_error(exc) is None:
+                raise
+            self.refuse_writes(exc, self.dir / SUMMARY)
+            (self.dir / SUMMARY).unlink(missing_ok=True)  # never a stale "finished"
         return summary
 
     def coverage(self) -> dict[str, Any]:
@@ -186,9 +259,14 @@ class CrawlOutput:
         }
 
     def close(self) -> None:
-        """Flush and close the files."""
-        for fh in self._files.values():
-            fh.close()
+        """Flush and close the files (a flush the disk refuses is noted, not raised)."""
+        for name, fh in self._files.items():
+            try:
+                fh.close()
+            except OSError as exc:
+                if find_write_error(exc) is None:
+                    raise
+                self.refuse_writes(exc, self.dir / name)
 
 
 class OutputPipeline:
@@ -203,7 +281,23 @@ class OutputPipeline:
         return cls(crawler)
 
     def process_item(self, item: Any) -> Any:
-        """Write a page; other items pass through untouched."""
+        """Write a page; other items pass through untouched. A refused write stops the crawl."""
         if isinstance(item, PageItem):
-            self.crawler.spider.output.add_page(item)
+            try:
+                self.crawler.spider.output.add_page(item)
+            except WriteError:
+                stop_crawl(self.crawler, "write_error")
+                raise
         return item
+
+
+def stop_crawl(crawler: Any, reason: str) -> None:
+    """Ask Scrapy to close the spider (once; later calls do nothing)."""
+    engine = getattr(crawler, "engine", None)
+    spider = getattr(crawler, "spider", None)
+    if engine is None or spider is None or getattr(crawler, "_horizon_stopping", False):
+        return
+    from scrapy.utils.defer import deferred_from_coro
+
+    crawler._horizon_stopping = True
+    deferred_from_coro(engine.close_spider_async(reason=reason))

@@ -12,6 +12,7 @@ stdin (never in argv or the environment of the child) and never reach its output
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import importlib
 import json
@@ -23,9 +24,13 @@ import signal
 import subprocess
 import sys
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_plus
+
+from horizon.processes import die_with_parent
+from horizon.write_errors import EXIT_WRITE_ERROR, WriteError, as_write_error, find_write_error
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CONFIG_DIR = REPO / "data" / "config"
@@ -108,15 +113,37 @@ def taxonomy_path(config_dir: Path) -> Path:
     return path if path.exists() else DEFAULT_CONFIG_DIR / "taxonomy.yaml"
 
 
-def should_resume(out_dir: Path) -> bool:
-    """An earlier crawl into this folder stopped before finishing."""
+def should_resume(out_dir: Path, jobdir: Path | None = None) -> bool:
+    """An earlier crawl into this folder stopped before finishing, and left files whole enough to
+    continue from: a readable checkpoint, no torn line inside a file, and a Scrapy job folder
+    without empty or unreadable state (else the source is fetched again from the start)."""
+    from crawlers.pipelines import valid_output
+
     checkpoint, summary = out_dir / "checkpoint.json", out_dir / "summary.json"
     if not checkpoint.exists():
         return False
     try:
-        return not json.loads(summary.read_text(encoding="utf-8")).get("finished", False)
+        if json.loads(summary.read_text(encoding="utf-8")).get("finished", False):
+            return False
     except (OSError, ValueError):
+        pass
+    return valid_output(out_dir) is None and jobdir_whole(jobdir or out_dir / "jobdir")
+
+
+def jobdir_whole(jobdir: Path) -> bool:
+    """Scrapy's job state looks whole: spider.state is a complete pickle (ends with its STOP
+    opcode; never unpickled here), every JSON file parses."""
+    if not jobdir.exists():
         return True
+    try:
+        state = jobdir / "spider.state"
+        if state.exists() and not state.read_bytes().endswith(b"."):
+            return False
+        for path in jobdir.rglob("*.json"):
+            json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def run(args: argparse.Namespace, credentials: Mapping[str, str]) -> int:
@@ -145,7 +172,7 @@ def run(args: argparse.Namespace, credentials: Mapping[str, str]) -> int:
         return 1
     out_dir = Path(args.out)
     jobdir = Path(args.jobdir) if args.jobdir else out_dir / "jobdir"
-    resume = should_resume(out_dir)
+    resume = should_resume(out_dir, jobdir)
     if not resume and jobdir.exists():
         shutil.rmtree(jobdir)
     output = CrawlOutput(out_dir, args.source, resume=resume)
@@ -172,8 +199,11 @@ def run(args: argparse.Namespace, credentials: Mapping[str, str]) -> int:
     process = CrawlerProcess(settings)
     for handler in logging.getLogger().handlers:
         handler.addFilter(secrets)
+    crawler = process.create_crawler(spider_class(args.source))
+    # a write the disk refuses anywhere (raw bodies, Scrapy's job state, our files) stops the crawl
+    logging.getLogger().addHandler(WriteErrorWatch(output, crawler))
     process.crawl(
-        spider_class(args.source),
+        crawler,
         config=config,
         taxonomy=taxonomy,
         output=output,
@@ -187,8 +217,29 @@ def run(args: argparse.Namespace, credentials: Mapping[str, str]) -> int:
         secret_filter=secrets,
     )
     process.start()
+    if output.write_error is not None:
+        print(f"crawl failed: {output.write_error}", file=sys.stderr)
+        return EXIT_WRITE_ERROR
     summary = json.loads((out_dir / "summary.json").read_text(encoding="utf-8"))
     return 0 if summary.get("finished") else 1
+
+
+class WriteErrorWatch(logging.Handler):
+    """Sees every logged exception of the crawl; a refused write stops it (see CrawlOutput)."""
+
+    def __init__(self, output: Any, crawler: Any) -> None:
+        super().__init__(level=logging.WARNING)
+        self.output, self.crawler = output, crawler
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Stop the crawl when the record carries a write the disk refused."""
+        from crawlers.pipelines import stop_crawl
+
+        exc = record.exc_info[1] if record.exc_info else None
+        if exc is None or find_write_error(exc) is None:
+            return
+        self.output.refuse_writes(exc)
+        stop_crawl(self.crawler, "write_error")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -231,6 +282,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return run(args, credentials)
     except Exception as exc:  # one line on stderr, the summary says the rest
+        error = as_write_error(exc)
+        if error is not None:
+            (Path(args.out) / "checkpoint.json").unlink(missing_ok=True)
+            print(f"crawl failed: {error}", file=sys.stderr)
+            return EXIT_WRITE_ERROR
         message = f"{exc.__class__.__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
         for secret in credentials.values():
             message = message.replace(secret, "***")
@@ -291,20 +347,28 @@ def crawl_source(
     if demo:
         cmd.append("--demo")
     secret = json.dumps(dict(credentials or {}))
+    # its own session (a Ctrl-C meant for the parent does not tear a page half-written), but it
+    # dies with the thread that started it, even when the parent is killed with kill -9
     proc = subprocess.Popen(
         cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         env=child_env(os.environ), cwd=str(out_dir), start_new_session=True, text=True,
+        preexec_fn=partial(die_with_parent, signal.SIGKILL),
     )  # fmt: skip
+    _RUNNING.add(proc)
     try:
         _, stderr = proc.communicate(secret, timeout=timeout)
     except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
+        _stop(proc)
         return _failed_summary(out_dir, source, f"crawl timed out after {timeout:.0f} s")
+    except BaseException:  # Ctrl-C or the task cancelled: the crawl stops with its parent
+        _stop(proc, grace=5)
+        raise
+    finally:
+        _RUNNING.discard(proc)
+    if proc.returncode == EXIT_WRITE_ERROR:
+        lines = [ln for ln in (stderr or "").splitlines() if ln.startswith("crawl failed: ")]
+        why = lines[-1].removeprefix("crawl failed: ") if lines else "write failed"
+        raise WriteError(f"{source}: {why}")
     try:
         summary = json.loads((out_dir / "summary.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -313,6 +377,31 @@ def crawl_source(
     if proc.returncode not in (0, 1) and summary.get("finished"):
         summary = _failed_summary(out_dir, source, f"crawl process exit status {proc.returncode}")
     return summary
+
+
+#: Crawl processes this process runs now (crawl_source), for stop_crawls.
+_RUNNING: set[subprocess.Popen[str]] = set()
+
+
+def stop_crawls() -> int:
+    """Kill every crawl this process runs now (a scan stopped by a full disk); how many."""
+    procs = list(_RUNNING)
+    for proc in procs:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    return len(procs)
+
+
+def _stop(proc: subprocess.Popen[str], grace: float = 30) -> None:
+    """Stop a crawl's process group: SIGTERM (Scrapy closes cleanly), SIGKILL after `grace` s."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.communicate(timeout=grace)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
 import re
 import shutil
 import time
@@ -38,7 +39,7 @@ from flows.briefing_tables import (
     build_tables,
     data_dictionary,
 )
-from flows.common import RECORDED_NOTE, scan_data
+from flows.common import RECORDED_NOTE, UNFINISHED_NOTE, scan_data
 from horizon.api import (
     Network,
     Reader,
@@ -46,6 +47,7 @@ from horizon.api import (
     network_from_assignments,
     normalise_network,
 )
+from horizon.processes import pid_alive
 from horizon.schemas import TABLES, Sharing
 from horizon.store import Store, utcnow
 
@@ -171,10 +173,35 @@ def _snapshots(records: pd.DataFrame) -> dict[str, dict[str, Any]]:
     return out
 
 
+#: A brief's work folders: `.NAME.tmp-PID-HEX` (being written), `.NAME.old-PID-HEX` (being
+#: replaced), and `.NAME.tmp-HEX` as briefs wrote them before they carried their pid.
+_WORK_DIR = re.compile(r"^\..+\.(?:tmp|old)-(?:(?P<pid>\d+)-)?[0-9a-f]{8}$")
+
+
+def remove_abandoned(out_dir: Path) -> list[Path]:
+    """Remove the hidden work folders beside `out_dir` left by briefs whose process is gone.
+
+    A brief killed before it finished leaves them behind (any audience and language of the scan).
+    Folders of a process that still runs are left alone; so is everything else.
+    """
+    removed: list[Path] = []
+    if not out_dir.parent.is_dir():
+        return removed
+    for path in out_dir.parent.iterdir():  # no glob: the path may hold [ ] * ?
+        found = _WORK_DIR.match(path.name)
+        if found is None or not path.is_dir():
+            continue
+        if found["pid"] and pid_alive(int(found["pid"])):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
+
+
 def _replace_dir(tmp: Path, out_dir: Path) -> None:
     """Swap the finished folder in, so a reader never sees a half-written briefing."""
     if out_dir.exists():
-        old = out_dir.with_name(f".{out_dir.name}.old-{uuid.uuid4().hex[:8]}")
+        old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}-{uuid.uuid4().hex[:8]}")
         out_dir.rename(old)
         tmp.rename(out_dir)
         shutil.rmtree(old, ignore_errors=True)
@@ -201,6 +228,7 @@ def build_briefing(
     run_by: str,
     mark_withheld: bool = False,
     sources: Any = None,
+    unfinished: str | None = None,
 ) -> Path:
     """Write the briefing folder `out_dir` for `audience` in `language`; returns the folder.
 
@@ -208,6 +236,8 @@ def build_briefing(
     briefing is refused unless `mark_withheld` labels the figures as including withheld material.
     `sources` (the scan's sources config) tells which sources and feeds are above the audience,
     so the scan's message may name the others; without it no error detail is shown below RED.
+    `unfinished` (why the scan did not finish, when it is read anyway) marks the manifest, the
+    report's banner and every sheet of the workbook.
     """
     started = time.perf_counter()
     audience = audience if isinstance(audience, Sharing) else Sharing.parse(audience)
@@ -246,10 +276,16 @@ def build_briefing(
     dictionary = data_dictionary()
     created_at = utcnow()
     data = scan_data(scoped.frames.scan)
+    status = scoped.frames.scan.get("status")
+    warning = (
+        UNFINISHED_NOTE[language].format(status=status, reason=unfinished) if unfinished else None
+    )
+    notes = [warning, RECORDED_NOTE[language] if data == "recorded" else None]
     meta = {
         "scan_id": scan_id,
         "data": data,
-        "data_note": RECORDED_NOTE[language] if data == "recorded" else None,
+        "data_note": " ".join(n for n in notes if n) or None,
+        "unfinished": warning,
         "audience": audience.value,
         "language": language,
         "created_at": created_at.isoformat(timespec="seconds") + "Z",
@@ -262,7 +298,8 @@ def build_briefing(
     }
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_dir.with_name(f".{out_dir.name}.tmp-{uuid.uuid4().hex[:8]}")
+    remove_abandoned(out_dir)
+    tmp = out_dir.with_name(f".{out_dir.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
     tmp.mkdir()
     try:
         stem = re.sub(
@@ -276,7 +313,9 @@ def build_briefing(
         _write_csv(tmp / "data_dictionary.csv", dictionary)
         about = _about(meta, scoped, prev_id, language)
         scan = scoped.frames.scan
-        write_workbook(tmp / f"briefing_{stem}.xlsx", tables, dictionary, language, about)
+        write_workbook(
+            tmp / f"briefing_{stem}.xlsx", tables, dictionary, language, about, warning=warning
+        )
         (tmp / f"report_{stem}.html").write_text(
             render_report(
                 tables,

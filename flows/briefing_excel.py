@@ -135,8 +135,14 @@ def write_workbook(
     dictionary: pd.DataFrame,
     language: str,
     about: list[tuple[str, Any]],
+    *,
+    warning: str | None = None,
 ) -> Path:
-    """Write the workbook: About, one sheet per briefing table, and the data dictionary."""
+    """Write the workbook: About, one sheet per briefing table, and the data dictionary.
+
+    `warning` (an unfinished scan read anyway) is every sheet's printed header and footer and
+    colours every tab; the About sheet's note carries it too.
+    """
     wb = Workbook()
     first = wb.active
     first.title = sheet_name(ABOUT_SHEET[language])
@@ -158,5 +164,10 @@ def write_workbook(
         "en": ["Table", "Column", "Header", "Type", "Description", "Source"],
     }[language]
     _write_rows(ws, heads, dictionary[cols].astype(object).values.tolist(), ["VARCHAR"] * len(cols))
+    if warning:
+        for sheet in wb.worksheets:
+            text = cell_text(warning)[:250].replace("&", "&&")  # & starts a header code
+            sheet.oddHeader.center.text = sheet.oddFooter.center.text = text
+            sheet.sheet_properties.tabColor = "C00000"
     wb.save(path)
     return path

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
+from flows.common import AllowFailedOpt, refuse_unfinished
 from horizon.config import ConfigError, load_taxonomy, load_weights
 from horizon.schemas import Sharing
 from horizon.store import StoreError
@@ -87,6 +88,7 @@ def brief(
     run_by: Annotated[
         str | None, typer.Option("--run-by", help="Name recorded in the audit table.")
     ] = None,
+    allow_failed: AllowFailedOpt = False,
 ) -> None:
     """Write one briefing folder (Excel, CSV, Parquet, HTML, manifest) for an audience."""
     from flows.briefing import BriefingError, build_briefing
@@ -108,6 +110,13 @@ def brief(
         if not scan_id:
             raise BriefingError("no completed scan yet; run `horizon scan` first")
         scan_row = store.scan(scan_id)
+        unfinished = refuse_unfinished(scan_row, allow_failed)
+        if store.read("scores", scan_id).empty:  # stopped before scoring, or read no record
+            raise BriefingError(
+                f"scan {scan_id} has no scores to brief ({scan_row['status']}"
+                + (f": {str(scan_row['message'])[:200]}" if scan_row.get("message") else "")
+                + ")"
+            )
         cfg = (config_dir or DEFAULT_CONFIG_DIR).resolve()
         taxonomy = (
             load_taxonomy(cfg / "taxonomy.yaml", require_japan_20=False)
@@ -129,6 +138,7 @@ def brief(
             run_by=run_by or getpass.getuser(),
             mark_withheld=mark_withheld,
             sources=scan_sources(scan_row, cfg),
+            unfinished=unfinished,
         )
     except (BriefingError, StoreError, ConfigError, ValueError) as exc:
         err(

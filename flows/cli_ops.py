@@ -32,6 +32,7 @@ def serve(
 
     from prefect.schedules import Cron
 
+    from flows.prefect_server import start_owned_server
     from flows.weekly_scan import DEFAULT_CONFIG_DIR, weekly_scan
 
     try:
@@ -62,6 +63,7 @@ def serve(
         "sources": [s.strip() for s in sources.split(",")] if sources else None,
     }
     typer.echo(f"serving weekly_scan/{name} on '{cron}' ({timezone}); workspace {home_path}")
+    start_owned_server()  # a local server, when no PREFECT_API_URL names one, ends with us
     weekly_scan.serve(name=name, schedules=[schedule], parameters=parameters)
 
 

@@ -14,12 +14,22 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from flows.common import DATA_MARK, HomeOpt, fail, resolve_home, scan_data, validate_config
+from flows.common import (
+    DATA_MARK,
+    AllowFailedOpt,
+    HomeOpt,
+    fail,
+    refuse_unfinished,
+    resolve_home,
+    scan_data,
+    validate_config,
+)
 from flows.scan_checks import print_checks
 from flows.scan_checks import summary as checks_summary
 from horizon.config import ConfigError
 from horizon.store import StoreError
 from horizon.workspace import Workspace
+from horizon.write_errors import WriteError, find_write_error
 
 console = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, soft_wrap=True)
@@ -36,8 +46,10 @@ def prefect_environment(home: Path) -> None:
     os.environ.setdefault("PREFECT_HOME", str(home / ".prefect"))
     os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
     os.environ["DO_NOT_TRACK"] = "1"
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
+    # a failed scan says why in one line of its own; Prefect's tracebacks of it would bury that
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "CRITICAL")
+    os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
+    os.environ.setdefault("PREFECT_INTERNAL_LOGGING_LEVEL", "CRITICAL")
     # a loaded 2-core machine can take longer than Prefect's default 20 s to start its local API
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
@@ -101,6 +113,7 @@ def scan(
     home_path = resolve_home(home)
     prefect_environment(home_path)
     from flows import weekly_scan as ws_mod
+    from flows.prefect_server import start_owned_server
 
     cfg = (config_dir or ws_mod.DEFAULT_CONFIG_DIR).resolve()
     if demo and recorded:
@@ -133,6 +146,7 @@ def scan(
         job = bar.add_task(starting, stage="prefect", total=None)
         ws_mod.progress = lambda stage, message: bar.update(job, stage=stage, description=message)
         try:
+            start_owned_server()  # it ends with this command, even on kill -9
             flow = ws_mod.weekly_scan.with_options(task_runner=task_runner(executor, dask_address))
             result = flow(
                 shard_size=shard_size,
@@ -145,13 +159,19 @@ def scan(
                 max_records=max_records,
                 recorded=str(recorded.resolve()) if recorded else None,
             )
-        except (ConfigError, StoreError, ValueError) as exc:
+        except (ConfigError, StoreError, ValueError, WriteError) as exc:
             fail(str(exc).splitlines()[0])
+        except Exception as exc:  # Prefect's own error about a full disk hides the scan's
+            error = find_write_error(exc)
+            if error is None:
+                raise
+            fail(str(error).splitlines()[0])
         finally:
             ws_mod.progress = lambda stage, message: None
         bar.update(job, stage="done", description=f"scan {result['scan_id']} {result['status']}")
     store = Workspace(home_path).store(read_only=True)
-    _print_list(store, result["scan_id"])
+    if "score" in result["counts"]:  # a scan that found no record has no list
+        _print_list(store, result["scan_id"])
     counts = result["counts"]
     if counts.get("checks"):
         print_checks(console, counts["checks"])
@@ -201,12 +221,32 @@ def scans(home: HomeOpt = None) -> None:
             row["scan_id"],
             _ts(row["started_at"]),
             _ts(row["finished_at"]),
-            row["status"],
+            _status(resolve_home(home), row),
             scan_data(row),
             str(counts.get("normalize", {}).get("records", "")),
             checks_summary(counts.get("checks")),
         )
     console.print(table)
+
+
+def _status(home: Path, row: dict[str, Any]) -> str:
+    """A scan's status; a `running` scan whose process is gone shows as dead, with the reason of
+    a failed one beside it."""
+    status = row["status"]
+    if status == "running":
+        from flows.weekly_scan import lock_reason, scan_alive
+
+        ws = Workspace(home)
+        if not scan_alive(ws, row["scan_id"]):
+            reason = lock_reason(ws, row["scan_id"])
+            return (
+                f"dead: {reason[:200]}"
+                if reason
+                else ("dead (its process ended; the next scan continues or fails it)")
+            )
+    if status == "failed" and row.get("message"):
+        return f"failed: {str(row['message']).splitlines()[0][:200]}"
+    return status
 
 
 def show(
@@ -218,11 +258,13 @@ def show(
         bool, typer.Option("--json", help="Print the list as a JSON array.")
     ] = False,
     home: HomeOpt = None,
+    allow_failed: AllowFailedOpt = False,
 ) -> None:
     """Print the ranked protect/nurture list, or one domain with its evidence."""
     try:
         store = _reader(home)
         scan_id = _latest(store, scan)
+        _refuse_unfinished(store, scan_id, allow_failed)
         if domain:
             _print_domain(store, scan_id, domain, as_json)
         elif as_json:
@@ -472,6 +514,7 @@ def diff(
     to_scan: Annotated[str, typer.Option("--to", help="Later scan id.")],
     as_json: Annotated[bool, typer.Option("--json")] = False,
     home: HomeOpt = None,
+    allow_failed: AllowFailedOpt = False,
 ) -> None:
     """What changed between two scans: rank moves beyond the band, class changes, new terms."""
     import scoring
@@ -479,7 +522,7 @@ def diff(
     try:
         store = _reader(home)
         for s in (from_scan, to_scan):
-            store.scan(s)
+            _refuse_unfinished(store, s, allow_failed)
         old, new = (_scan_frames(store, s) for s in (from_scan, to_scan))
         changes = scoring.diff_scans(
             old, new,
@@ -505,6 +548,18 @@ def _scan_frames(store: Any, scan_id: str) -> dict[str, pd.DataFrame]:
     domains = store.corpus("assignments", scan_id)[["record_id", "domain"]]
     frames["policy"] = records[records["kind"] == "policy"].merge(domains, on="record_id")
     return frames
+
+
+def _refuse_unfinished(store: Any, scan_id: str, allow: bool) -> None:
+    """Refuse a failed or unfinished scan (exit 2), or read it with a warning on stderr."""
+    row = store.scan(scan_id)
+    reason = refuse_unfinished(row, allow)
+    if reason:
+        err.print(
+            f"warning: scan {scan_id} is {row['status']} ({reason[:300]}): its tables may be"
+            " incomplete; the figures are not a finding",
+            highlight=False,
+        )
 
 
 def _f(value: Any) -> float | None:

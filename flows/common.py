@@ -75,6 +75,49 @@ RECORDED_NOTE = {
 }
 
 
+#: Statuses of a scan whose tables are whole (a partial scan is whole for the sources it read).
+FINISHED = ("completed", "partial")
+#: The mark every output of an unfinished scan read with `--allow-failed` carries.
+UNFINISHED_NOTE = {
+    "en": "UNFINISHED SCAN ({status}): {reason}. Its tables may be missing records or stages; "
+    "the figures are not a finding.",
+    "ja": "未完了のスキャン({status}): {reason}。表に欠けている記録や段階がある可能性があり、"
+    "数値は分析結果ではありません。",
+}
+
+
+def unfinished(scan: Mapping[str, Any]) -> str | None:
+    """Why a scan's tables cannot be trusted as whole (None for a completed or partial scan)."""
+    status = scan.get("status")
+    if status in FINISHED:
+        return None
+    message = scan.get("message")
+    reason = str(message).splitlines()[0] if isinstance(message, str) and message else ""
+    if status == "running":
+        return reason or "it has not finished (running, or its process ended)"
+    return reason or "no reason recorded"
+
+
+def refuse_unfinished(scan: Mapping[str, Any], allow: bool) -> str | None:
+    """Exit 2 with one line when a scan did not finish and `allow` is off; else its reason."""
+    reason = unfinished(scan)
+    if reason and not allow:
+        fail(
+            f"scan {scan.get('scan_id')} is {scan.get('status')} ({reason[:300]}); "
+            "pass --allow-failed to read it anyway, marked as unfinished"
+        )
+    return reason
+
+
+AllowFailedOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-failed",
+        help="Read a failed or unfinished scan; every output is marked as unfinished.",
+    ),
+]
+
+
 def scan_data(scan: Mapping[str, Any]) -> str:
     """The data a scan read, from its manifest row: live, demo or recorded."""
     if scan.get("demo"):

@@ -346,7 +346,7 @@ def _emerging_terms(ctx: ScanContext, meta: pd.DataFrame) -> tuple[pd.DataFrame,
             bare = texts.loc[~texts["record_id"].isin(set(cands["record_id"]))]
             bare = bare[["record_id", "content_sha256"]].assign(term="", language="")
             _write_part(cache, ctx.scan_id, start, pd.concat([cands, bare], ignore_index=True))
-        parts = f"read_parquet('{_glob(cache)}')" if any(cache.glob("part-*.parquet")) else None
+        parts = f"read_parquet({_parts(cache)})" if _part_files(cache) else None
         candidates = (
             f"SELECT record_id, content_sha256, term, language FROM {parts}"
             if parts
@@ -367,19 +367,29 @@ def _emerging_terms(ctx: ScanContext, meta: pd.DataFrame) -> tuple[pd.DataFrame,
     return terms, len(missing), len(recs)
 
 
-def _glob(cache: Path) -> str:
-    return _sql_path(cache / "part-*.parquet")
+def _part_files(cache: Path) -> list[Path]:
+    """The cache's parts, listed by name: the folder's own path may hold glob characters."""
+    if not cache.is_dir():
+        return []
+    return sorted(
+        p for p in cache.iterdir() if p.name.startswith("part-") and p.name.endswith(".parquet")
+    )
+
+
+def _parts(cache: Path) -> str:
+    """The parts as a DuckDB list of file names (each read as named, never as a pattern)."""
+    return "[" + ", ".join(f"'{_sql_path(p)}'" for p in _part_files(cache)) + "]"
 
 
 def _uncached(con: Any, cache: Path, wanted: pd.DataFrame) -> pd.DataFrame:
     """The (record_id, content_sha256) pairs of `wanted` without cached candidate phrases."""
-    if not any(cache.glob("part-*.parquet")):
+    if not _part_files(cache):
         return wanted.drop_duplicates().reset_index(drop=True)
     con.register("wanted", wanted)
     try:
         return con.execute(
             "SELECT DISTINCT record_id, content_sha256 FROM wanted EXCEPT"
-            f" SELECT record_id, content_sha256 FROM read_parquet('{_glob(cache)}')"
+            f" SELECT record_id, content_sha256 FROM read_parquet({_parts(cache)})"
         ).df()
     finally:
         con.unregister("wanted")

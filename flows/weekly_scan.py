@@ -27,6 +27,7 @@ from flows.stages import ScanContext
 from horizon.config import config_hashes, load_sources
 from horizon.store import Store, StoreError
 from horizon.workspace import Workspace
+from horizon.write_errors import WriteError, as_write_error, find_write_error
 
 DEMO_DIR = REPO / "data" / "demo"
 STAGES = ("crawl", "normalize", "extract", "assign", "score", "check", "brief")
@@ -85,6 +86,8 @@ def crawl_task(
             credentials=credentials,
         )
     except Exception as exc:  # a source that fails makes the scan partial, never stops it
+        if find_write_error(exc) is not None:  # ... but a full disk stops the scan
+            raise
         summary = {"source": source, "finished": False, "errors": [_one_line(exc)]}
     progress(
         "crawl",
@@ -203,6 +206,7 @@ def weekly_scan(
     """
     ws = Workspace(Path(home)).ensure()
     store = ws.store()
+    keep_reserve(ws)
     _arm_test_hook()
     with contextlib.ExitStack() as stack:
         demo_path = Path(demo_dir) if demo_dir else DEMO_DIR
@@ -290,6 +294,8 @@ def weekly_scan(
                 progress("normalize", "merging records")
                 counts["normalize"] = normalize_task(ctx, chosen)
                 store.update_counts(scan_id, counts)
+            if not counts["normalize"]["records"]:  # nothing to read: no stage after it runs
+                raise _NoRecords()
             if recorded and ctx.as_of is None:
                 ctx = recorded_scan.date_scan(ctx, store)
             if "extract" not in counts:
@@ -314,10 +320,28 @@ def weekly_scan(
                 progress("brief", f"audience {audience}")
                 counts["briefings"] = brief_task(ctx, audience, list(languages))
                 store.update_counts(scan_id, counts)
+        except _NoRecords:
+            pass
         except BaseException as exc:
-            store.finish_scan(scan_id, "failed", source_counts=counts, message=_one_line(exc))
-            raise
+            error = as_write_error(exc, ws.home)
+            if error is None:
+                store.finish_scan(scan_id, "failed", source_counts=counts, message=_one_line(exc))
+                raise
+            from crawlers.run import stop_crawls
+
+            stop_crawls()  # the others would fill what the reserve frees
+            release_reserve(ws)  # room to record why the scan stopped
+            try:
+                store.finish_scan(scan_id, "failed", source_counts=counts, message=str(error))
+            except Exception:  # the warehouse cannot take it either: the lock file keeps it
+                note_reason(ws, scan_id, str(error))
+            raise WriteError(
+                f"{error} — scan {scan_id} failed; free space, then "
+                f"`horizon scan --resume {scan_id}` with the same options continues it"
+            ) from None
         message = _partial_message(counts)
+        if not counts["normalize"]["records"]:
+            message = _no_records_message(counts, message)
         status = "partial" if message else "completed"
         if not demo and not recorded:
             started = pd.Timestamp(store.scan(scan_id)["started_at"]).date()
@@ -329,12 +353,48 @@ def weekly_scan(
     return {"scan_id": scan_id, "status": status, "counts": counts, "message": message}
 
 
+#: Bytes kept free in the workspace (`.reserve`), given up to record a scan a full disk stopped.
+RESERVE_BYTES = 4 * 1024 * 1024
+
+
+def keep_reserve(ws: Workspace) -> None:
+    """Hold RESERVE_BYTES in `HOME/.reserve` (nothing when the disk has not that much to give)."""
+    path = ws.home / ".reserve"
+    if path.exists() and path.stat().st_size == RESERVE_BYTES:
+        return
+    try:
+        with path.open("wb") as fh:
+            fh.write(b"\0" * RESERVE_BYTES)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError:
+        path.unlink(missing_ok=True)
+
+
+def release_reserve(ws: Workspace) -> None:
+    """Give the reserve back to the disk."""
+    (ws.home / ".reserve").unlink(missing_ok=True)
+
+
+class _NoRecords(Exception):
+    """No source gave a record: the scan ends after normalize, partial."""
+
+
+def _no_records_message(counts: dict[str, Any], partial: str | None) -> str:
+    """Why a scan has no list: no record from any source, and what each source said."""
+    if partial:
+        return f"no records, so no list: {partial}"[:1000]
+    names = ", ".join(counts.get("sources", {})) or "none chosen"
+    return f"no records, so no list: the sources finished with none ({names})"[:1000]
+
+
 def _partial_message(counts: dict[str, Any]) -> str | None:
     """Why a scan is partial: the sources whose crawl did not finish, with their last error."""
     failed = {s: c for s, c in counts.get("sources", {}).items() if not c.get("finished", False)}
     if not failed:
         return None
-    parts = [f"{s} ({(c.get('errors') or ['no reason given'])[-1]})" for s, c in failed.items()]
+    # each reason cut short, so every source is named within the message's 1,000 characters
+    parts = [f"{s} ({_cut(_why_unfinished(c), 160)})" for s, c in failed.items()]
     return ("sources that did not finish: " + "; ".join(parts))[:1000]
 
 
@@ -402,6 +462,25 @@ def _try_lock(ws: Workspace, scan_id: str, *, mark: bool = True) -> IO[str] | No
     return handle
 
 
+def note_reason(ws: Workspace, scan_id: str, reason: str) -> None:
+    """Keep why a scan stopped in its lock file, rewritten in place: it needs no new disk block
+    on a full disk, where the warehouse could not record it. Read back by `lock_reason`."""
+    data = json.dumps({"pid": os.getpid(), "reason": reason[:1000]}).encode()
+    with contextlib.suppress(OSError), (ws.scan_dir(scan_id) / LOCK_FILE).open("r+b") as fh:
+        fh.write(data[:3000])
+        fh.truncate(min(len(data), 3000))
+
+
+def lock_reason(ws: Workspace, scan_id: str) -> str | None:
+    """Why a scan whose process is gone stopped, as its lock file keeps it (see note_reason)."""
+    try:
+        data = json.loads((ws.scan_dir(scan_id) / LOCK_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    reason = data.get("reason") if isinstance(data, dict) else None
+    return str(reason) if reason else None
+
+
 def claim_interrupted(
     ws: Workspace,
     store: Store,
@@ -424,6 +503,7 @@ def claim_interrupted(
         mine = explicit and row["scan_id"] == resume
         if row["status"] != "running" and not (mine and row["status"] == "failed"):
             continue
+        noted = lock_reason(ws, row["scan_id"])  # taking the lock rewrites the file
         handle = _try_lock(ws, row["scan_id"])
         if handle is None:  # its process still runs
             if mine:
@@ -441,7 +521,8 @@ def claim_interrupted(
             store.finish_scan(
                 row["scan_id"],
                 "failed",
-                message=f"interrupted: its process ended before it finished "
+                message=noted
+                or f"interrupted: its process ended before it finished "
                 f"(found {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC)",
             )
         handle.close()
@@ -474,6 +555,20 @@ def watermark_after(summary: dict[str, Any], started: dt.date) -> dt.date | None
 def _watermark(store: Any, source: str) -> str | None:
     mark = store.watermark(source)
     return mark.isoformat() if mark else None
+
+
+def _why_unfinished(summary: dict[str, Any]) -> str:
+    """A crawl's last error, else how it stopped and how many of its queries it left unfinished."""
+    if summary.get("errors"):
+        return str(summary["errors"][-1])
+    chains, done = summary.get("chains"), summary.get("chains_done")
+    if summary.get("reason") and chains is not None and done is not None:
+        return f"stopped ({summary['reason']}) with {chains - done} of {chains} queries unfinished"
+    return "no reason given"
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _one_line(exc: BaseException) -> str:

@@ -20,6 +20,7 @@ import pandas as pd
 import pyarrow as pa
 
 from horizon.schemas import TABLES, Table
+from horizon.write_errors import find_write_error
 
 SCHEMA_VERSION = 4
 STATUSES = ("running", "completed", "partial", "failed")
@@ -86,6 +87,11 @@ class Store:
         DuckDB lets one process write, and no other process read, while a read-write connection is
         open; every connection here is short, so waiting out the holder is the way in.
         """
+        if "?" in str(self.path):  # DuckDB reads "?" as the start of options: the WAL goes astray
+            raise StoreError(
+                f"{self.path}: DuckDB cannot keep a warehouse whose path holds '?'; "
+                "choose a workspace path without it ([ ] * are fine)"
+            )
         if self.read_only and not self.path.exists():
             raise StoreError(f"{self.path}: no store here yet; run `horizon scan` first")
         if not _SIZE.fullmatch(DUCKDB_MEMORY):
@@ -119,7 +125,7 @@ class Store:
         try:
             yield con
         except duckdb.Error as exc:
-            if not _damaged(exc):
+            if not _damaged(exc) or find_write_error(exc) is not None:  # full is not damaged
                 raise
             raise StoreError(
                 f"{self.path}: the store is damaged ({_first_line(str(exc))}); "
@@ -256,11 +262,13 @@ class Store:
         return df.iloc[0].to_dict()
 
     def latest_scan(self, statuses: tuple[str, ...] = ("completed", "partial")) -> str | None:
-        """Id of the newest scan with one of these statuses."""
+        """Id of the newest scan with one of these statuses that found records (a scan that read
+        none, every source down, has no list to read)."""
         marks = ", ".join("?" for _ in statuses)
         with self.connect() as con:
             row = con.execute(
-                f"SELECT scan_id FROM scans WHERE status IN ({marks})"
+                f"SELECT scan_id FROM scans WHERE status IN ({marks}) AND coalesce("
+                "json_extract_string(source_counts, '$.normalize.records'), '') <> '0'"
                 " ORDER BY started_at DESC, scan_id DESC LIMIT 1",
                 list(statuses),
             ).fetchone()
@@ -384,7 +392,7 @@ class Store:
 def conform(frame: pd.DataFrame, schema: Table) -> pd.DataFrame:
     """Order and complete a frame's columns as the table has them; JSON columns as text."""
     missing = [c.name for c in schema.columns if not c.nullable and c.name not in frame.columns]
-    if missing:
+    if missing and len(frame):  # no rows (a scan that found nothing) lack no value
         raise ValueError(f"{schema.name}: missing required columns {missing}")
     out = pd.DataFrame(index=frame.index)
     for col in schema.columns:
@@ -459,9 +467,13 @@ class RawStore:
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".tmp{time.monotonic_ns()}")
-            with gzip.open(tmp, "wb", compresslevel=5) as fh:
-                fh.write(body)
-            tmp.replace(path)
+            try:
+                with gzip.open(tmp, "wb", compresslevel=5) as fh:
+                    fh.write(body)
+                tmp.replace(path)
+            except BaseException:  # a full disk leaves no half body behind
+                tmp.unlink(missing_ok=True)
+                raise
         return sha, path
 
     def get(self, sha256: str) -> bytes:

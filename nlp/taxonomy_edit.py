@@ -56,6 +56,31 @@ def check_taxonomy(taxonomy: Taxonomy) -> TaxonomyCheck:
     )
 
 
+#: Longest term, reviewer name and reason a promotion takes (characters).
+TERM_LIMIT, NAME_LIMIT, WHY_LIMIT = 200, 100, 500
+#: Characters a term, name or reason may not hold: line breaks and other control characters
+#: (they would end the YAML comment or the list item and write keys of their own), and the
+#: line and paragraph separators YAML also reads as breaks.
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
+
+
+def check_text(what: str, value: str, *, limit: int, empty: bool = False) -> str:
+    """A one-line, printable value of at most `limit` characters, else a one-line ConfigError."""
+    if not empty and not value.strip():
+        raise ConfigError(f"{what} is empty")
+    bad = _UNSAFE.search(value)
+    if bad:
+        raise ConfigError(
+            f"{what} holds a control character or line break ({bad.group(0)!r} at "
+            f"{bad.start()}); give it on one line"
+        )
+    if len(value) > limit:
+        raise ConfigError(f"{what} is {len(value)} characters long; at most {limit}")
+    if value != value.strip():
+        raise ConfigError(f"{what} begins or ends with spaces: {value!r}"[:300])
+    return value
+
+
 def promote_term(
     path: Path,
     term: str,
@@ -76,6 +101,9 @@ def promote_term(
     """
     if lang not in ("en", "ja", "abbr"):
         raise ConfigError(f"--lang must be en, ja or abbr, got {lang!r}")
+    check_text("term", term, limit=TERM_LIMIT)
+    check_text("--by", by, limit=NAME_LIMIT)
+    check_text("--why", why, limit=WHY_LIMIT, empty=True)
     term = " ".join(term.split())
     taxonomy = load_taxonomy(path)
     target = taxonomy.domain(domain)
@@ -126,7 +154,10 @@ def promote_term(
     tmp = Path(path).with_suffix(".yaml.tmp")
     tmp.write_text(edited, encoding="utf-8")
     try:
-        load_taxonomy(tmp, require_japan_20=False)
+        written = load_taxonomy(tmp, require_japan_20=False).domain(domain)
+        kept = next(s for s in written.subtechs if s.slug == sub.slug)
+        if term not in getattr(kept.terms, lang):  # the YAML must give back the very term
+            raise ConfigError(f"{term!r} does not read back from the YAML as written")
     except ConfigError:
         tmp.unlink(missing_ok=True)
         raise

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from horizon.config.loader import ConfigError, load_model
 
 #: CRDS panoramic-report ratings: ◎ very strong, ○ strong, △ weak, × very weak.
 Rating = Literal["◎", "○", "△", "×"]
+#: Control characters (line breaks included) and the separators YAML also reads as breaks.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
 JUDGEMENT_COLUMNS = ["domain", "analyst", "judgement_date", "rating", "note", "adjustment"]
 
 
@@ -28,6 +31,22 @@ class Judgement(BaseModel):
     note: str = ""
     #: Declared shift of the composite priority, visible in every output.
     adjustment: float = Field(default=0.0, ge=-0.2, le=0.2)
+
+    @field_validator("domain", "analyst")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        if _CONTROL.search(value) or len(value) > 100:
+            raise ValueError("must be one line of printable text, at most 100 characters")
+        return value.strip()
+
+    @field_validator("note")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        if _CONTROL.search(value.replace("\n", "").replace("\t", "")) or len(value) > 2000:
+            raise ValueError(
+                "must be printable text (line breaks allowed), at most 2000 characters"
+            )
+        return value
 
 
 class Judgements(BaseModel):

@@ -25,12 +25,13 @@ from crawlers.items import PageItem
 from crawlers.middlewares import redact_url, with_params
 from crawlers.parsers.base import ParseContext, ParseError, ParseResult
 from crawlers.parsers.registry import get_parser
-from crawlers.pipelines import CrawlOutput
+from crawlers.pipelines import CrawlOutput, stop_crawl
 from crawlers.spiders.terms import TermMatcher
 from crawlers.spiders.windows import CappedWindows, Window, parse_window
 from horizon.config.sources import SourceConfig
 from horizon.config.taxonomy import Taxonomy
 from horizon.schemas import Record, Sharing
+from horizon.write_errors import find_write_error
 
 #: A chain that pages more than this is assumed to loop.
 MAX_PAGES_PER_CHAIN = 10_000
@@ -366,8 +367,13 @@ class SourceSpider(CappedWindows, scrapy.Spider):
 
     # -- errors and the end -------------------------------------------------------------------
     def on_error(self, failure: Failure) -> Iterator[Any]:
-        """A request that failed for good: note it, mark its chain, let the crawl go on."""
+        """A request that failed for good: note it, mark its chain, let the crawl go on (a write
+        the disk refused stops the crawl instead: see CrawlOutput.refuse_writes)."""
         request = failure.request  # type: ignore[attr-defined]
+        if find_write_error(failure.value) is not None:
+            self.output.refuse_writes(failure.value)
+            stop_crawl(self.crawler, "write_error")
+            return
         if failure.check(HttpError):
             status = failure.value.response.status
             what = f"HTTP {status}"

@@ -254,3 +254,31 @@ def test_evaluate_cli_says_when_it_must_train_first(tmp_path, repo_root, monkeyp
     assert "records: 10 (unseen)" in first.output
     again = runner.invoke(app, args)
     assert again.exit_code == 0 and "no current classifier" not in again.output
+
+
+def test_taxonomy_promote_refuses_unsafe_text_in_one_line(tmp_path):
+    tax_path = _taxonomy_file(tmp_path)
+    before = tax_path.read_bytes()
+    cases = [
+        ["solid-state LiDAR\n    - injected"],
+        ["LiDAR\u2028x"],
+        ["LiDAR\x00"],
+        [" LiDAR"],
+        ["x" * 201],
+        ["solid-state LiDAR", "--by", "A. Tanaka\nversion: 9"],
+        ["solid-state LiDAR", "--why", "burst\n# x: y"],
+    ]
+    for extra in cases:
+        args = ["taxonomy", "promote", *extra[:1], "--domain", "quantum", *extra[1:],
+                "--taxonomy", str(tax_path)]  # fmt: skip
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, (extra, result.output)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: "), (extra, lines)
+        assert tax_path.read_bytes() == before, extra
+    # YAML's own characters are fine: the term is quoted and reads back unchanged
+    tricky = "&anchor *alias: #not-a-comment 'q' \"dq\" ! % @ `"
+    result = runner.invoke(app, ["taxonomy", "promote", tricky, "--domain", "quantum",
+                                 "--taxonomy", str(tax_path)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert tricky in load_taxonomy(tax_path).domain("quantum").subtechs[0].terms.en

@@ -72,3 +72,32 @@ def test_judgement_with_unknown_domain_or_big_adjustment_fails(tmp_path):
     )
     with pytest.raises(ConfigError, match=r"judgements\.0\.adjustment"):
         load_judgements(path)
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("analyst", "A. Tanaka\nversion: 9"),
+        ("analyst", "A. Tanaka\u2028x"),
+        ("analyst", "x" * 101),
+        ("domain", "quantum\r"),
+        ("note", "fine\x1b[31m red"),
+        ("note", "n" * 2001),
+    ],
+)
+def test_judgement_text_with_breaks_or_control_characters_fails_in_one_line(tmp_path, field, value):
+    item = {"domain": "quantum", "analyst": "A. Tanaka", "date": "2026-11-30", "note": "ok"}
+    item[field] = value
+    path = tmp_path / "judgements.yaml"
+    path.write_text(yaml.safe_dump({"judgements": [item]}, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_judgements(path, domains=["quantum"])
+    assert "\n" not in str(caught.value) and field in str(caught.value)
+
+
+def test_judgement_note_may_span_lines(tmp_path):
+    item = {"domain": "quantum", "analyst": "A. Tanaka", "date": "2026-11-30",
+            "note": "first line\nsecond line"}  # fmt: skip
+    path = tmp_path / "judgements.yaml"
+    path.write_text(yaml.safe_dump({"judgements": [item]}), encoding="utf-8")
+    assert load_judgements(path).judgements[0].note == "first line\nsecond line"
