@@ -323,7 +323,7 @@ def build_briefing(
                 {
                     **meta,
                     "status": scan.get("status"),
-                    "partial_sources": _unfinished(scan, checks),
+                    "partial_sources": _unfinished(scan, checks, audience, restricted),
                 },
                 language,
                 calibration=_calibration(checks),
@@ -461,13 +461,23 @@ def _probabilities(
     return store.read("class_probabilities", scan_id)
 
 
-def _unfinished(scan: dict[str, Any], checks: dict[str, Any] | None = None) -> list[str]:
+def _unfinished(
+    scan: dict[str, Any],
+    checks: dict[str, Any] | None,
+    audience: Sharing,
+    restricted: set[str] | None,
+) -> list[str]:
     """Sources whose crawl did not fetch every page (the scan is or will be partial), from the
-    coverage report as the audience may see it where there is one."""
+    coverage report as the audience may see it where there is one; below RED, no source above the
+    audience (none at all when the sources config is unknown)."""
     coverage = (checks or {}).get("coverage")
     if isinstance(coverage, dict):
         return sorted(s for s, c in coverage.get("sources", {}).items() if not c.get("finished"))
+    if audience.level < Sharing.red.level and restricted is None:
+        return []
+    hidden = restricted if audience.level < Sharing.red.level else set()
     sources = _json_or_empty(scan.get("source_counts")).get("sources") or {}
+    sources = {s: c for s, c in sources.items() if s not in (hidden or set())}
     return sorted(
         s for s, c in sources.items() if isinstance(c, dict) and not c.get("finished", True)
     )

@@ -91,6 +91,24 @@ def needles(planted: dict[str, str]) -> dict[str, bytes]:
     return out
 
 
+#: A technology phrase no other document holds, planted in the newest items of the AMBER and the
+#: RED feed: what the scan finds in them is found only in restricted documents.
+PLANTED_PHRASES = {
+    "partner_watch.xml": "magnonic waveguide couplers",
+    "ec_presscorner.xml": "cryogenic spin lattice emulators",
+}
+PLANTED_ITEMS = 8
+
+
+def plant_phrase(feed: Path, phrase: str) -> None:
+    """Append a sentence with `phrase` to the descriptions of the feed's newest items."""
+    text = feed.read_text(encoding="utf-8")
+    parts = text.split("</description>")
+    for i in range(max(0, len(parts) - 1 - PLANTED_ITEMS), len(parts) - 1):
+        parts[i] += f" The programme builds {phrase} for the next generation of {phrase}."
+    feed.write_text("</description>".join(parts), encoding="utf-8")
+
+
 def demo_copy(target: Path, planted: dict[str, str], token: str, feed_token: str) -> Path:
     """The demo corpus copied, its sources asking for the configured credentials."""
     shutil.copytree(DEMO, target)
@@ -113,6 +131,8 @@ def demo_copy(target: Path, planted: dict[str, str], token: str, feed_token: str
         }
     )
     path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    for feed, phrase in PLANTED_PHRASES.items():  # a new phrase only restricted documents hold
+        plant_phrase(target / "feeds" / feed, phrase)
     manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
     manifest["routes"].insert(
         0,
