@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,8 @@ QUARANTINE = "quarantine.jsonl"
 RESPONSES = "responses.jsonl"
 SUMMARY = "summary.json"
 CHECKPOINT = "checkpoint.json"
+#: A running crawl rewrites its summary every this many pages (progress for whoever watches).
+PROGRESS_PAGES = 25
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
@@ -113,11 +116,20 @@ class CrawlOutput:
                 state["next_url"] = item.next_url
                 state["next_page"] = item.next_page
                 state["done"] = item.next_url is None
-                state["failed"] = False
+                state["failed"] = bool(item.stopped)
+                if item.stopped:
+                    state["done"], state["error"] = False, item.stopped
             else:  # the page did not parse: keep pointing at it so a resume retries it
                 state["failed"] = True
                 state["error"] = item.rejects[0].reason if item.rejects else "unparseable page"
             write_json_atomic(self.dir / CHECKPOINT, {"source": self.source, "chains": self.chains})
+            if self.pages % PROGRESS_PAGES == 0:
+                self.write_summary(finished=False, reason="running")
+
+    @property
+    def pages(self) -> int:
+        """Pages of every chain written so far."""
+        return sum(int(v.get("pages", 0)) for v in self.chains.values())
 
     def fail_chain(self, chain: str, reason: str) -> None:
         """Mark a chain as stopped on an error (kept for the next resume)."""
@@ -142,6 +154,8 @@ class CrawlOutput:
         summary = {
             "source": self.source,
             **self.counts,
+            "pages": self.pages,
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
             "errors": list(self.errors),
             "finished": finished,
             "reason": reason,

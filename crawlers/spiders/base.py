@@ -31,8 +31,11 @@ from horizon.config.sources import SourceConfig
 from horizon.config.taxonomy import Taxonomy
 from horizon.schemas import Record, Sharing
 
-#: A chain that pages more than this is assumed to loop.
-MAX_PAGES_PER_CHAIN = 10_000
+#: Pages one chain may fetch: five times what the largest record cap needs at the smallest page
+#: size (20,000 records, 100 a page); a chain still announcing more after that is stopped.
+MAX_PAGES_PER_CHAIN = 1_000
+#: Pages in a row that bring no record new to the crawl before a chain is judged to go round.
+MAX_BARREN_PAGES = 50
 #: Times a page that came back empty, though more results were announced, is asked again.
 EMPTY_PAGE_RETRIES = 3
 
@@ -48,6 +51,15 @@ class Chain:
     body: dict[str, Any] | None = None
     options: dict[str, Any] = field(default_factory=dict)
     sharing: Sharing | None = None
+
+
+@dataclass
+class PagingTrail:
+    """What one chain has fetched in this run, to tell a paging loop from progress."""
+
+    urls: set[str] = field(default_factory=set)
+    pages: set[str] = field(default_factory=set)
+    barren: int = 0
 
 
 def rebase(url: str, base_url: str) -> str:
@@ -116,6 +128,13 @@ class SourceSpider(scrapy.Spider):
         self.capped = False
         self.matcher: TermMatcher | None = None
         self.filtered: set[str] = set()
+        self.trails: dict[str, PagingTrail] = {}
+        self.paging_stopped = False
+
+    @property
+    def credentials_origin(self) -> str:
+        """The URL whose origin the crawl's credentials were issued for (its base URL)."""
+        return self.base_url
 
     # -- what to ask (subclasses) ---------------------------------------------------------------
     def plan(self) -> list[Chain]:
@@ -261,13 +280,13 @@ class SourceSpider(scrapy.Spider):
         if result.announced_more and not result.records and not result.rejects:
             yield from self.empty_page(response, chain, page_url, result.total)
             return
+        novel = sum(r.record_id not in self.seen and r.record_id not in self.filtered
+                    for r in result.records)  # fmt: skip
         records = self.keep(self.filter_records(result.records, chain))
-        nxt = None
+        nxt, stopped = None, None
         if result.next_page and not self.capped and (result.records or result.rejects):
-            candidate = self.next_url(chain, page_url, result.next_page)
-            pages = int((self.output.chains.get(chain.key) or {}).get("pages", 0))
-            if candidate and candidate != page_url and pages < MAX_PAGES_PER_CHAIN:
-                nxt = candidate
+            nxt = self.next_url(chain, page_url, result.next_page)
+            stopped = self.paging_stop(chain, page_url, result, novel, nxt)
         held, follows = self.follow_requests(response, chain, result, records)
         if failed:
             self.output.add_error(
@@ -281,10 +300,45 @@ class SourceSpider(scrapy.Spider):
             next_url=nxt,
             next_page=result.next_page if nxt else None,
             ended=not failed,
+            stopped=stopped,
         )
         yield from follows
-        if nxt:
+        if nxt and not stopped:
             yield self.chain_request(chain, nxt)
+
+    def paging_stop(
+        self, chain: Chain, page_url: str, result: ParseResult, novel: int, nxt: str | None
+    ) -> str | None:
+        """Why a chain stops although its page points further (a pointer or page seen before in
+        this chain, pages bringing nothing new, the page limit), or None; logged and counted."""
+        if nxt is None:
+            return None
+        trail = self.trails.setdefault(chain.key, PagingTrail())
+        trail.urls.add(page_url)
+        pages = int((self.output.chains.get(chain.key) or {}).get("pages", 0)) + 1
+        ids = sorted(r.record_id for r in result.records)
+        digest = hashlib.sha256("\x1f".join(ids).encode()).hexdigest() if ids else ""
+        trail.barren = 0 if novel else trail.barren + 1
+        pointer = redact_url(str(result.next_page))[:80]
+        why = None
+        if nxt in trail.urls:
+            why = f"paging loop: page {pages} points back to a page already fetched ({pointer!r})"
+        elif digest and digest in trail.pages:
+            why = f"paging loop: page {pages} repeats the records of an earlier page"
+        elif trail.barren >= MAX_BARREN_PAGES:
+            why = f"paging stopped: {trail.barren} pages in a row brought no new record"
+        elif pages >= MAX_PAGES_PER_CHAIN:
+            why = f"paging stopped at the {MAX_PAGES_PER_CHAIN}-page limit with more announced"
+        trail.pages.add(digest)
+        if pages % 100 == 0:
+            self.logger.info("%s: %d pages, %d records so far", chain.key, pages, len(self.seen))
+        if why is None:
+            return None
+        message = f"{chain.key}: {why} after {len(self.seen)} records"
+        self.output.add_error(message)
+        self.logger.warning(message)
+        self.paging_stopped = True
+        return message
 
     def empty_page(
         self, response: Response, chain: Chain, page_url: str, total: int | None
@@ -406,7 +460,7 @@ class SourceSpider(scrapy.Spider):
     def closed(self, reason: str) -> None:
         """Write the summary when Scrapy closes the spider."""
         finished = reason == "finished" and self.is_finished()
-        why = reason
+        why = "paging_stopped" if self.paging_stopped else reason
         if self.capped:
             why = "max_records"
             self.output.add_error(
