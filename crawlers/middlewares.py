@@ -201,7 +201,8 @@ class RawStoreMiddleware:
         spider = self.crawler.spider
         if request.meta.get("no_raw"):  # e.g. an OAuth token body: a secret, not data
             return response
-        body = mask_secrets(response.body, self.secrets_of(spider, request))
+        secrets = self.secrets_of(spider, request)
+        body = mask_secrets(response.body, secrets)
         if body is not response.body:  # a server that echoes credentials: keep them out of raw/
             response = response.replace(body=body)
         sha, path = self.raw.put(response.body)
@@ -213,7 +214,7 @@ class RawStoreMiddleware:
             output.add_response(
                 {
                     "source": spider.name,
-                    "url": redact_url(response.url),
+                    "url": redact_url(mask_url(response.url, secret_forms(secrets))),
                     "raw_sha256": sha,
                     "path": str(path),
                     "status": response.status,

@@ -178,12 +178,14 @@ class GuardedResolver(CachingThreadedResolver):
         return address
 
 
-class BodyBudget:
-    """Stops the download whose bytes take the bodies in flight past `HORIZON_INFLIGHT_BYTES`
-    together, so concurrent large bodies cannot add up (DOWNLOAD_MAXSIZE bounds each one)."""
+class BodyLimits:
+    """Stops, with the reason in the request's meta, a download whose body passes
+    DOWNLOAD_MAXSIZE (or its request's `download_maxsize`), or whose bytes take the bodies in
+    flight past HORIZON_INFLIGHT_BYTES together: concurrent large bodies cannot add up."""
 
     def __init__(self, crawler: Any) -> None:
         self.budget = crawler.settings.getint("HORIZON_INFLIGHT_BYTES")
+        self.maxsize = crawler.settings.getint("DOWNLOAD_MAXSIZE")
         if self.budget <= 0:
             raise NotConfigured
         self.inflight: dict[int, int] = {}
@@ -192,23 +194,26 @@ class BodyBudget:
         crawler.signals.connect(self.left, signal=signals.request_left_downloader)
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> BodyBudget:
+    def from_crawler(cls, crawler: Any) -> BodyLimits:
         """Scrapy's constructor hook."""
         return cls(crawler)
 
     def bytes_received(self, data: bytes, request: Request, **_: Any) -> None:
-        """Count a chunk; stop its download when the bodies in flight pass the budget."""
+        """Count a chunk; stop its download past its own limit or the crawl's budget."""
         key = id(request)
-        self.inflight[key] = self.inflight.get(key, 0) + len(data)
+        mine = self.inflight.get(key, 0) + len(data)
+        self.inflight[key] = mine
         self.total += len(data)
-        if self.total > self.budget:
-            mine = self.inflight[key]
-            request.meta["refused"] = (
-                f"download stopped at {mine / 2**20:.0f} MB: bodies in flight passed the crawl's "
-                f"{self.budget / 2**20:.0f} MB budget"
-            )
-            self.total -= self.inflight.pop(key)
-            raise StopDownload(fail=True)
+        maxsize = request.meta.get("download_maxsize", self.maxsize)
+        if maxsize and mine > maxsize:
+            why = f"body over the {maxsize / 2**20:.0f} MB limit (DOWNLOAD_MAXSIZE)"
+        elif self.total > self.budget:
+            why = f"bodies in flight passed the crawl's {self.budget / 2**20:.0f} MB budget"
+        else:
+            return
+        request.meta["refused"] = f"download stopped at {mine / 2**20:.0f} MB: {why}"
+        self.total -= self.inflight.pop(key)
+        raise StopDownload(fail=True)
 
     def left(self, request: Request, **_: Any) -> None:
         """A download ended (done, stopped or failed): its bytes no longer count."""

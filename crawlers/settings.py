@@ -37,14 +37,14 @@ SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 # after decompression (Scrapy's HttpCompressionMiddleware applies DOWNLOAD_MAXSIZE while it
 # inflates), is at most 64 MB, 16 times the largest real API page or feed recorded (4 MB); the
 # USPTO bulk files alone may reach the parsers' 256 MB (`download_maxsize` in their requests);
-# the bodies of all downloads in flight at once are at most 256 MB together (BodyBudget).
+# the bodies of all downloads in flight at once are at most 256 MB together (BodyLimits).
 DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
 HORIZON_INFLIGHT_BYTES = 256 * 1024 * 1024
 REDIRECT_MAX_TIMES = 5
 # Live crawls reach public addresses only (names resolving elsewhere are refused here too).
 TWISTED_DNS_RESOLVER = "crawlers.network.GuardedResolver"
-EXTENSIONS = {"crawlers.network.BodyBudget": 100}
+EXTENSIONS = {"crawlers.network.BodyLimits": 100}
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"
 

@@ -22,7 +22,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawlers.items import PageItem
-from crawlers.middlewares import redact_url, with_params
+from crawlers.middlewares import crawl_secrets, mask_url, redact_url, secret_forms, with_params
 from crawlers.parsers.base import ParseContext, ParseError, ParseResult
 from crawlers.parsers.registry import get_parser
 from crawlers.pipelines import CrawlOutput
@@ -131,10 +131,10 @@ class SourceSpider(scrapy.Spider):
         self.trails: dict[str, PagingTrail] = {}
         self.paging_stopped = False
 
-    @property
-    def credentials_origin(self) -> str:
-        """The URL whose origin the crawl's credentials were issued for (its base URL)."""
-        return self.base_url
+    def redact(self, url: str) -> str:
+        """A URL safe to write: credential parameters and every secret of the crawl masked (a
+        server may echo a key into a URL under any name)."""
+        return redact_url(mask_url(url, secret_forms(crawl_secrets(self))))
 
     # -- what to ask (subclasses) ---------------------------------------------------------------
     def plan(self) -> list[Chain]:
@@ -207,7 +207,7 @@ class SourceSpider(scrapy.Spider):
         content_type = response.headers.get(b"Content-Type")
         return ParseContext(
             source=self.name,
-            url=redact_url(response.url),
+            url=self.redact(response.url),
             fetched_at=dt.datetime.fromisoformat(fetched)
             if fetched
             else dt.datetime.now(dt.UTC).replace(tzinfo=None),
@@ -226,7 +226,7 @@ class SourceSpider(scrapy.Spider):
             if result.rejects_dropped:  # refused beyond what a body keeps: counted, not lost
                 self.output.counts["quarantined"] += result.rejects_dropped
                 self.output.add_error(
-                    f"{result.rejects_dropped} further items refused in {redact_url(ctx.url)[:300]}"
+                    f"{result.rejects_dropped} further items refused in {self.redact(ctx.url)[:300]}"
                 )
             return result, False
         except ParseError as exc:
@@ -290,7 +290,7 @@ class SourceSpider(scrapy.Spider):
         held, follows = self.follow_requests(response, chain, result, records)
         if failed:
             self.output.add_error(
-                f"{chain.key}: {result.rejects[0].reason} at {redact_url(ctx.url)[:300]}"
+                f"{chain.key}: {result.rejects[0].reason} at {self.redact(ctx.url)[:300]}"
             )
         yield PageItem(
             url=ctx.url,
@@ -319,7 +319,7 @@ class SourceSpider(scrapy.Spider):
         ids = sorted(r.record_id for r in result.records)
         digest = hashlib.sha256("\x1f".join(ids).encode()).hexdigest() if ids else ""
         trail.barren = 0 if novel else trail.barren + 1
-        pointer = redact_url(str(result.next_page))[:80]
+        pointer = self.redact(str(result.next_page))[:80]
         why = None
         if nxt in trail.urls:
             why = f"paging loop: page {pages} points back to a page already fetched ({pointer!r})"
@@ -353,7 +353,7 @@ class SourceSpider(scrapy.Spider):
             yield request
             return
         message = (
-            f"{chain.key}: {total} results announced but the page at {redact_url(page_url)[:300]} "
+            f"{chain.key}: {total} results announced but the page at {self.redact(page_url)[:300]} "
             f"came back empty {tries + 1} times"
         )
         self.output.add_error(message)
@@ -391,14 +391,16 @@ class SourceSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> Iterator[Any]:
         """A request that failed for good: note it, mark its chain, let the crawl go on."""
         request = failure.request  # type: ignore[attr-defined]
-        if failure.check(HttpError):
+        if request.meta.get("refused"):  # a guard's reason: size, budget, destination, credential
+            what = request.meta["refused"]
+        elif failure.check(HttpError):
             status = failure.value.response.status
             what = f"HTTP {status}"
         else:
-            what = f"{failure.type.__name__}: {str(failure.value).splitlines()[0][:200] if str(failure.value) else ''}"
+            what = f"{failure.type.__name__}: {str(failure.value).splitlines()[0][:300] if str(failure.value) else ''}"
         chain = request.meta.get("chain")
         where = chain or f"follow of {request.meta.get('parent') or '?'}"
-        message = f"{where}: {what} at {redact_url(request.url)[:300]}"
+        message = f"{where}: {what} at {self.redact(request.url)[:300]}"
         self.output.add_error(message)
         self.logger.warning(message)
         if chain:
@@ -409,7 +411,7 @@ class SourceSpider(scrapy.Spider):
         """A failed enrichment request still writes the record it held back."""
         held = request.meta.get("held")
         if held is not None:
-            yield PageItem(url=redact_url(request.url), records=[held])
+            yield PageItem(url=self.redact(request.url), records=[held])
 
     def enrich_requests(
         self, chain: Chain, records: list[Record], targets: dict[str, str], callback: Any
@@ -436,7 +438,7 @@ class SourceSpider(scrapy.Spider):
     def release(self, response: Response, enriched: Record | None) -> Iterator[Any]:
         """Write the enriched record, or the held one when enrichment gave nothing."""
         held: Record = response.meta["held"]
-        yield PageItem(url=redact_url(response.url), records=[enriched or held])
+        yield PageItem(url=self.redact(response.url), records=[enriched or held])
 
     def replace_held(self, response: Response) -> Iterator[Any]:
         """The followed page's record with the held record's id replaces it (a content item, a

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from tests.security.harness import BASELINE_MB, OUTCOMES, Env, make_env
+from tests.security.hosts import install_tripwire
 
 # Short by default (CI); `HYPOTHESIS_PROFILE=long` for the on-demand run. No example database:
 # the suite writes nothing outside its temporary workspace.
@@ -41,6 +42,13 @@ def trap_env():
         env: Env = make_env(Path(root))
         yield env
         env.listener.close()
+
+
+@pytest.fixture
+def tripwire(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Crawl children started in the test refuse and log connections off this machine; the
+    returned file lists every address they tried (empty when the guards held)."""
+    return install_tripwire(tmp_path / "tripwire", monkeypatch)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
