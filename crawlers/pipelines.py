@@ -32,6 +32,19 @@ def write_json_atomic(path: Path, data: Any) -> None:
     tmp.replace(path)
 
 
+def peak_rss_mb() -> int:
+    """This process's peak resident memory in MB: the high-water mark of its own address space
+    (ru_maxrss would count the parent's RSS at the fork that started the crawl child)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024)
+    except OSError:
+        pass
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
     """Rows of a JSON Lines file; a torn last line (killed mid-write) is skipped."""
     if not path.exists():
@@ -155,7 +168,7 @@ class CrawlOutput:
             "source": self.source,
             **self.counts,
             "pages": self.pages,
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+            "peak_rss_mb": peak_rss_mb(),
             "errors": list(self.errors),
             "finished": finished,
             "reason": reason,

@@ -22,6 +22,10 @@ from typing import Any
 
 import pytest
 
+#: Rows of the crawl-bounds measurements (case, peak RSS MB, seconds, outcome), printed at the
+#: end of the run by conftest.
+MEASURED: list[tuple[str, float, float, str]] = []
+
 #: What a script returns: status, headers, and a body (bytes, or chunks streamed chunked).
 Answer = tuple[int, dict[str, str], bytes | Iterator[bytes]]
 Script = Callable[["Seen"], Answer]
@@ -86,6 +90,11 @@ class Host:
                             self.send_header("Content-Length", str(len(body)))
                         self.end_headers()
                         self.wfile.write(body)
+                        return
+                    if "Content-Length" in headers:  # a declared size, streamed as it goes
+                        self.end_headers()
+                        for chunk in body:
+                            self.wfile.write(chunk)
                         return
                     self.send_header("Transfer-Encoding", "chunked")
                     self.end_headers()
