@@ -32,10 +32,10 @@ _DECLARED = re.compile(rb"""^\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9
 MAX_FEED_ELEMENTS = 100_000
 #: Its HTML sanitiser spends 10-25 µs per character or entity reference (`&amp;`, `&lt;b&gt;`):
 #: a body with more `&` is refused (the recorded feeds have < 100).
-MAX_FEED_REFERENCES = 100_000
-#: feedparser holds ~10 times a body while it reads it: a feed over 16 MB (4 times the largest
-#: recorded answer of any source) is refused.
-MAX_FEED_BYTES = 16 * 1024 * 1024
+MAX_FEED_REFERENCES = 50_000
+#: feedparser holds ~10 times a body while it reads it: a feed over 8 MB (the recorded feeds
+#: have < 40 kB; twice the largest recorded answer of any source) is refused.
+MAX_FEED_BYTES = 8 * 1024 * 1024
 _SJIS_ALIASES = {
     "shift_jis",
     "shift-jis",
