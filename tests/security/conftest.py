@@ -56,9 +56,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     crawl bounds measured on loopback."""
     if MEASURED:
         terminalreporter.section("crawl bounds (loopback attacks on the crawl child)")
-        terminalreporter.write_line(f"{'case':34} {'peak RSS MB':>11} {'s':>6}  outcome")
+        terminalreporter.write_line(f"{'case':42} {'peak RSS MB':>11} {'s':>6}  outcome")
         for case, peak, seconds, outcome in MEASURED:
-            terminalreporter.write_line(f"{case:34} {peak:11.0f} {seconds:6.1f}  {outcome[:90]}")
+            terminalreporter.write_line(f"{case:42} {peak:11.0f} {seconds:6.1f}  {outcome[:90]}")
     if not OUTCOMES:
         return
     write = terminalreporter.write_line
