@@ -2,9 +2,9 @@
 
 A `Host` is an HTTP server on one loopback address (127.0.0.1, 127.0.0.2…: a second *host*, not
 only a second port) answering by a script function and recording every request line, header
-and body it received. `tripwire` makes every crawl child started meanwhile refuse, and log, any
-connection to an address off this machine: a guard that fails shows up as a logged attempt, and
-nothing ever leaves the machine.
+and body it received. `install_tripwire` (the `tripwire` fixture) makes every crawl child
+started meanwhile refuse, and log, any connection to an address off this machine: a guard that
+fails shows up as a logged attempt, and nothing ever leaves the machine.
 """
 
 from __future__ import annotations
