@@ -126,6 +126,7 @@ class CrawlOutput:
             state = self.chains.setdefault(item.chain, {"pages": 0})
             if item.ended:
                 state["pages"] = int(state.get("pages", 0)) + 1
+                state["hits"] = int(state.get("hits", 0)) + item.hits
                 state["next_url"] = item.next_url
                 state["next_page"] = item.next_page
                 state["done"] = item.next_url is None
@@ -144,6 +145,11 @@ class CrawlOutput:
         """Pages of every chain written so far."""
         return sum(int(v.get("pages", 0)) for v in self.chains.values())
 
+    def note_chain(self, chain: str, **fields: Any) -> None:
+        """Keep facts about a chain in its checkpoint (hits announced, how its window was split)."""
+        self.chains.setdefault(chain, {"pages": 0}).update(fields)
+        write_json_atomic(self.dir / CHECKPOINT, {"source": self.source, "chains": self.chains})
+
     def fail_chain(self, chain: str, reason: str) -> None:
         """Mark a chain as stopped on an error (kept for the next resume)."""
         state = self.chains.setdefault(chain, {"pages": 0})
@@ -161,8 +167,11 @@ class CrawlOutput:
         fh.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
         fh.flush()
 
-    def write_summary(self, *, finished: bool, reason: str | None = None) -> dict[str, Any]:
-        """Write and return summary.json."""
+    def write_summary(
+        self, *, finished: bool, reason: str | None = None, complete_through: str | None = None
+    ) -> dict[str, Any]:
+        """Write and return summary.json (`complete_through`: the last day through which every
+        query's date window was fetched completely, where the queries have windows)."""
         last = {k: v.get("next_page") for k, v in self.chains.items() if v.get("next_page")}
         summary = {
             "source": self.source,
@@ -176,9 +185,32 @@ class CrawlOutput:
             "chains_done": sum(1 for v in self.chains.values() if v.get("done")),
             "chains_failed": sorted(k for k, v in self.chains.items() if v.get("failed")),
             "last_page": last,
+            "coverage": self.coverage(),
+            "complete_through": complete_through,
         }
         write_json_atomic(self.dir / SUMMARY, summary)
         return summary
+
+    def coverage(self) -> dict[str, Any]:
+        """How much of what the source announced the crawl fetched: its queries (a query's window
+        split into parts counts its parts), the hits they announced and those fetched. A split
+        query's own first page is not counted: its parts fetch those hits again."""
+        leaves = {k: v for k, v in self.chains.items() if not v.get("split")}
+        announced = [v["total"] for v in leaves.values() if isinstance(v.get("total"), int)]
+        return {
+            "queries_planned": sum(1 for k in self.chains if "@" not in k),
+            "windows_split": sum(1 for v in self.chains.values() if v.get("split")),
+            "windows": len(leaves),
+            "windows_complete": sum(
+                1
+                for v in leaves.values()
+                if v.get("done") and not v.get("failed") and not v.get("over_cap")
+            ),
+            "windows_failed": sum(1 for v in leaves.values() if v.get("failed")),
+            "windows_over_cap": sorted(k for k, v in leaves.items() if v.get("over_cap")),
+            "hits_announced": sum(announced) if announced else None,
+            "hits_fetched": sum(int(v.get("hits", 0)) for v in leaves.values()),
+        }
 
     def close(self) -> None:
         """Flush and close the files."""

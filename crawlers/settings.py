@@ -52,6 +52,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawlers.network.DestinationGuardMiddleware": 50,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawlers.middlewares.RetryAfterMiddleware": 550,
+    "crawlers.pacing.SourcePauseMiddleware": 560,  # a source's Retry-After pauses all its requests
     "crawlers.middlewares.RawStoreMiddleware": 580,
     "crawlers.middlewares.CredentialsMiddleware": 610,
 }

@@ -20,6 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from flows.briefing_checks import restricted_names, scoped_checks, scoped_message
 from flows.briefing_excel import write_workbook
 from flows.briefing_html import render_report
 from flows.briefing_scope import (
@@ -38,7 +39,13 @@ from flows.briefing_tables import (
     data_dictionary,
 )
 from flows.common import RECORDED_NOTE, scan_data
-from horizon.api import Network, Reader, network_from_assignments, normalise_network
+from horizon.api import (
+    Network,
+    Reader,
+    country_counts,
+    network_from_assignments,
+    normalise_network,
+)
 from horizon.schemas import TABLES, Sharing
 from horizon.store import Store, utcnow
 
@@ -89,13 +96,18 @@ def redact(frames: dict[str, pd.DataFrame], ids: frozenset[str], titles: frozens
     return count
 
 
-def _network(scoped: Scoped, tables: dict[str, pd.DataFrame]) -> Network:
+def _network(scoped: Scoped, tables: dict[str, pd.DataFrame], language: str = "en") -> Network:
     f = scoped.frames
     labels = dict(
         zip(tables["priority_list"]["domain"], tables["priority_list"]["domain_label"], strict=True)
     )
     if not f.network_nodes.empty or not f.network_edges.empty:
-        net = normalise_network(f.network_nodes, f.network_edges)
+        nodes = f.network_nodes
+        own = f"label_{language}"
+        if own in nodes.columns and "label" not in nodes.columns:  # labels in the report's language
+            fallback = nodes["label_en"] if "label_en" in nodes.columns else nodes[own]
+            nodes = nodes.assign(label=nodes[own].where(nodes[own].notna(), fallback))
+        net = normalise_network(nodes, f.network_edges)
         net.nodes["label"] = [
             labels.get(d, lab) if isinstance(d, str) and nid == d else lab
             for nid, d, lab in zip(
@@ -188,20 +200,24 @@ def build_briefing(
     rescore: Rescore | None = None,
     run_by: str,
     mark_withheld: bool = False,
+    sources: Any = None,
 ) -> Path:
     """Write the briefing folder `out_dir` for `audience` in `language`; returns the folder.
 
     `rescore(visible_records)` recomputes the figures when documents are withheld; without it the
     briefing is refused unless `mark_withheld` labels the figures as including withheld material.
+    `sources` (the scan's sources config) tells which sources and feeds are above the audience,
+    so the scan's message may name the others; without it no error detail is shown below RED.
     """
     started = time.perf_counter()
     audience = audience if isinstance(audience, Sharing) else Sharing.parse(audience)
     if language not in LANGUAGES:
         raise BriefingError(f"language must be ja or en, got {language!r}")
+    rescored: list[Any] = []
     scoped = scope_scan(
         read_scan(store, scan_id),
         audience,
-        rescore=rescore,
+        rescore=_keeping(rescore, rescored) if rescore is not None else None,
         taxonomy=taxonomy,
         weights=weights,
         mark_withheld=mark_withheld,
@@ -220,11 +236,13 @@ def build_briefing(
         else None
     )
     tables = build_tables(scoped, previous, language, taxonomy)
-    network = _network(scoped, tables)
+    network = _network(scoped, tables, language)
     ids, titles = scoped.withheld_ids, scoped.withheld_titles
     if previous is not None:
         ids, titles = ids | previous.withheld_ids, titles | previous.withheld_titles
     redacted = redact({**tables, "network": network.nodes}, ids, titles)
+    restricted = restricted_names(sources, audience)
+    checks = scoped_checks(store, scoped, restricted, taxonomy, weights)
     dictionary = data_dictionary()
     created_at = utcnow()
     data = scan_data(scoped.frames.scan)
@@ -239,6 +257,8 @@ def build_briefing(
         "withheld": scoped.withheld,
         "includes_withheld": scoped.includes_withheld
         or bool(previous and previous.includes_withheld),
+        "mark_withheld": mark_withheld,
+        "withheld_kept": _kept(scoped, previous),
     }
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -255,9 +275,22 @@ def build_briefing(
             _write_parquet(tmp / f"{name}.parquet", frame, name, meta)
         _write_csv(tmp / "data_dictionary.csv", dictionary)
         about = _about(meta, scoped, prev_id, language)
+        scan = scoped.frames.scan
         write_workbook(tmp / f"briefing_{stem}.xlsx", tables, dictionary, language, about)
         (tmp / f"report_{stem}.html").write_text(
-            render_report(tables, network, meta, language, calibration=_calibration(scoped)),
+            render_report(
+                tables,
+                network,
+                {
+                    **meta,
+                    "status": scan.get("status"),
+                    "partial_sources": _unfinished(scan, checks),
+                },
+                language,
+                calibration=_calibration(checks),
+                probabilities=_probabilities(store, scan_id, scoped, rescored),
+                countries=country_counts(scoped.frames.records, scoped.frames.assignments),
+            ),
             encoding="utf-8",
         )
         files = [
@@ -265,15 +298,17 @@ def build_briefing(
             for p in sorted(tmp.iterdir())
             if p.is_file()
         ]
-        scan = scoped.frames.scan
         manifest = {
             **meta,
             "scan": {
-                k: _plain(scan.get(k))
-                for k in ("status", "started_at", "finished_at", "demo", "code_version", "message")
+                **{
+                    k: _plain(scan.get(k))
+                    for k in ("status", "started_at", "finished_at", "demo", "code_version")
+                },
+                "message": scoped_message(scan, audience, restricted),
             },
             "config_sha256": _json_or_empty(scan.get("config_sha256")),
-            "checks": _json_or_empty(scan.get("source_counts")).get("checks"),
+            "checks": checks,
             "source_snapshots": _snapshots(scoped.frames.records),
             "previous_scan_id": prev_id,
             "counts": {
@@ -307,6 +342,14 @@ def build_briefing(
         },
     )
     return out_dir
+
+
+def _kept(scoped: Scoped, previous: Scoped | None) -> dict[str, str]:
+    """What of the export was computed with withheld documents and kept, table by table."""
+    kept = dict(scoped.kept)
+    if previous is not None and previous.includes_withheld:
+        kept["changes"] = "the previous scan's scores computed with withheld documents"
+    return kept
 
 
 def _about(
@@ -350,10 +393,50 @@ def _plain(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
-def _calibration(scoped: Any) -> dict[str, Any] | None:
-    """The scan's calibration check, where it ran (older scans stored none)."""
-    checks = _json_or_empty(scoped.frames.scan.get("source_counts")).get("checks") or {}
-    found = checks.get("calibration")
+def _keeping(rescore: Rescore, results: list[Any]) -> Rescore:
+    """`rescore`, keeping each result (its class probabilities go to the report)."""
+
+    def run(records: pd.DataFrame) -> Any:
+        results.append(rescore(records))
+        return results[-1]
+
+    return run
+
+
+def _probabilities(
+    store: Store, scan_id: str, scoped: Scoped, rescored: list[Any]
+) -> pd.DataFrame | None:
+    """The class probabilities that hold for this audience: the re-scored ones where documents
+    were withheld, else the scan's own; None where there are none."""
+    if rescored:
+        result = rescored[-1]
+        found = (
+            result.get("class_probabilities")
+            if isinstance(result, dict)
+            else getattr(result, "class_probabilities", None)
+        )
+        return found if isinstance(found, pd.DataFrame) else None
+    if scoped.withheld["documents"] and not scoped.includes_withheld:
+        return None
+    return store.read("class_probabilities", scan_id)
+
+
+def _unfinished(scan: dict[str, Any], checks: dict[str, Any] | None = None) -> list[str]:
+    """Sources whose crawl did not fetch every page (the scan is or will be partial), from the
+    coverage report as the audience may see it where there is one."""
+    coverage = (checks or {}).get("coverage")
+    if isinstance(coverage, dict):
+        return sorted(s for s, c in coverage.get("sources", {}).items() if not c.get("finished"))
+    sources = _json_or_empty(scan.get("source_counts")).get("sources") or {}
+    return sorted(
+        s for s, c in sources.items() if isinstance(c, dict) and not c.get("finished", True)
+    )
+
+
+def _calibration(checks: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The scan's calibration check as the audience may see it, where it ran (older scans stored
+    none)."""
+    found = (checks or {}).get("calibration")
     return found if isinstance(found, dict) else None
 
 

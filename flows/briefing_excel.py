@@ -23,7 +23,12 @@ HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
 SHEET_BAD = str.maketrans({c: "_" for c in "[]:*?/\\"})
 DICTIONARY_SHEET = {"ja": "データ辞書", "en": "Data dictionary"}
 ABOUT_SHEET = {"ja": "概要", "en": "About"}
-NUMBER_FORMATS = {"DOUBLE": "0.000", "BIGINT": "#,##0", "INTEGER": "0", "DATE": "yyyy-mm-dd"}
+NUMBER_FORMATS = {
+    "DOUBLE": "0.000", "BIGINT": "#,##0", "INTEGER": "0", "DATE": "yyyy-mm-dd", "RANK": "0",
+    "RANK_CHANGE": "+0;-0;0",
+}  # fmt: skip
+RANK_TYPES = {"rank_low": "RANK", "rank_high": "RANK", "rank_before": "RANK",
+              "rank_change": "RANK_CHANGE"}  # fmt: skip
 LINKED = {"evidence": ("title", "url")}
 
 
@@ -90,14 +95,26 @@ def _write_rows(ws: Any, headers: list[str], rows: list[list[Any]], types: list[
         width = max([display_width(header), *sample], default=8)
         ws.column_dimensions[get_column_letter(c)].width = min(max(width + 2, 8), 60)
     ws.freeze_panes = "A2"
+    _print_setup(ws)
     if rows:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(rows) + 1}"
+
+
+def _print_setup(ws: Any) -> None:
+    """Printed on A4 landscape, every column on one page wide, the header row on each page."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages down as the rows need
+    ws.print_title_rows = "1:1"
 
 
 def _table_sheet(wb: Workbook, table: ExportTable, frame: pd.DataFrame, language: str) -> None:
     ws = wb.create_sheet(sheet_name(table.sheet(language)))
     headers = [c.header(language) for c in table.columns]
-    types = [c.column.type for c in table.columns]
+    # ranks are whole places even where stored as DOUBLE (percentiles, the previous scan's)
+    types = [RANK_TYPES.get(c.name, c.column.type) for c in table.columns]
     rows = frame[table.names].astype(object).values.tolist()
     _write_rows(ws, headers, rows, types)
     if table.name in LINKED:

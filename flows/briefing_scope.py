@@ -1,8 +1,10 @@
 """Sharing scope of a briefing: what an audience may see of a scan, and figures recomputed from it.
 
 The information provider sets each document's TLP label; an export for audience X holds nothing
-derived only from documents labelled above X. Figures are recomputed on the visible documents by a
-`rescore` callable, or — only when asked — kept and marked as including withheld material.
+derived from documents labelled above X. Figures (scores, indicators, evidence, the network and the
+emerging terms, with their minimums) are recomputed on the visible documents by a `rescore`
+callable, or — only when asked and no rescoring is available — kept and marked as including
+withheld material, the manifest naming what was kept.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from horizon.schemas import Sharing
 from horizon.store import Store
 
 #: rescore(visible_records) -> an object (or mapping) with ScoreTables frames: scores, indicators,
-#: evidence[, network_nodes, network_edges], computed on those records only.
+#: evidence[, network_nodes, network_edges, emerging_terms], computed on those records only.
 Rescore = Callable[[pd.DataFrame], Any]
 FIGURE_TABLES = ("scores", "indicators", "evidence", "network_nodes", "network_edges")
 WITHHELD_TEXT = "[withheld]"
@@ -57,6 +59,18 @@ class Scoped:
     includes_withheld: bool
     withheld_ids: frozenset[str] = field(default_factory=frozenset)
     withheld_titles: frozenset[str] = field(default_factory=frozenset)
+    #: Table → what of it was computed with withheld documents and kept (empty unless marked).
+    kept: dict[str, str] = field(default_factory=dict)
+
+
+#: What `--mark-withheld` keeps, per exported table, when no rescoring is available.
+KEPT_WHEN_MARKED = {
+    "priority_list": "scores, ranks, classes and rationales computed with withheld documents",
+    "indicators": "computed with withheld documents",
+    "emerging_terms": "terms, count, growth, burst_weight, weeks, sources and first_seen_date "
+    "computed with withheld documents (examples: visible documents only)",
+    "network": "edges and their weights computed with withheld documents",
+}
 
 
 #: The record columns scoring and briefings use: no body text, codes or raw-response hashes (at a
@@ -138,30 +152,37 @@ def _frame(result: Any, name: str) -> pd.DataFrame:
     return value.copy() if isinstance(value, pd.DataFrame) else pd.DataFrame()
 
 
+def _has(result: Any, name: str) -> bool:
+    value = result.get(name) if isinstance(result, Mapping) else getattr(result, name, None)
+    return isinstance(value, pd.DataFrame)
+
+
 def scope_terms(
     terms: pd.DataFrame, labels: dict[str, str], audience: Sharing, *, mark_withheld: bool
 ) -> pd.DataFrame:
-    """Terms the audience may see, given the labels of the visible records.
+    """Stored terms the audience may see, given the labels of the visible records, where the terms
+    could not be found again on the visible records alone.
 
-    A term whose most restrictive label is above the audience also came from withheld records:
-    it stays only when a visible record is among its examples, with those examples alone and,
-    unless figures are marked, without the counts that include the withheld records.
+    A term labelled above the audience rests on withheld records (they may be what brought it to
+    the minimum of records, or into the list at all): it is dropped, unless figures are marked,
+    when it stays with its visible examples alone. A term at or below the audience came from
+    visible records only, but its burst weight was measured against every record of the scan's
+    weeks, so unmarked it goes without it.
     """
     if terms.empty:
         return terms
     rows = []
     for row in terms.to_dict("records"):
         if _label_ok(row.get("sharing"), audience):
+            if not mark_withheld and "burst_weight" in row:
+                row["burst_weight"] = None
             rows.append(row)
             continue
         ids = [i for i in id_list(row.get("record_ids")) if i in labels]
-        if not ids:
+        if not ids or not mark_withheld:
             continue
         row["record_ids"] = ids
         row["sharing"] = max((Sharing.parse(labels[i]) for i in ids), key=lambda s: s.level).value
-        if not mark_withheld:
-            for name in ("count", "growth", "burst_weight", "weeks", "sources", "first_seen_date"):
-                row[name] = None
         rows.append(row)
     return pd.DataFrame(rows, columns=terms.columns)
 
@@ -228,13 +249,13 @@ def scope_scan(
         records=records[visible].reset_index(drop=True) if not records.empty else records,
         assignments=_by_record(frames.assignments, visible_ids, audience),
         entities=_by_record(frames.entities, visible_ids, audience),
-        emerging_terms=scope_terms(
-            frames.emerging_terms, labels, audience, mark_withheld=mark_withheld
-        ),
+        emerging_terms=frames.emerging_terms[_own_label_ok(frames.emerging_terms, audience)]
+        if withheld_ids
+        else frames.emerging_terms,
     )
-    includes_withheld = False
+    kept: dict[str, str] = {}
     if withheld_ids:
-        if rescore is not None:
+        if rescore is not None:  # recomputed: nothing computed with withheld documents is kept
             try:
                 result = rescore(out.records)
             # a failure of scoring must never fall back to figures that include withheld documents
@@ -245,16 +266,26 @@ def scope_scan(
                     f"TLP:{audience.value} failed ({type(exc).__name__}: {text})"
                 ) from exc
             figures = {name: _frame(result, name) for name in FIGURE_TABLES}
-            terms = _frame(result, "emerging_terms")
-            if not terms.empty:  # recomputed on the visible records
+            if _has(result, "emerging_terms"):  # found again on the visible records (maybe none)
+                terms = _frame(result, "emerging_terms")
                 figures["emerging_terms"] = terms[_own_label_ok(terms, audience)]
+            else:
+                figures["emerging_terms"] = scope_terms(
+                    frames.emerging_terms, labels, audience, mark_withheld=False
+                )
             figures["scores"] = _with_labels(figures["scores"], frames.scores, taxonomy)
             out = replace(out, **figures)
         elif mark_withheld:
-            includes_withheld = True
+            kept = dict(KEPT_WHEN_MARKED)
             domains = set(frames.scores["domain"]) if "domain" in frames.scores.columns else set()
             keep = _public_nodes(frames.network_nodes, out.entities, domains, audience)
-            out = replace(out, network_nodes=frames.network_nodes[keep].reset_index(drop=True))
+            out = replace(
+                out,
+                network_nodes=frames.network_nodes[keep].reset_index(drop=True),
+                emerging_terms=scope_terms(
+                    frames.emerging_terms, labels, audience, mark_withheld=True
+                ),
+            )
         else:
             raise BriefingError(
                 f"scan {frames.scan['scan_id']}: {len(withheld_ids)} documents are above "
@@ -268,16 +299,18 @@ def scope_scan(
         "evidence_rows": int(
             len(frames.evidence) - len(_by_record(frames.evidence, visible_ids, audience))
         ),
-        "emerging_terms": int(len(frames.emerging_terms) - len(out.emerging_terms)),
+        # the scan's terms that rest on withheld documents (the audience's are found again)
+        "emerging_terms": int((~_own_label_ok(frames.emerging_terms, audience)).sum()),
         "entities": int(len(frames.entities) - len(out.entities)),
     }
     return Scoped(
         frames=out,
         audience=audience,
         withheld=withheld,
-        includes_withheld=includes_withheld,
+        includes_withheld=bool(kept),
         withheld_ids=frozenset(str(i) for i in withheld_ids),
         withheld_titles=frozenset(str(t) for t in withheld_titles),
+        kept=kept,
     )
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
+from flows.briefing_dictionary import describe
 from horizon.api import diff_scores, join_evidence, yearly_counts
 from horizon.schemas import TABLES, Column, ColumnType
 
@@ -136,13 +137,13 @@ EXPORT_TABLES: dict[str, ExportTable] = {
     for t in [
         ExportTable("priority_list", "優先リスト", "Priority list", (
             stored("scores", "rank"), stored("scores", "domain"), DOMAIN_LABEL,
-            stored("scores", "class"),
+            stored("scores", "class", "Class code", "区分コード"),
             derived("class_label", "VARCHAR", "Class in the briefing language", "区分名", "Class name"),
             stored("scores", "composite_score", "Composite score"),
             derived("rank_band", "VARCHAR", "5th–95th percentile rank band", "順位帯(5–95%)", "Rank band (5–95%)"),
             stored("scores", "rank_low"), stored("scores", "rank_high"),
             _axis("japan_strength_score"), _axis("foreign_activity_score"), _axis("socioeconomic_score"),
-            stored("scores", "maturity"),
+            stored("scores", "maturity", "Maturity code", "成熟度コード"),
             derived("maturity_label", "VARCHAR", "Maturity band in the briefing language", "成熟度帯", "Maturity band"),
             derived("rationale", "VARCHAR", "Rationale in the briefing language", "根拠", "Rationale"),
             stored("scores", "n_records", "Records"),
@@ -156,8 +157,9 @@ EXPORT_TABLES: dict[str, ExportTable] = {
             stored("indicators", "inputs"), INCLUDES_WITHHELD,
         )),
         ExportTable("evidence", "根拠文書", "Evidence", (
-            stored("evidence", "domain"), DOMAIN_LABEL, stored("evidence", "axis"),
+            stored("evidence", "domain"), DOMAIN_LABEL, stored("evidence", "axis", "Axis code", "軸コード"),
             derived("axis_label", "VARCHAR", "Axis in the briefing language", "軸名", "Axis name"),
+            stored("evidence", "indicator"), stored("evidence", "window"),
             stored("evidence", "rank"), stored("records", "title"), stored("records", "url"),
             stored("records", "published_date"), stored("records", "kind"), stored("records", "source"),
             derived("countries", "VARCHAR", "Countries with fractional weights (JP 0.50; US 0.50)", "国（分数計数）", "Countries"),
@@ -174,14 +176,14 @@ EXPORT_TABLES: dict[str, ExportTable] = {
         )),
         ExportTable("changes", "前回からの変化", "Changes", (
             stored("scores", "domain"), DOMAIN_LABEL,
-            derived("status", "VARCHAR", "new | dropped | class_changed | moved_beyond_band | moved | unchanged", "変化", "Change"),
+            derived("status", "VARCHAR", "new | dropped | class_changed | moved_beyond_band | moved | unchanged", "変化コード", "Change code"),
             derived("status_label", "VARCHAR", "Change in the briefing language", "変化の内容", "Change (label)"),
             derived("rank_before", "DOUBLE", "Rank in the previous scan", "前回順位", "Previous rank"),
             stored("scores", "rank"),
             derived("rank_change", "DOUBLE", "Places moved up (negative: down)", "順位変動", "Rank change"),
             stored("scores", "rank_low"), stored("scores", "rank_high"),
-            derived("class_before", "VARCHAR", "Class in the previous scan", "前回区分", "Previous class"),
-            stored("scores", "class"),
+            derived("class_before", "VARCHAR", "Class in the previous scan", "前回区分コード", "Previous class code"),
+            stored("scores", "class", "Class code", "区分コード"),
             derived("composite_score_before", "DOUBLE", "Composite in the previous scan", "前回総合優先度", "Previous composite"),
             stored("scores", "composite_score", "Composite score"),
             derived("composite_change", "DOUBLE", "Change of the composite", "総合優先度の変化", "Composite change"),
@@ -227,8 +229,8 @@ def data_dictionary() -> pd.DataFrame:
             c.header_ja,
             c.header_en,
             c.column.type,
-            c.column.description,
-            c.column.description_ja,
+            describe(t.name, c.name, "en", c.column.description),
+            describe(t.name, c.name, "ja", c.column.description_ja),
             c.source,
         )
         for t in EXPORT_TABLES.values()

@@ -79,7 +79,9 @@ def brief(
     mark_withheld: Annotated[
         bool,
         typer.Option(
-            "--mark-withheld", help="Keep figures computed with withheld documents, labelled so."
+            "--mark-withheld",
+            help="Where figures cannot be recomputed without withheld documents, keep them, "
+            "labelled so (the manifest lists what was kept).",
         ),
     ] = False,
     run_by: Annotated[
@@ -88,6 +90,7 @@ def brief(
 ) -> None:
     """Write one briefing folder (Excel, CSV, Parquet, HTML, manifest) for an audience."""
     from flows.briefing import BriefingError, build_briefing
+    from flows.briefing_checks import scan_sources
 
     err = typer.echo
     try:
@@ -97,6 +100,8 @@ def brief(
             )
         label = Sharing.parse(audience)
         ws = Workspace(Path(home or "data/workspace").resolve())
+        if not ws.warehouse.exists():  # reading never creates a store
+            raise BriefingError(f"{ws.warehouse}: no store here yet; run `horizon scan` first")
         store = ws.store()
         store.check_schema()
         scan_id = scan or store.latest_scan()
@@ -123,6 +128,7 @@ def brief(
             rescore=rescorer(ws.home, cfg, scan_row),
             run_by=run_by or getpass.getuser(),
             mark_withheld=mark_withheld,
+            sources=scan_sources(scan_row, cfg),
         )
     except (BriefingError, StoreError, ConfigError, ValueError) as exc:
         err(

@@ -120,20 +120,46 @@ def _print_plan(source: str, config_dir: Path, since: dt.date | None, base_url: 
     )
 
 
+def _feeds_of(url: str, feeds: Any) -> tuple[list[Any], bool]:
+    """The feeds that may have fetched a stored body of `url` (stored redacted, maybe replayed),
+    and whether they are identified by URL.
+
+    A feed is identified by its whole URL, query included (credentials redacted on both sides); a
+    replayed body was fetched from another origin, so there path and query identify it. Where none
+    matches, every feed on the same path may have fetched it.
+    """
+    from crawlers.parsers.common import redact_url
+
+    def key(u: str, origin: bool) -> tuple[str, ...]:
+        p = urlsplit(redact_url(u))
+        return (p.scheme, p.netloc, p.path, p.query) if origin else (p.path, p.query)
+
+    for origin in (True, False):
+        found = [f for f in feeds if key(f.url, origin) == key(url, origin)]
+        if found:
+            return found, True
+    path = urlsplit(url).path
+    return [f for f in feeds if path and urlsplit(f.url).path == path], False
+
+
 def _context_for(source: str, url: str, body: bytes, config: Any, **extra: Any) -> Any:
-    """A parse context for a stored body: the source's label, and a feed's own settings."""
+    """A parse context for a stored body: the label of the feed that fetched it and its settings.
+
+    Where that feed is not known for certain, the most restrictive label of those that may have
+    fetched it, the source's own included: a re-parse never lowers a body's label.
+    """
     from crawlers.parsers.base import ParseContext
 
     sharing, options = (config.sharing if config else None), {}
     if config is not None and config.feeds:
-        path = urlsplit(url).path
-        for feed in config.feeds:
-            if url == feed.url or (path and urlsplit(feed.url).path == path):
-                sharing = feed.sharing
-                options = {"country": feed.country, "organization": feed.name}
-                if feed.encoding:
-                    options["encoding"] = feed.encoding
-                break
+        feeds, identified = _feeds_of(url, config.feeds)
+        labels = [f.sharing for f in feeds] + ([] if identified else [config.sharing])
+        sharing = max(labels, key=lambda s: s.level)
+        if feeds:
+            feed = max(feeds, key=lambda f: f.sharing.level)
+            options = {"country": feed.country, "organization": feed.name}
+            if feed.encoding:
+                options["encoding"] = feed.encoding
     kwargs = {k: v for k, v in extra.items() if v is not None}
     if sharing is not None:
         kwargs["sharing"] = sharing

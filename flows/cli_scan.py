@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -13,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from flows.common import DATA_MARK, HomeOpt, fail, resolve_home, scan_data
+from flows.common import DATA_MARK, HomeOpt, fail, resolve_home, scan_data, validate_config
 from flows.scan_checks import print_checks
 from flows.scan_checks import summary as checks_summary
 from horizon.config import ConfigError
@@ -104,6 +105,10 @@ def scan(
     cfg = (config_dir or ws_mod.DEFAULT_CONFIG_DIR).resolve()
     if demo and recorded:
         fail("--demo and --recorded: choose one")
+    try:  # every file checked before a server starts or a source is asked
+        validate_config(cfg, sources=not demo)
+    except ConfigError as exc:
+        fail(str(exc).splitlines()[0])
     if since:
         try:
             pd.Timestamp(since)
@@ -118,7 +123,14 @@ def scan(
         console=err,
         transient=False,
     ) as bar:
-        job = bar.add_task("starting", stage="scan", total=None)
+        # Until the flow reports its first stage, Prefect is starting its local API (seconds to
+        # half a minute on a loaded machine): say so rather than a bare "starting".
+        starting = (
+            "starting Prefect's local API"
+            if not os.environ.get("PREFECT_API_URL")
+            else (f"connecting to {os.environ['PREFECT_API_URL']}")
+        )
+        job = bar.add_task(starting, stage="prefect", total=None)
         ws_mod.progress = lambda stage, message: bar.update(job, stage=stage, description=message)
         try:
             flow = ws_mod.weekly_scan.with_options(task_runner=task_runner(executor, dask_address))
@@ -267,10 +279,22 @@ def priority_json(store: Any, scan_id: str) -> list[dict[str, Any]]:
     return out
 
 
+#: Terminal widths below which `horizon show` drops the axis columns, then prints one block per domain.
+FULL_WIDTH, COMPACT_WIDTH = 150, 100
+
+
 def _print_list(store: Any, scan_id: str) -> None:
     items = priority_json(store, scan_id)
     if not items:
         fail(f"scan {scan_id} has no scores")
+    width = shutil.get_terminal_size((160, 24)).columns
+    title = f"protect / nurture list — scan {scan_id}{DATA_MARK[items[0]['data']]}"
+    if width < COMPACT_WIDTH:
+        _print_blocks(items, title, width)
+        return
+    if width < FULL_WIDTH:
+        _print_compact(items, title, width)
+        return
     table = Table(
         "rank",
         "domain",
@@ -306,6 +330,41 @@ def _print_list(store: Any, scan_id: str) -> None:
     console.print(table)
 
 
+def _class_p(it: dict[str, Any]) -> str:
+    """The class with its probability and stability ("protect 80% ⚑")."""
+    p = it.get(f"p_{it['class']}")
+    text = f"{it['class']}" + ("" if p is None else f" {p:.0%}")
+    unsure = it.get("stable_class") == "uncertain"
+    return text + (" ?" if unsure else "") + (" ⚑" if it.get("small_counts") else "")
+
+
+def _print_compact(items: list[dict[str, Any]], title: str, width: int) -> None:
+    """The list without the axis columns, for terminals narrower than FULL_WIDTH."""
+    table = Table("rank", "domain", "領域", "class P", "composite", "band", title=title)
+    for it in items:
+        table.add_row(
+            str(it["rank"]), it["domain"], it["label_ja"] or "",
+            f"[{CLASS_STYLE.get(it['class'], '')}]{_class_p(it)}[/]", f"{it['composite']:.3f}",
+            f"{it['rank_low']:.0f}–{it['rank_high']:.0f}",
+        )  # fmt: skip
+    Console(width=width, soft_wrap=False).print(table)
+
+
+def _print_blocks(items: list[dict[str, Any]], title: str, width: int) -> None:
+    """One short block per domain, for terminals narrower than COMPACT_WIDTH (80 columns)."""
+    out = Console(width=width, highlight=False)
+    out.print(f"[bold]{title}[/]")
+    out.print("? class not settled (P < 80%) · ⚑ strength on few documents", style="dim")
+    for it in items:
+        out.print(
+            f"{it['rank']:>2}. [bold]{it['domain']}[/] {it['label_ja'] or ''}\n"
+            f"    [{CLASS_STYLE.get(it['class'], '')}]{_class_p(it)}[/] · composite "
+            f"{it['composite']:.3f} · band {it['rank_low']:.0f}–{it['rank_high']:.0f} · "
+            f"J {it['japan_strength']:.2f} F {it['foreign_activity']:.2f} "
+            f"S {it['socioeconomic']:.2f}"
+        )
+
+
 def _probabilities(it: dict[str, Any]) -> str:
     """P(protect) / P(nurture) / P(monitor) as percentages; blank for a scan scored before them."""
     ps = [it.get(k) for k in ("p_protect", "p_nurture", "p_monitor")]
@@ -320,7 +379,8 @@ def _print_domain(store: Any, scan_id: str, domain: str, as_json: bool) -> None:
     row = scores.iloc[0]
     indicators = store.read("indicators", scan_id, "domain = ?", [domain])
     evidence = store.query(
-        "SELECT e.axis, e.rank, e.weight, e.record_id, r.kind, r.title, r.published_date, r.url, e.sharing"
+        "SELECT e.axis, e.rank, e.indicator, e.window, e.weight, e.record_id, r.kind, r.title,"
+        " r.published_date, r.url, e.sharing"
         " FROM evidence e LEFT JOIN (SELECT DISTINCT ON (record_id) * FROM records"
         " ORDER BY record_id, scan_id DESC) r USING (record_id)"
         " WHERE e.scan_id = ? AND e.domain = ? ORDER BY e.axis, e.rank",
@@ -383,11 +443,22 @@ def _print_domain(store: Any, scan_id: str, domain: str, as_json: bool) -> None:
                 ind.indicator, str(ind.country or ""), str(ind.window or ""), _num(ind.value)
             )
         console.print(table)
-    table = Table("axis", "#", "kind", "date", "title", "record_id", title="evidence documents")
+    windows = sorted({str(w) for w in evidence["window"].dropna()})
+    table = Table(
+        "axis",
+        "#",
+        "indicator",
+        "kind",
+        "date",
+        "title",
+        "record_id",
+        title="evidence documents" + (f" (window {', '.join(windows)})" if windows else ""),
+    )
     for ev in evidence.itertuples():
         table.add_row(
             ev.axis,
             str(ev.rank),
+            str(ev.indicator or ""),
             str(ev.kind),
             _ts(ev.published_date)[:10],
             str(ev.title)[:70],

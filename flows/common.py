@@ -37,6 +37,21 @@ def credentials_from_env(
     return {key: env[var] for key, var in credentials_env.items() if env.get(var)}
 
 
+def validate_config(config_dir: Path, *, sources: bool = True) -> None:
+    """Load every configuration file a scan reads, before anything starts: the first problem is a
+    one-line ConfigError naming the file and the key (taxonomy, weights, judgements, sources)."""
+    from horizon.config import load_sources, load_taxonomy, load_weights
+    from scoring.judgements import load_judgements
+
+    cfg = Path(config_dir)
+    taxonomy = load_taxonomy(cfg / "taxonomy.yaml")
+    load_weights(cfg / "weights.yaml")
+    if (cfg / "judgements.yaml").exists():
+        load_judgements(cfg / "judgements.yaml", domains=taxonomy.slugs)
+    if sources:
+        load_sources(cfg / "sources.yaml")
+
+
 def fail(message: str, code: int = 2) -> None:
     """Print a one-line error on stderr and exit."""
     typer.echo(f"error: {message}", err=True)

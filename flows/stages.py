@@ -292,15 +292,33 @@ def emerging(ctx: ScanContext) -> dict[str, Any]:
     Candidate phrases are computed only for records of the window whose content has no cached
     phrases yet (new or changed records); counting runs in DuckDB over the cached Parquet parts.
     """
+    store = ctx.workspace.store()
+    terms, computed, window = _emerging_terms(
+        ctx,
+        store.corpus(
+            "records", ctx.scan_id, "record_id, content_sha256, published_date, source, sharing"
+        ),
+    )
+    return {
+        "emerging_terms": store.replace_rows("emerging_terms", ctx.scan_id, terms),
+        "candidates_computed": computed,
+        "window_records": window,
+    }
+
+
+def _emerging_terms(ctx: ScanContext, meta: pd.DataFrame) -> tuple[pd.DataFrame, int, int]:
+    """Emerging terms of the records `meta` alone (record_id, content_sha256, published_date,
+    source, sharing): the terms, how many records' phrases were computed, records in the window.
+
+    Every count, minimum, burst baseline and the window's end come from these records only, so
+    the terms of an audience's records say nothing of the records it may not see.
+    """
     import duckdb
 
     from horizon.store import DUCKDB_MEMORY
     from nlp.emerging import aggregate_emerging, record_candidates, window_records
 
     store = ctx.workspace.store()
-    meta = store.corpus(
-        "records", ctx.scan_id, "record_id, content_sha256, published_date, source, sharing"
-    )
     as_of = _as_of(meta, ctx.as_of)
     recs = window_records(meta, as_of)
     del meta
@@ -344,11 +362,7 @@ def emerging(ctx: ScanContext) -> dict[str, Any]:
         )
     finally:
         con.close()
-    return {
-        "emerging_terms": store.replace_rows("emerging_terms", ctx.scan_id, terms),
-        "candidates_computed": len(missing),
-        "window_records": len(recs),
-    }
+    return terms, len(missing), len(recs)
 
 
 def _glob(cache: Path) -> str:
@@ -477,8 +491,14 @@ def score(ctx: ScanContext) -> dict[str, Any]:
     return counts
 
 
-def rescore_visible(ctx: ScanContext, records: pd.DataFrame) -> Any:
-    """Score again on the records an audience may see (for briefings below the top label).
+#: Changes when what a re-scoring holds changes (2: the audience's emerging terms), so a result
+#: kept by an earlier version is not read as a complete one.
+RESCORE_FORMAT = "2"
+
+
+def rescore_visible(ctx: ScanContext, records: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Score again, and find the emerging terms again, on the records an audience may see (for
+    briefings below the top label): table name → frame, `emerging_terms` included.
 
     The result is kept in the workspace under a hash of the records (every value of every row),
     the config and the classifier, which together fix every input of the scoring: the briefings
@@ -493,6 +513,7 @@ def rescore_visible(ctx: ScanContext, records: pd.DataFrame) -> Any:
     key = hashlib.sha256()
     model = ctx.workspace.models_dir / "domain_classifier.json"
     for part in (
+        RESCORE_FORMAT,
         ctx.as_of or "",
         json.dumps(config_hashes(Path(ctx.config_dir)), sort_keys=True),
         model.read_text("utf-8") if model.exists() else "",
@@ -527,6 +548,8 @@ def rescore_visible(ctx: ScanContext, records: pd.DataFrame) -> Any:
         as_of=_as_of(records, ctx.as_of),
         judgements=_judgements(ctx),
     )
+    frames = result.frames() if hasattr(result, "frames") else dict(result)
+    result = {**frames, "emerging_terms": _visible_terms(ctx, records)}
     cached.parent.mkdir(parents=True, exist_ok=True)
     tmp = cached.with_suffix(f".{uuid.uuid4().hex[:8]}.tmp")
     with tmp.open("wb") as fh:
@@ -534,6 +557,12 @@ def rescore_visible(ctx: ScanContext, records: pd.DataFrame) -> Any:
     os.replace(tmp, cached)
     _prune(cached.parent, RESCORE_KEEP_DAYS)
     return result
+
+
+def _visible_terms(ctx: ScanContext, records: pd.DataFrame) -> pd.DataFrame:
+    """The emerging terms of `records` alone (with the scan's own minimums)."""
+    cols = ["record_id", "content_sha256", "published_date", "source", "sharing"]
+    return _emerging_terms(ctx, records.reindex(columns=cols))[0]
 
 
 #: Re-scorings unused for this long are deleted (a weekly scan uses this week's and last week's).
@@ -554,11 +583,13 @@ def brief(
 ) -> Path:
     """Write one briefing folder for an audience and language."""
     from flows.briefing import build_briefing
+    from flows.briefing_checks import scan_sources
     from horizon.schemas import Sharing
 
     ws = ctx.workspace
     label = Sharing.parse(audience)
     _forget_exports(ws.store(), ctx.scan_id, label.value, language, run_by)
+    sources = scan_sources(ws.store().scan(ctx.scan_id), Path(ctx.config_dir))
     return build_briefing(
         ws.store(),
         ctx.scan_id,
@@ -569,6 +600,7 @@ def brief(
         weights=ctx.weights(),
         rescore=lambda records: rescore_visible(ctx, records),
         run_by=run_by,
+        sources=sources,
     )
 
 

@@ -22,7 +22,7 @@ from prefect.cache_policies import NONE
 import horizon
 from flows import recorded as recorded_scan
 from flows import stages
-from flows.common import DEFAULT_CONFIG_DIR, REPO, credentials_from_env
+from flows.common import DEFAULT_CONFIG_DIR, REPO, credentials_from_env, validate_config
 from flows.stages import ScanContext
 from horizon.config import config_hashes, load_sources
 from horizon.store import Store, StoreError
@@ -214,6 +214,7 @@ def weekly_scan(
         else:
             sources_path, base_urls = Path(config_dir) / "sources.yaml", {}
         sources_cfg = load_sources(sources_path)
+        validate_config(Path(config_dir), sources=False)  # before a scan row exists
         chosen = list(sources or sources_cfg.enabled())
         unknown = [s for s in chosen if s not in sources_cfg.sources]
         if unknown:
@@ -319,8 +320,9 @@ def weekly_scan(
         if not demo and not recorded:
             started = pd.Timestamp(store.scan(scan_id)["started_at"]).date()
             for s in chosen:
-                if counts["sources"][s].get("finished", False):
-                    store.set_watermark(s, started, scan_id)
+                mark = watermark_after(counts["sources"][s], started)
+                if mark is not None:
+                    store.set_watermark(s, mark, scan_id)
         store.finish_scan(scan_id, status, source_counts=counts, message=message)
     return {"scan_id": scan_id, "status": status, "counts": counts, "message": message}
 
@@ -453,6 +455,18 @@ def _differs(row: dict[str, Any], parameters: dict[str, Any], config: dict[str, 
     before = json.loads(row["parameters"] or "{}")
     diff = [k for k in RESUME_KEYS if before.get(k) != parameters.get(k)]
     return f"it ran with other parameters ({', '.join(diff)})" if diff else ""
+
+
+def watermark_after(summary: dict[str, Any], started: dt.date) -> dt.date | None:
+    """Where a source's watermark moves after its crawl: to the scan's start when the crawl
+    finished; else to the day after the last day through which every date window of its queries
+    was fetched completely (`complete_through`), never past the start; None: it stays."""
+    if summary.get("finished", False):
+        return started
+    through = summary.get("complete_through")
+    if not through:
+        return None
+    return min(started, dt.date.fromisoformat(through) + dt.timedelta(days=1))
 
 
 def _watermark(store: Any, source: str) -> str | None:

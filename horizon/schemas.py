@@ -625,9 +625,24 @@ TABLES: dict[str, Table] = {
                     nullable=False,
                 ),
                 _c("record_id", "VARCHAR", "Record", "レコードID", nullable=False),
-                _c("weight", "DOUBLE", "How much the record contributes", "寄与"),
+                _c(
+                    "weight",
+                    "DOUBLE",
+                    "The record's term in the indicator's sum (fractional weight × share, "
+                    "× top-10% weight or recency where the indicator uses them)",
+                    "寄与",
+                ),
                 _c("rank", "INTEGER", "Order within the axis", "順位"),
                 _c("sharing", "VARCHAR", "Label of the record", "共有範囲(TLP)"),
+                _c(
+                    "indicator",
+                    "VARCHAR",
+                    "The indicator that counted the record (top10_share, paper_share, "
+                    "patent_share, foreign_volume, policy_intensity_foreign, "
+                    "policy_intensity_domestic)",
+                    "指標",
+                ),
+                _c("window", "VARCHAR", "Scoring window the record was counted in", "期間"),
             ),
         ),
         Table(

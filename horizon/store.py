@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from horizon.schemas import TABLES, Table
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 STATUSES = ("running", "completed", "partial", "failed")
 
 
@@ -56,6 +56,7 @@ MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {
     1: _migration_1,
     2: _add_missing,
     3: _add_missing,  # v3: class_probabilities
+    4: _add_missing,  # v4: evidence.indicator and evidence.window
 }
 
 

@@ -32,7 +32,8 @@ class Workspace:
     @property
     def candidates_dir(self) -> Path:
         """Candidate phrases of records by content hash (Parquet parts), for emerging terms."""
-        return self.home / "cache" / "candidates"
+        # v2: a phrase no longer spans title and body, nor holds the demo mark; v1 parts are stale
+        return self.home / "cache" / "candidates-v2"
 
     def scan_dir(self, scan_id: str) -> Path:
         """Per-scan working files (crawl output, Scrapy job state, logs)."""

@@ -39,8 +39,12 @@ EMERGING_COLUMNS = [
     "burst_weight", "record_ids", "sharing",
 ]  # fmt: skip
 _WORD = re.compile(r"[a-z][a-z0-9+]*(?:'[a-z]+)?|[0-9]+[a-z][a-z0-9]*")
-_CLAUSE = re.compile(r"[.,;:!?()\[\]{}\"/]+")
-_STOP = ENGLISH_STOP_WORDS | {
+#: Title and body are separate clauses: a phrase never runs from a title's end into the body.
+_CLAUSE = re.compile(r"[.,;:!?()\[\]{}\"/\n]+")
+#: The demo corpus marks every title and text ("[DEMO]", "Demo study of …", "【デモ】",
+#: "デモデータ"); the mark names no technology, so no candidate phrase holds it.
+DEMO_WORDS = frozenset({"demo", "デモ"})
+_STOP = ENGLISH_STOP_WORDS | DEMO_WORDS | {
     "using", "based", "new", "paper", "propose", "proposed", "method", "methods", "results",
     "approach", "study", "show", "shows", "use", "used", "novel", "model", "models", "data",
     "different", "various", "high", "low", "large", "small", "performance", "present", "work",
@@ -74,7 +78,9 @@ def japanese_candidates(norm: str) -> set[str]:
     run: list[str] = []
     for m in [*_sudachi_pos().tokenize(norm[:8000]), None]:
         pos = m.part_of_speech() if m is not None else ("",)
-        if pos[0] in ("名詞", "接頭辞") and pos[1] != "数詞" and _JA_OK.search(m.surface()):
+        surface = m.surface() if m is not None else ""
+        noun = pos[0] in ("名詞", "接頭辞") and pos[1] != "数詞" and surface not in DEMO_WORDS
+        if noun and _JA_OK.search(surface):
             run.append(m.surface())
             continue
         if len(run) >= 2 and len("".join(run)) >= 3:

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from horizon.config.weights import AXES
+from scoring.evidence import EVIDENCE_INDICATORS
 from scoring.inputs import explode_countries
 
 TOL = 1e-6
@@ -76,24 +77,56 @@ def check_invariants(tables: Any, records: pd.DataFrame, assignments: pd.DataFra
     return problems
 
 
+def _latest_window(tables: Any) -> tuple[str, int, int] | None:
+    """The scored (latest) window's label and its first and last year, from the records rows."""
+    ind = tables.indicators
+    rows = ind.loc[ind["indicator"] == "records", "window"] if len(ind) else ind.iloc[:0]
+    if rows.empty:
+        return None
+    label = str(rows.iloc[0])
+    first, last = (int(x) for x in label.split("-"))
+    return label, first, last
+
+
+def _years(records: pd.DataFrame) -> pd.Series:
+    dates = records["published_date"] if "published_date" in records else records.get("date")
+    if dates is None:
+        return pd.Series(np.nan, index=records.index)
+    return pd.to_datetime(dates, errors="coerce").dt.year
+
+
 def _evidence(tables: Any, records: pd.DataFrame, assignments: pd.DataFrame) -> list[str]:
-    """Domains with records that can be evidence (a known country, or policy) have evidence rows."""
+    """Evidence rows lie inside the scored window and name the indicator (and its axis) that
+    counted them; every research indicator that counted something in the window has evidence."""
     ev = tables.evidence
     out = []
     listed = set(tables.scores["domain"])
-    if len(records) and len(assignments):
-        has_country = np.zeros(len(records), dtype=bool)
-        if "countries" in records:
-            pos = explode_countries(records["countries"].reset_index(drop=True))["pos"].to_numpy()
-            has_country[pos] = True
-        policy = (records["kind"].astype(str) == "policy").to_numpy()
-        usable = records.loc[has_country | policy, ["record_id"]].drop_duplicates()
-        asg = assignments.merge(usable, on="record_id")
-        asg = asg[asg["domain"].isin(listed)]
-        asg = asg[pd.to_numeric(asg["share"], errors="coerce") > 0]
-        missing = sorted(set(asg["domain"]) - set(ev["domain"]))
+    window = _latest_window(tables)
+    if window is not None:
+        # Whatever a research indicator counted in the window has evidence on that indicator's axis.
+        ind = tables.indicators
+        # The home country is the one the home-only indicators are reported for.
+        home = set(ind.loc[ind["indicator"] == "home_rank", "country"])
+        counted = ind[
+            (ind["window"] == window[0])
+            & (
+                (ind["indicator"] == "foreign_volume")
+                | (
+                    ind["indicator"].isin(["paper_share", "patent_share"])
+                    & ind["country"].isin(home)
+                )
+            )
+            & (pd.to_numeric(ind["value"], errors="coerce") > 0)
+            & ind["domain"].isin(listed)
+        ]
+        need = {
+            (d, EVIDENCE_INDICATORS[i])
+            for d, i in zip(counted["domain"], counted["indicator"], strict=True)
+        }
+        have = set(zip(ev["domain"], ev["axis"], strict=True))
+        missing = sorted(f"{d} ({a})" for d, a in need - have)
         if missing:
-            out.append(f"no evidence rows for domains with records: {', '.join(missing)}")
+            out.append(f"no evidence rows for indicators with counts: {', '.join(missing)}")
     unknown: list[str] = []
     if len(ev):
         known = records[["record_id"]].drop_duplicates()
@@ -103,4 +136,21 @@ def _evidence(tables: Any, records: pd.DataFrame, assignments: pd.DataFrame) -> 
         out.append(f"evidence cites {len(unknown)} records not in the input (e.g. {unknown[0]})")
     if len(ev) and ev["sharing"].isna().any():
         out.append("evidence rows without a sharing label")
+    if len(ev):
+        wrong = ev[ev["indicator"].map(EVIDENCE_INDICATORS) != ev["axis"]]
+        if len(wrong):
+            out.append(
+                f"{len(wrong)} evidence rows name no indicator of their axis "
+                f"(e.g. {wrong['record_id'].iloc[0]}: {wrong['indicator'].iloc[0]})"
+            )
+    if len(ev) and window is not None:
+        label, first, last = window
+        known = records.assign(year=_years(records))[["record_id", "year"]]
+        dated = ev.merge(known.drop_duplicates("record_id"), on="record_id", how="left")
+        outside = dated[(dated["window"] != label) | ~dated["year"].between(first, last)]
+        if len(outside):
+            out.append(
+                f"{len(outside)} evidence rows lie outside the scored window {label} "
+                f"(e.g. {outside['record_id'].iloc[0]})"
+            )
     return out

@@ -222,7 +222,7 @@ def score_domains(
     scores = scores.sort_values(["rank", "domain"], kind="stable", ignore_index=True)
 
     evidence = (
-        select_evidence(units, credit, as_of=as_of, cfg=cfg)
+        select_evidence(units, credit, window=latest, as_of=as_of, cfg=cfg)
         if len(units)
         else _empty(EVIDENCE_COLUMNS)
     )

@@ -103,8 +103,19 @@ def _rule(v: dict[str, Any]) -> tuple[str, str]:
     ja += f"。確率は守る{_pct(p[0])}、育てる{_pct(p[1])}、注視{_pct(p[2])}（安定区分：{STABLE_JA.get(stable, stable)}）。"
     if v.get("small_counts"):
         en += f" Small counts (capped at neutral): {v['small_counts']}."
-        ja += f"少数件数のため中立とした指標：{v['small_counts']}。"
+        small = str(v["small_counts"])
+        for code, name in MEASURES_JA.items():
+            small = small.replace(code, name)
+        ja += f"少数件数のため中立とした指標：{small}。"
     return en, ja
+
+
+#: The strength measures' names in the Japanese rationale (their codes are in scoring.decision).
+MEASURES_JA = {
+    "activity_index": "論文の特化係数",
+    "rta_patents": "特許の顕示比較優位",
+    "top10_relative": "Top10%論文の相対シェア",
+}
 
 
 def write_rationale(v: dict[str, Any]) -> tuple[str, str]:

@@ -158,8 +158,11 @@ def _response_headers(body: bytes, ctx: ParseContext) -> dict[str, str]:
 
 
 def _countries(ctx: ParseContext) -> tuple[list[dict[str, Any]], str | None]:
+    # The issuing government is the announcement's country, the European Union (`EU`, ISO 3166's
+    # exceptionally reserved code) included, as the EU Press Corner and Funding parsers give it:
+    # the store keeps `countries`, so this is what policy intensity counts.
     country = str(ctx.options.get("country") or "").upper()
-    if re.fullmatch(r"[A-Z]{2}", country) and country != "EU":
+    if re.fullmatch(r"[A-Z]{2}", country):
         return [{"country": country, "weight": 1.0}], country
     return [], country or None
 

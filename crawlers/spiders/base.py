@@ -27,6 +27,7 @@ from crawlers.parsers.base import ParseContext, ParseError, ParseResult
 from crawlers.parsers.registry import get_parser
 from crawlers.pipelines import CrawlOutput
 from crawlers.spiders.terms import TermMatcher
+from crawlers.spiders.windows import CappedWindows, Window, parse_window
 from horizon.config.sources import SourceConfig
 from horizon.config.taxonomy import Taxonomy
 from horizon.schemas import Record, Sharing
@@ -51,6 +52,10 @@ class Chain:
     body: dict[str, Any] | None = None
     options: dict[str, Any] = field(default_factory=dict)
     sharing: Sharing | None = None
+    #: Dates the query asks for, where the source caps its hits (the window is split over it).
+    window: Window | None = None
+    #: Key of the planned query this chain is a part of (its own key for a planned one).
+    family: str | None = None
 
 
 @dataclass
@@ -79,7 +84,7 @@ def or_terms(terms: Iterable[str], limit: int = 12) -> str:
     return " OR ".join(f'"{t}"' if " " in t or "-" in t else t for t in picked)
 
 
-class SourceSpider(scrapy.Spider):
+class SourceSpider(CappedWindows, scrapy.Spider):
     """Base of every source spider; subclasses declare `name`, `plan()` and the paging rule."""
 
     name: ClassVar[str] = ""  # type: ignore[misc]
@@ -92,6 +97,8 @@ class SourceSpider(scrapy.Spider):
     queries_by_term: ClassVar[bool] = False
     #: Keep only records naming a taxonomy term (sources whose answers are not about the terms).
     term_matched: ClassVar[bool] = False
+    #: Statuses the source answers rate limits with besides 429/503: paused for and retried.
+    rate_limit_statuses: ClassVar[tuple[int, ...]] = ()
 
     def __init__(
         self,
@@ -154,6 +161,11 @@ class SourceSpider(scrapy.Spider):
             return query_of(next_page, url)
         return None
 
+    def pacing_from(self, response: Response) -> tuple[float | None, float | None] | None:
+        """Seconds to pause the source and least seconds between its requests, as its own
+        headers ask (None: they ask nothing)."""
+        return None
+
     # -- requests -------------------------------------------------------------------------------
     @property
     def query_credentials(self) -> dict[str, str]:
@@ -181,16 +193,25 @@ class SourceSpider(scrapy.Spider):
         )
 
     def start_chains(self) -> Iterator[Request]:
-        """First (or resumed) request of every planned chain not finished yet."""
+        """First (or resumed) request of every planned chain not finished yet; a chain whose
+        window was split resumes as its parts."""
         for chain in self.plan():
-            self.chains[chain.key] = chain
-            state = self.output.chains.get(chain.key) or {}
-            if state.get("done"):
-                continue
-            url = state.get("next_url") or chain.url
-            if self.replay:  # a resumed replay may be served from another port
-                url = rebase(url, self.base_url)
-            yield self.chain_request(chain, url)
+            yield from self.resume_chain(chain)
+
+    def resume_chain(self, chain: Chain) -> Iterator[Request]:
+        """The request a chain goes on with (none when done), or those of its window's parts."""
+        self.chains[chain.key] = chain
+        state = self.output.chains.get(chain.key) or {}
+        if state.get("split"):
+            for pair in state["split"]:
+                yield from self.resume_chain(self.window_chain(chain, parse_window(pair)))
+            return
+        if state.get("done"):
+            return
+        url = state.get("next_url") or chain.url
+        if self.replay:  # a resumed replay may be served from another port
+            url = rebase(url, self.base_url)
+        yield self.chain_request(chain, url)
 
     async def start(self) -> AsyncIterator[Any]:
         """Scrapy's entry point."""
@@ -283,8 +304,14 @@ class SourceSpider(scrapy.Spider):
         novel = sum(r.record_id not in self.seen and r.record_id not in self.filtered
                     for r in result.records)  # fmt: skip
         records = self.keep(self.filter_records(result.records, chain))
+        parts = self.split_parts(chain, page_url, result.total)
         nxt, stopped = None, None
-        if result.next_page and not self.capped and (result.records or result.rejects):
+        if (
+            parts is None
+            and result.next_page
+            and not self.capped
+            and (result.records or result.rejects)
+        ):
             nxt = self.next_url(chain, page_url, result.next_page)
             stopped = self.paging_stop(chain, page_url, result, novel, nxt)
         held, follows = self.follow_requests(response, chain, result, records)
@@ -301,10 +328,14 @@ class SourceSpider(scrapy.Spider):
             next_page=result.next_page if nxt else None,
             ended=not failed,
             stopped=stopped,
+            hits=len(result.records) + len(result.rejects),
         )
         yield from follows
         if nxt and not stopped:
             yield self.chain_request(chain, nxt)
+        for part in parts if parts and not self.capped else []:  # capped: kept for a resume
+            self.chains[part.key] = part
+            yield self.chain_request(part, part.url)
 
     def paging_stop(
         self, chain: Chain, page_url: str, result: ParseResult, novel: int, nxt: str | None
@@ -455,7 +486,7 @@ class SourceSpider(scrapy.Spider):
         """Every planned chain ended normally. A crawl the record cap stopped is not finished:
         its queries have pages nobody fetched, so its window must not count as done."""
         states = [self.output.chains.get(k) or {} for k in self.chains]
-        if self.capped or any(s.get("failed") for s in states):
+        if self.capped or any(s.get("failed") or s.get("over_cap") for s in states):
             return False
         return all(s.get("done") for s in states)
 
@@ -470,5 +501,15 @@ class SourceSpider(scrapy.Spider):
                 "last page, so the window was not fully fetched (raise max_records or narrow the "
                 "window)"
             )
-        self.output.write_summary(finished=finished, reason=why)
+        over = sorted(k for k in self.chains if (self.output.chains.get(k) or {}).get("over_cap"))
+        if over and not self.capped:
+            why = "result_cap" if reason == "finished" else reason
+            self.output.add_error(
+                f"{len(over)} one-day queries announce more than the {self.result_cap} hits the "
+                f"source serves, so hits beyond them were not fetched: {', '.join(over)[:300]}"
+            )
+        through = self.complete_through()
+        self.output.write_summary(
+            finished=finished, reason=why, complete_through=through.isoformat() if through else None
+        )
         self.output.close()

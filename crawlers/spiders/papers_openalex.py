@@ -26,6 +26,9 @@ class OpenAlexSpider(SourceSpider):
     paging = "cursor"
     page_param = "cursor"
     queries_by_term = True
+    #: OpenAlex answers a rate limit with 403 ("Rate limit exceeded; slow down") and the daily
+    #: limit with 429 (developers.openalex.org/api-reference/errors): both pause and retry.
+    rate_limit_statuses = (403,)
 
     def plan(self) -> list[Chain]:
         """Per domain: one query on its OpenAlex ids, one on its English terms."""

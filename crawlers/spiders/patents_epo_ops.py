@@ -1,21 +1,45 @@
 """EPO OPS: an OAuth client-credentials token, then published-data search/biblio per domain,
-paged with `Range`. The key, secret and token are added at download time and never stored."""
+paged with `Range` and split by publication date where a search announces more than the 2,000
+hits OPS serves. A token refused as expired is renewed and the request sent again once;
+X-Throttling-Control paces the source. The key, secret and token are added at download time and
+never stored."""
 
 from __future__ import annotations
 
 import base64
 import json
+import re
+import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from urllib.parse import urlencode
 
 from scrapy.http import Request, Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
 
+from crawlers.middlewares import with_params
+from crawlers.parsers.patents_epo_ops import OPS_SEARCH_LIMIT
 from crawlers.spiders.base import Chain, SourceSpider
 from crawlers.spiders.terms import code_prefixes
+from crawlers.spiders.windows import Window
 
 #: OPS returns at most 100 documents per search request.
 OPS_MAX_RANGE = 100
+#: What OPS answers (400, or 401) to a request whose access token has expired or is not valid: the
+#: message python-epo-ops-client checks (`invalid_access_token`), the older "Access token has
+#: expired" description, and the OAuth error name.
+TOKEN_FAULTS = (b"invalid_access_token", b"access token has expired", b"access_token_expired")
+#: A token this recent is taken as the renewed one (a request refused with the old one is resent).
+TOKEN_FRESH_SECONDS = 10.0
+#: Pause when OPS says `black` without Retry-After.
+BLACK_PAUSE_SECONDS = 60.0
+#: URL patterns → OPS throttling service, most specific first (python-epo-ops-client).
+OPS_SERVICES = (
+    ("classification/cpc/media", "images"), ("family", "inpadoc"), ("legal", "inpadoc"),
+    ("published-data/images", "images"), ("published-data/search", "search"),
+    ("published-data", "retrieval"),
+)  # fmt: skip
 
 
 def class_query(prefixes: list[tuple[str, str]]) -> str:
@@ -40,10 +64,17 @@ class EpoOpsSpider(SourceSpider):
     name = "patents_epo_ops"
     paging = "range"
     page_param = "Range"
+    #: OPS serves the first 2,000 hits of a search (its documentation; EPO forum, "CLIENT.
+    #: InvalidQuery when X-OPS-Range > 2000"): a search announcing more is split by `pd within`.
+    result_cap = OPS_SEARCH_LIMIT
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.token: str | None = None
+        #: Requests refused for their token, waiting for the new one.
+        self.waiting: list[Request] = []
+        self.renewing = False
+        self.renewed_at = float("-inf")
 
     def plan(self) -> list[Chain]:
         """One search per domain with patent classes."""
@@ -55,8 +86,15 @@ class EpoOpsSpider(SourceSpider):
                 continue
             query = {"q": cql_query(prefixes, self.since, self.until), "Range": f"1-{size}"}
             url = f"{self.base_url}/rest-services/published-data/search/biblio?{urlencode(query)}"
-            chains.append(Chain(key=domain.slug, url=url, domain=domain.slug))
+            chains.append(Chain(key=domain.slug, url=url, domain=domain.slug,
+                                window=(self.since, self.until), family=domain.slug,
+                                options={"classes": class_query(prefixes)}))  # fmt: skip
         return chains
+
+    def window_url(self, chain: Chain, window: Window) -> str:
+        """The same classes published in another window."""
+        query = f'{chain.options["classes"]} and pd within "{window[0]:%Y%m%d} {window[1]:%Y%m%d}"'
+        return with_params(chain.url, {"q": query})
 
     @property
     def auth_header(self) -> str | None:
@@ -66,21 +104,24 @@ class EpoOpsSpider(SourceSpider):
     async def start(self) -> AsyncIterator[Any]:
         """Ask for a token first when credentials are given, else search anonymously."""
         self.output.write_summary(finished=False, reason="running")
-        key, secret = self.credentials.get("key"), self.credentials.get("secret")
-        if key and secret:
-            yield Request(
-                f"{self.base_url}/auth/accesstoken",
-                method="POST",
-                body=b"grant_type=client_credentials",
-                headers={"Content-Type": "application/x-www-form-urlencoded"},
-                callback=self.on_token,
-                errback=self.on_error,
-                meta={"no_raw": True, "basic_auth": True},
-                dont_filter=True,
-            )
+        if self.basic_auth:
+            yield self.token_request(self.on_token)
             return
         for request in self.start_chains():
             yield request
+
+    def token_request(self, callback: Any) -> Request:
+        """The OAuth client-credentials request (its body, a secret, is never stored)."""
+        return Request(
+            f"{self.base_url}/auth/accesstoken",
+            method="POST",
+            body=b"grant_type=client_credentials",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            callback=callback,
+            errback=self.on_token_error,
+            meta={"no_raw": True, "basic_auth": True},
+            dont_filter=True,
+        )
 
     @property
     def basic_auth(self) -> str | None:
@@ -90,16 +131,108 @@ class EpoOpsSpider(SourceSpider):
             return None
         return "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode()
 
-    def on_token(self, response: Response) -> Iterator[Any]:
-        """Keep the token in memory only, then start the searches."""
+    def take_token(self, response: Response) -> None:
+        """Keep the token in memory only (and out of every log line)."""
         try:
             token = json.loads(response.body).get("access_token")
         except (ValueError, AttributeError):
             token = None
         if not token:
             self.output.add_error("OAuth token request gave no access_token")
-        else:
-            self.token = str(token)
-            if self.secret_filter is not None:
-                self.secret_filter.add(self.token)
+            return
+        self.token = str(token)
+        if self.secret_filter is not None:
+            self.secret_filter.add(self.token)
+
+    def on_token(self, response: Response) -> Iterator[Any]:
+        """Keep the token, then start the searches."""
+        self.take_token(response)
         yield from self.start_chains()
+
+    def on_token_error(self, failure: Failure) -> Iterator[Any]:
+        """No token: every query waiting for one fails with the reason (none is sent)."""
+        what = f"HTTP {failure.value.response.status}" if failure.check(HttpError) else (
+            failure.type.__name__ if failure.type else "error")  # fmt: skip
+        message = f"OAuth token request failed: {what}"
+        self.output.add_error(message)
+        self.logger.warning(message)
+        waiting, self.waiting = self.waiting, []
+        keys = [r.meta["chain"] for r in waiting if r.meta.get("chain")]
+        if not self.chains:  # the first token: none of the planned queries can start
+            self.chains = {c.key: c for c in self.plan()}
+            keys = list(self.chains)
+        for key in keys:
+            self.output.fail_chain(key, message)
+        self.renewing = False
+        return iter(())
+
+    def on_error(self, failure: Failure) -> Iterator[Any]:
+        """A request refused for an expired or invalid token is sent again once, with a new one."""
+        request = failure.request  # type: ignore[attr-defined]
+        if (
+            failure.check(HttpError)
+            and self.basic_auth
+            and not request.meta.get("token_renewed")
+            and is_token_fault(failure.value.response.status, failure.value.response.body)
+        ):
+            yield from self.renew_token(request)
+            return
+        yield from super().on_error(failure)
+
+    def renew_token(self, request: Request) -> Iterator[Any]:
+        """Hold the request until a new token comes (one token request for all that wait); a
+        token got in the last seconds is taken as the new one already."""
+        again = request.replace(dont_filter=True)
+        again.meta["token_renewed"] = True
+        if time.monotonic() - self.renewed_at < TOKEN_FRESH_SECONDS:
+            yield again
+            return
+        self.waiting.append(again)
+        if not self.renewing:
+            self.renewing = True
+            self.logger.info("OPS access token expired or invalid: asking for a new one")
+            yield self.token_request(self.on_renewed)
+
+    def on_renewed(self, response: Response) -> Iterator[Any]:
+        """Keep the new token and send the held requests again."""
+        self.take_token(response)
+        self.renewing, self.renewed_at = False, time.monotonic()
+        waiting, self.waiting = self.waiting, []
+        yield from waiting
+
+    def pacing_from(self, response: Response) -> tuple[float | None, float | None] | None:
+        """X-Throttling-Control: the search service's requests per minute space the source's
+        requests; `black` (or a limit of 0) stops it for Retry-After milliseconds (60 s if absent)."""
+        header = response.headers.get(b"X-Throttling-Control")
+        if not header:
+            return None
+        color, limit = parse_throttling(header.decode("latin-1")).get(
+            ops_service(response.url), (None, None)
+        )
+        if color is None:
+            return None
+        if color == "black" or not limit:
+            told = response.headers.get(b"Retry-After") or b""
+            return (int(told) / 1000 if told.isdigit() else BLACK_PAUSE_SECONDS), None
+        return None, 60.0 / limit
+
+
+def is_token_fault(status: int, body: bytes) -> bool:
+    """Whether OPS refused a request for its access token (expired or not valid)."""
+    return status in (400, 401) and any(fault in body.lower() for fault in TOKEN_FAULTS)
+
+
+def parse_throttling(header: str) -> dict[str, tuple[str, int]]:
+    """`busy (search=yellow:10, retrieval=green:100)` → {"search": ("yellow", 10), …}."""
+    return {
+        service: (color.lower(), int(limit))
+        for service, color, limit in re.findall(r"(\w+)=(\w+):(\d+)", header)
+    }
+
+
+def ops_service(url: str) -> str:
+    """The OPS throttling service a URL counts against (python-epo-ops-client's URL patterns)."""
+    for pattern, service in OPS_SERVICES:
+        if f"rest-services/{pattern}" in url:
+            return service
+    return "other"

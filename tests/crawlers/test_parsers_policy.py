@@ -252,7 +252,7 @@ def test_feed_notices_sharing_a_link_keep_distinct_stable_ids():
 def test_feed_eu_issuer_and_follow():
     result = run(policy_feed, RSS, options={"country": "EU", "fetch_articles": True})
     (rec,) = result.records
-    assert rec.countries == [] and rec.extra["issuer"] == "EU"
+    assert [c.country for c in rec.countries] == ["EU"] and rec.extra["issuer"] == "EU"
     assert result.follow == ["https://example.gov/briefings/ai-quantum?id=7"]
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -17,8 +18,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from flows.briefing import build_briefing
+from flows.briefing_dictionary import DESCRIPTIONS_EN, DESCRIPTIONS_JA
 from flows.briefing_scope import BriefingError
-from flows.briefing_tables import EXPORT_TABLES, arrow_schema
+from flows.briefing_tables import EXPORT_TABLES, arrow_schema, data_dictionary
 from horizon.schemas import TABLES, Sharing
 from horizon.store import Store
 
@@ -252,6 +254,8 @@ def test_workbook_has_the_sheets_with_japanese_headers(store, tmp_path):
     ws = wb["優先リスト"]
     headers = [c.value for c in ws[1]]
     for expected in (
+        "区分コード",  # protect | nurture | monitor, named as codes beside their labels
+        "成熟度コード",
         "区分名",
         "総合優先度",
         "順位帯(5–95%)",
@@ -266,6 +270,15 @@ def test_workbook_has_the_sheets_with_japanese_headers(store, tmp_path):
     row2 = dict(zip(headers, [c.value for c in ws[2]], strict=True))
     assert (row2["区分名"], row2["順位帯(5–95%)"], row2["領域名"]) == ("守る", "1–2", "量子技術")
     assert ws.cell(row=2, column=headers.index("総合優先度") + 1).number_format == "0.000"
+    assert ws.cell(row=2, column=headers.index("順位(95%点)") + 1).number_format == "0"  # not 2.000
+    changes = wb["前回からの変化"]
+    ch = [c.value for c in changes[1]]
+    assert changes.cell(row=2, column=ch.index("前回順位") + 1).number_format == "0"
+    # printed A4 landscape, one page wide, the header row repeated (#19: 971 pages)
+    for sheet in wb:
+        assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.paperSize == 9  # A4
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth == 1
+        assert sheet.page_setup.fitToHeight == 0 and sheet.print_title_rows == "$1:$1"
     assert all(ws.column_dimensions[c].width >= 8 for c in "ABCDEF")
     ev = wb["根拠文書"]
     eh = [c.value for c in ev[1]]
@@ -314,9 +327,27 @@ def test_data_dictionary_is_generated_from_tables(store, tmp_path):
     for row in stored.itertuples(index=False):
         table, column = row.source.split(".")
         col = next(c for c in TABLES[table].columns if c.name == column)
-        assert (row.column, row.type, row.description) == (col.name, col.type, col.description)
-        assert row.description_ja == col.description_ja
+        assert (row.column, row.type) == (col.name, col.type)
+        if column not in DESCRIPTIONS_EN and row.source not in DESCRIPTIONS_EN:
+            assert row.description == col.description
     assert set(dictionary["table"]) == set(EXPORT_TABLES)
+
+
+def test_data_dictionary_describes_every_column_in_both_languages():
+    dictionary = data_dictionary()
+    japanese = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+    for row in dictionary.itertuples(index=False):
+        where = f"{row.table}.{row.column}"
+        # a sentence in Japanese, never the header again (#19: 73 of 74 were)
+        assert row.description_ja != row.header_ja and row.description_ja.endswith("。"), where
+        assert japanese.search(row.description_ja), where
+        assert row.description != row.header_en and len(row.description) > 10, where
+    names = {c for c in dictionary["column"]} | {f"{t}.{c}" for t, c in zip(dictionary["table"], dictionary["column"], strict=True)}  # fmt: skip
+    assert set(DESCRIPTIONS_JA) <= names and set(DESCRIPTIONS_EN) <= names  # none stale
+    evidence_rank = dictionary[
+        (dictionary["table"] == "evidence") & (dictionary["column"] == "rank")
+    ]
+    assert "軸" in evidence_rank["description_ja"].iloc[0]  # not the priority rank's text
 
 
 def test_manifest_and_audit_row(store, tmp_path):
@@ -359,12 +390,14 @@ def test_rescore_sees_only_visible_records_and_its_figures_are_exported(store, t
     assert not priority["includes_withheld"].any()
     evidence = pd.read_parquet(folder / "evidence.parquet")
     assert set(evidence["record_id"]) == visible
+    # this rescoring finds no terms again: a stored term resting on an AMBER record is dropped,
+    # one from visible records stays without the burst weight measured against every record
     terms = pd.read_parquet(folder / "emerging_terms.parquet").set_index("term")
-    assert set(terms.index) == {"openterm", "mixedterm"}
-    assert json.loads(terms.loc["mixedterm", "record_ids"]) == ["doi:10.1/open-q"]
-    assert terms.loc["mixedterm", "sharing"] == "CLEAR"  # the label of what is shown
-    assert pd.isna(terms.loc["mixedterm", "count"]) and terms.loc["openterm", "count"] == 1
-    assert json.loads((folder / "manifest.json").read_text())["redacted_cells"] == 0
+    assert set(terms.index) == {"openterm"}
+    assert terms.loc["openterm", "count"] == 1 and pd.isna(terms.loc["openterm", "burst_weight"])
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["redacted_cells"] == 0
+    assert manifest["includes_withheld"] is False and manifest["withheld_kept"] == {}
     text = all_text(folder)
     for hidden in (
         "doi:10.1/amber-q",
@@ -375,6 +408,22 @@ def test_rescore_sees_only_visible_records_and_its_figures_are_exported(store, t
         "patent:JP123",
     ):
         assert hidden not in text
+
+
+@pytest.mark.parametrize("found", [["openterm"], []])
+def test_terms_found_again_on_visible_records_replace_the_stored_ones(store, tmp_path, found):
+    def rescore(records: pd.DataFrame):
+        terms = terms_frame().set_index("term").loc[found].reset_index()
+        return {**fake_rescore([])(records), "emerging_terms": terms.assign(count=7)}
+
+    folder = brief(store, tmp_path, "green", rescore=rescore, mark_withheld=True)
+    terms = pd.read_parquet(folder / "emerging_terms.parquet")
+    assert terms["term"].tolist() == found and terms["count"].tolist() == [7] * len(found)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    # asked to mark, but everything was recomputed: nothing withheld is kept, and it says so
+    assert manifest["mark_withheld"] is True and manifest["includes_withheld"] is False
+    assert manifest["withheld_kept"] == {}
+    assert not pd.read_parquet(folder / "emerging_terms.parquet")["includes_withheld"].any()
 
 
 def test_withheld_material_without_rescore_is_refused_in_one_line(store, tmp_path):
@@ -394,7 +443,12 @@ def test_marked_figures_are_labelled_in_every_file(store, tmp_path):
     assert priority["includes_withheld"].all()
     assert "includes withheld material" in (next(folder.glob("*.html"))).read_text(encoding="utf-8")
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["includes_withheld"] is True
+    assert manifest["includes_withheld"] is True and manifest["mark_withheld"] is True
+    kept = manifest["withheld_kept"]
+    assert {"priority_list", "indicators", "emerging_terms", "network", "changes"} <= set(kept)
+    terms = pd.read_parquet(folder / "emerging_terms.parquet").set_index("term")
+    assert terms.loc["mixedterm", "count"] == 2  # the kept count, with the AMBER record
+    assert terms["includes_withheld"].all()
     assert (
         json.loads(pq.read_schema(folder / "indicators.parquet").metadata[b"horizon"])[
             "includes_withheld"

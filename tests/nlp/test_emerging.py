@@ -96,3 +96,21 @@ def test_vectorised_burst_weights_equal_the_viterbi_per_series():
     totals = np.array([11, 8, 10, 25, 0, 7, 23, 3])
     relevant = np.array([[2, 0, 7, 5, 0, 6, 0, 3]])
     assert burst_weights(relevant, totals)[0] == pytest.approx(burst_states(relevant[0], totals)[1])
+
+
+def test_demo_marks_never_become_candidate_terms():
+    from nlp.emerging import record_candidates
+
+    records = pd.DataFrame(
+        [
+            {"record_id": "a", "title": "[DEMO] Quantum network security",
+             "text": "Demo study of quantum discord and photonic computing for edge devices."},
+            {"record_id": "b", "title": "【デモ】量子暗号通信の実証",
+             "text": "デモデータです。量子分野の量子暗号通信について、政府の取組を取りまとめました。"},
+        ]
+    )  # fmt: skip
+    terms = set(record_candidates(records)["term"])
+    assert not [t for t in terms if "demo" in t or "デモ" in t], terms
+    # the title's last words and the body's first are not one phrase
+    assert "security demo" not in terms and "network security" in terms
+    assert {"quantum discord", "photonic computing", "量子暗号通信"} <= terms

@@ -44,6 +44,14 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return home
 
 
+def figures(nb: nbformat.NotebookNode) -> int:
+    """Cells that drew a figure (a PNG among their outputs)."""
+    return sum(
+        any("image/png" in out.get("data", {}) for out in cell.get("outputs", []))
+        for cell in nb.cells
+    )
+
+
 def outputs(nb: nbformat.NotebookNode) -> str:
     """Every text a notebook printed or displayed."""
     parts = []
@@ -70,7 +78,7 @@ def test_notebooks_import_the_code_and_define_none(name):
         imports = [n for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))]
         for node in imports:
             module = node.module if isinstance(node, ast.ImportFrom) else node.names[0].name
-            assert module.split(".")[0] in {"horizon", "pandas"}, module
+            assert module.split(".")[0] in {"horizon", "pandas", "matplotlib"}, module
 
 
 def test_deep_dive_runs_on_a_domain(home, tmp_path):
@@ -79,7 +87,11 @@ def test_deep_dive_runs_on_a_domain(home, tmp_path):
         str(NOTEBOOKS / "deep_dive.ipynb"), str(out), parameters={"domain": "quantum", "home": str(home)},
         kernel_name="python3", cwd=str(tmp_path), progress_bar=False,
     )  # fmt: skip
-    text = outputs(nbformat.read(out, as_version=4))
+    book = nbformat.read(out, as_version=4)
+    text = outputs(book)
+    # axes over scans, documents per year, Japan's shares, countries, evidence, links, terms
+    assert figures(book) >= 6
+    assert '{"' not in text and "..." not in text  # no JSON cells, no truncated tables
     assert "scan s2 · domain quantum" in text
     assert "Open quantum error correction" in text  # its evidence
     assert "openterm" in text and "JP" in text  # its emerging terms and leading country
@@ -92,7 +104,9 @@ def test_weekly_review_compares_the_last_two_scans(home, tmp_path):
         str(NOTEBOOKS / "weekly_review.ipynb"), str(out), parameters={"home": str(home)},
         kernel_name="python3", cwd=str(tmp_path), progress_bar=False,
     )  # fmt: skip
-    text = outputs(nbformat.read(out, as_version=4))
+    book = nbformat.read(out, as_version=4)
+    text = outputs(book)
+    assert figures(book) >= 3  # composite changes, ranks before and now, new documents, new terms
     assert "from s1 to s2" in text
     assert "class_changed" in text and "unchanged" in text
     assert "quantum    1.0" in text  # one new record this week

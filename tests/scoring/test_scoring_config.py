@@ -44,8 +44,18 @@ def test_bad_weights_fail_in_one_line_naming_the_key(tmp_path, mutate, key):
 def test_repository_files_load():
     w = load_weights(REPO / "data/config/weights.yaml")
     assert w.home_country == "JP" and w.uncertainty.draws == 1000
-    j = load_judgements(REPO / "data/config/judgements.yaml", domains=["quantum"])
-    assert j.judgements[0].rating == "○"
+    shipped = load_judgements(REPO / "data/config/judgements.yaml", domains=["quantum"])
+    assert shipped.judgements == ()  # no placeholder is quoted in rationales and briefings
+
+
+def test_documented_judgement_example_loads(tmp_path):
+    text = (REPO / "docs/methodology.md").read_text(encoding="utf-8")
+    section = text.split("## 7. Expert judgements")[1].split("\n## ")[0]
+    example = section.split("```yaml\n")[1].split("```")[0]
+    path = tmp_path / "judgements.yaml"
+    path.write_text(example, encoding="utf-8")
+    j = load_judgements(path, domains=["quantum"])
+    assert [(x.domain, x.rating, x.adjustment) for x in j.judgements] == [("quantum", "○", 0.05)]
 
 
 def test_judgement_with_unknown_domain_or_big_adjustment_fails(tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from datetime import date
 
 import numpy as np
@@ -205,3 +206,18 @@ def test_rationale_names_the_rule_the_probability_and_countries_in_japanese() ->
     # no MONEY entities: the funding is said to be missing, not stated as USD 0.0M
     assert "no announced amounts found" in row["rationale_en"]
     assert "USD 0.0M" not in row["rationale_en"]
+
+
+def test_japanese_rationale_names_small_count_measures_in_japanese() -> None:
+    from scoring.rationale import _rule
+
+    v = {
+        "strength_score": 0.4, "protect_score": 0.1, "nurture_score": 0.2, "class": "monitor",
+        "thresholds": {"strong_min": 0.5, "protect_min": 0.25, "nurture_min": 0.25},
+        "p_protect": 0.0, "p_nurture": 0.3, "p_monitor": 0.7, "stable_class": "uncertain",
+        "small_counts": "activity_index (8.3), rta_patents (4.0), top10_relative (1.5)",
+    }  # fmt: skip
+    en, ja = _rule(v)
+    assert "activity_index (8.3)" in en  # the English keeps the measures' codes
+    assert "論文の特化係数 (8.3)、" not in ja and "論文の特化係数 (8.3)" in ja
+    assert not re.search(r"[a-z]+_[a-z]+", ja), ja  # no code left in the Japanese text

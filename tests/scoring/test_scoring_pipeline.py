@@ -11,6 +11,8 @@ from scoring_helpers import assignments, records, taxonomy, weights
 
 from horizon.schemas import TABLES
 from scoring import Judgement, Judgements, check_invariants, score_domains
+from scoring.citations import top_weights
+from scoring.inputs import prepare
 
 AS_OF = date(2026, 6, 30)
 
@@ -182,6 +184,62 @@ def test_empty_input_scores_every_domain_without_crashing():
     assert t.evidence.empty and t.network_nodes.empty
 
 
+def test_evidence_lies_in_the_scored_window_and_adds_up_to_its_indicator():
+    # With room for every record, the evidence weights of each indicator add up to the value the
+    # indicator counted in the latest window: the evidence is exactly what drove it.
+    recs, asg, ents = corpus()
+    t = score_domains(recs, asg, ents, taxonomy(), weights(evidence_per_axis=1000), as_of=AS_OF)
+    ev = t.evidence
+    assert set(ev["window"]) == {"2022-2026"}
+    years = pd.to_datetime(recs.set_index("record_id")["published_date"]).dt.year
+    assert ev["record_id"].map(years).between(2022, 2026).all()
+    assert years.lt(2022).any()  # the corpus has older records, and none of them is evidence
+    ind = t.indicators[t.indicators["window"] == "2022-2026"].set_index(
+        ["domain", "indicator", "country"]
+    )
+    sums = ev.groupby(["domain", "indicator"])["weight"].sum()
+    for d in ("alpha", "beta", "gamma"):
+        jp_papers = sums.get((d, "paper_share"), 0.0) + sums.get((d, "top10_share"), 0.0)
+        counted = (
+            json.loads(ind.loc[(d, "paper_share", "JP"), "inputs"])
+            if (d, "paper_share", "JP") in ind.index
+            else None
+        )
+        assert sums.get((d, "foreign_volume"), 0.0) == pytest.approx(
+            ind.loc[(d, "foreign_volume", "WORLD"), "value"]
+        )
+        if counted is not None:
+            assert jp_papers == pytest.approx(counted["paper_frac"])
+    # top10_share rows are exactly the Japanese papers of the window's top-10% sets
+    tops = top_weights(prepare(recs, asg, as_of=AS_OF).units, weights().citations.top_share)
+    jp = recs.loc[recs["countries"].str.contains('"JP"'), "record_id"]
+    expect = tops[(tops["top_weight"] > 0) & tops["year"].between(2022, 2026)]
+    expect = expect[expect["record_id"].isin(jp)]
+    listed = ev[ev["indicator"] == "top10_share"]
+    assert len(listed) > 0
+    assert sorted(zip(listed["domain"], listed["record_id"], strict=True)) == sorted(
+        zip(expect["domain"], expect["record_id"], strict=True)
+    )
+    # alpha's Japanese patent is on patent_share; beta's US and CN announcements are foreign policy
+    assert ev.loc[ev["record_id"] == "patent:0", "indicator"].tolist() == ["patent_share"]
+    policy = ev[ev["axis"] == "socioeconomic"].set_index("record_id")["indicator"]
+    assert policy.to_dict() == {"fr:0": "policy_intensity_foreign", "fr:1": "policy_intensity_domestic",
+                                "fr:2": "policy_intensity_foreign"}  # fmt: skip
+    assert check_invariants(t, recs, asg) == []
+
+
+def test_check_invariants_catches_evidence_outside_the_window_or_indicator(scored):
+    recs, asg, _, t = scored
+    ev = t.evidence.copy()
+    old = recs.loc[pd.to_datetime(recs["published_date"]).dt.year < 2022, "record_id"].iloc[0]
+    ev.loc[ev.index[0], "record_id"] = old
+    ev.loc[ev.index[1], "indicator"] = "policy_intensity_foreign"
+    ev.loc[ev.index[1], "axis"] = "japan_strength"
+    problems = "\n".join(check_invariants(type(t)(**{**t.frames(), "evidence": ev}), recs, asg))
+    assert "1 evidence rows lie outside the scored window 2022-2026" in problems
+    assert "1 evidence rows name no indicator of their axis" in problems
+
+
 def test_check_invariants_reports_broken_tables(scored):
     recs, asg, _, t = scored
     bad_scores = t.scores.copy()
@@ -194,5 +252,5 @@ def test_check_invariants_reports_broken_tables(scored):
     text = "\n".join(problems)
     assert "japan_strength_score outside [0, 1]" in text
     assert "rank band does not contain the median" in text
-    assert "no evidence rows for domains with records: alpha, beta, gamma" in text
+    assert "no evidence rows for indicators with counts: alpha (foreign_activity)" in text
     assert "assignment shares do not sum to 1 for 1 records" in text

@@ -89,9 +89,11 @@ def test_policy_indicators_by_hand():
 
 
 def test_an_eu_announcement_counts_as_foreign_policy():
-    # The feed parser gives the EU no country (it is none) and names it as the issuer.
+    # The parsers give the EU as the country (what the store keeps); a record parsed before they
+    # did names it only as the issuer, which counts the same.
     recs = records(
         [
+            {"record_id": "url:eu2", "kind": "policy", "countries": {"EU": 1.0}, "date": "2026-06-30"},
             {"record_id": "url:eu1", "kind": "policy", "date": "2026-06-30",
              "extra": '{"issuer": "EU", "feed_title": "EU news"}'},
             {"record_id": "url:none", "kind": "policy", "date": "2026-06-30",
@@ -101,7 +103,12 @@ def test_an_eu_announcement_counts_as_foreign_policy():
         ]
     )  # fmt: skip
     asg = assignments(
-        [("url:eu1", "alpha", 1.0), ("url:none", "alpha", 1.0), ("url:jp1", "beta", 1.0)]
+        [
+            ("url:eu1", "alpha", 1.0),
+            ("url:eu2", "gamma", 1.0),
+            ("url:none", "alpha", 1.0),
+            ("url:jp1", "beta", 1.0),
+        ]
     )
     prep = prepare(recs, asg, as_of=AS_OF)
     eu = prep.credit[prep.credit["record_id"] == "url:eu1"]
@@ -113,3 +120,4 @@ def test_an_eu_announcement_counts_as_foreign_policy():
     assert value(ind, "alpha", "WORLD", "policy_intensity_foreign") == pytest.approx(1.0)
     assert value(ind, "beta", "WORLD", "policy_intensity_domestic") == pytest.approx(1.0)
     assert value(ind, "beta", "WORLD", "policy_intensity_foreign") == pytest.approx(0.0)
+    assert value(ind, "gamma", "WORLD", "policy_intensity_foreign") == pytest.approx(1.0)

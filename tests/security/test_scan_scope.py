@@ -247,3 +247,34 @@ def test_every_export_is_audited_with_matching_hashes(scope_scan, amber_briefing
         assert manifest["files"] == files
         assert (row.audience, row.language) == (manifest["audience"], manifest["language"])
         assert json.loads(row.withheld)["documents"] == manifest["withheld"]["documents"]
+
+
+def feed_items_above(demo_dir: Path, audience: str) -> dict[str, str]:
+    """Name, chain key, URL path and host-less URL of every feed of the scan's config above the
+    audience (what a scan message about a failed feed would quote)."""
+    from urllib.parse import urlsplit
+
+    from horizon.config import load_sources
+
+    config = load_sources(demo_dir / "sources.yaml").sources["policy_feed"]
+    items = {}
+    for feed in config.feeds:
+        if feed.sharing.level > level(audience):
+            parts = urlsplit(feed.url)
+            key = "feed:" + re.sub(r"[^\w.-]+", "_", feed.name)
+            items |= {f"name {feed.name}": feed.name, f"key {key}": key,
+                      f"path {parts.path}": parts.path}  # fmt: skip
+    return items
+
+
+def test_scan_messages_in_manifests_name_no_feed_above_the_audience(scope_scan, amber_briefing):
+    scan, store, scan_id, _ = scope_scan
+    message = store.scan(scan_id)["message"] or ""
+    private = feed_items_above(scan.demo_dir, "CLEAR")
+    # the scan's own message names the AMBER private feed that failed: the search can find it
+    assert any(value in message for value in private.values()), message
+    for name in ("clear-ja", "clear-en"):
+        manifest = briefing(scan, scan_id, name) / "manifest.json"
+        assert json.loads(manifest.read_text(encoding="utf-8"))["scan"]["message"]
+        assert leaks(manifest.parent, private) == [], name
+    assert leaks(amber_briefing, feed_items_above(scan.demo_dir, "AMBER")) == []

@@ -63,7 +63,9 @@ def invariant_problems(store: Store) -> dict[str, list[str]]:
     scans = store.scans()
     for scan_id in scans.loc[scans["status"].isin(["completed", "partial"]), "scan_id"]:
         tables = SimpleNamespace(
-            scores=store.read("scores", scan_id), evidence=store.read("evidence", scan_id)
+            scores=store.read("scores", scan_id),
+            evidence=store.read("evidence", scan_id),
+            indicators=store.read("indicators", scan_id),
         )
         records = store.corpus("records", scan_id)
         assignments = store.corpus("assignments", scan_id)

@@ -1,0 +1,102 @@
+"""The report's words in Japanese and English: headings, notes, column heads, indicator names."""
+
+from __future__ import annotations
+
+DEMO_NOTE = {
+    "ja": "デモデータ：架空の文書による例示であり、実際の分析結果ではありません。",
+    "en": "DEMO DATA: invented documents for illustration; nothing here is a finding.",
+}
+#: Axis names short enough for a table column.
+AXIS_SHORT = {
+    "ja": {"japan_strength": "日本の強み", "foreign_activity": "諸外国の研究開発",
+           "socioeconomic": "社会経済の動向"},
+    "en": {"japan_strength": "Japan's strength", "foreign_activity": "Foreign R&D",
+           "socioeconomic": "Socioeconomic"},
+}  # fmt: skip
+KIND_LABELS = {
+    "ja": {"paper": "論文", "patent": "特許", "policy": "政策"},
+    "en": {"paper": "Paper", "patent": "Patent", "policy": "Policy"},
+}
+INDICATOR_LABELS = {
+    "ja": {
+        "paper_share": "論文シェア", "patent_share": "特許シェア", "top10_share": "Top10%論文シェア",
+        "indispensability": "不可欠性", "foreign_volume": "海外の件数", "foreign_cagr": "海外の年成長率",
+        "foreign_acceleration": "海外の成長加速", "foreign_burst_weight": "海外の急増度",
+        "n_countries_specialised": "特化国数", "exposure": "日本の空白",
+        "policy_intensity_foreign": "海外の政策強度", "policy_intensity_domestic": "国内の政策強度",
+        "policy_momentum": "政策の勢い", "policy_funding_usd": "政策予算(USD)",
+        "jp_policy_alignment": "日本の政策との整合",
+    },
+    "en": {
+        "paper_share": "paper share", "patent_share": "patent share", "top10_share": "top-10% share",
+        "indispensability": "indispensability", "foreign_volume": "foreign volume",
+        "foreign_cagr": "foreign growth/yr", "foreign_acceleration": "foreign acceleration",
+        "foreign_burst_weight": "foreign burst", "n_countries_specialised": "countries specialised",
+        "exposure": "Japan absent", "policy_intensity_foreign": "foreign policy intensity",
+        "policy_intensity_domestic": "domestic policy intensity", "policy_momentum": "policy momentum",
+        "policy_funding_usd": "policy funding (USD)", "jp_policy_alignment": "alignment with Japan's policy",
+    },
+}  # fmt: skip
+TEXT = {
+    "ja": {
+        "title": "技術ホライズンスキャン ブリーフィング", "scan": "スキャン", "audience": "提供先",
+        "created": "作成", "withheld": "共有範囲により非開示の文書", "summary": "要約",
+        "list_cols": ("順位", "技術領域", "区分", "区分の確率", "総合", "順位帯", "日本の強み",
+                      "諸外国の研究開発", "社会経済の動向", "成熟度"),
+        "list_note": "区分の確率: 文書のブートストラップ・重み・正規化・閾値を変えた試行でその区分となった割合。「?」は80%未満で区分が定まらないもの。順位帯は5–95%。",
+        "changes": "前回からの変化", "caveats": "注意事項", "first_scan": "比較できる前回のスキャンはありません。",
+        "compared": "比較対象: スキャン {scan}", "unchanged": "その他 {n} 領域は変化なし",
+        "partial": "取得が完了していない情報源があり、数値はその分を欠きます: {names}",
+        "withheld_note": "この提供先より上位の共有範囲の文書 {n} 件を除いて数値を再計算しています。",
+        "no_probabilities": "区分の確率はありません（この提供先向けの再計算では求めていない、または確率を記録する前のスキャン）。",
+        "uncertain": "区分が定まらない領域 {n} 件（守る/育てる/注視の確率）: {names}",
+        "small_counts": "日本の文書数が少なく強みの指標を中立値に抑えた領域が {n} 件あります。",
+        "quadrant": "優先度マップ",
+        "quadrant_note": "横軸: 諸外国の研究開発状況、縦軸: 日本の技術的強み。円の色は区分、大きさは内外の社会経済の動向。番号は順位。",
+        "size_note": "円の大きさ: 社会経済の動向",
+        "domains": "領域別の評価", "probability": "確率", "composite": "総合優先度", "band": "順位帯",
+        "maturity": "成熟度", "records": "文書数", "leaders": "主要国（文書の分数計数シェア）",
+        "trend_unit": "件/年", "trend_caption": "年別の文書数（分数計数）",
+        "evidence_cols": ("軸", "根拠文書", "種別", "日付", "国"),
+        "no_evidence": "この提供先に開示できる根拠文書はありません。",
+        "terms": "新興用語", "terms_cols": ("用語", "技術領域", "初出", "件数", "増加率", "急増度", "週別推移"),
+        "terms_note": "急増度の高い {shown} 語（全 {total} 語はExcel・CSVに収録）。週別推移は直近 {weeks} 週、赤点が最新週。",
+        "network": "技術ネットワーク",
+        "network_note": "文書数の多い上位の技術と領域。線は同じ文書に現れた回数、円の大きさは文書数。",
+        "network_size": "円の大きさ: 文書数 / 線の太さ: 共起回数",
+        "none": "該当なし", "files": "このフォルダのExcel・CSV・Parquetに全ての表があります。",
+        "calibration": "公表統計との照合（日本のシェア）",
+        "calibration_cols": ("分野", "国のある文書数", "本スキャン", "公表値", "比", "判定"),
+    },
+    "en": {
+        "title": "Technology horizon scan briefing", "scan": "Scan", "audience": "Audience",
+        "created": "Created", "withheld": "Documents withheld by sharing scope", "summary": "Summary",
+        "list_cols": ("Rank", "Domain", "Class", "P(class)", "Composite", "Rank band",
+                      "Japan's strength", "Foreign R&D", "Socioeconomic", "Maturity"),
+        "list_note": "P(class): share of Monte Carlo draws (documents bootstrapped, weights, normalisation, thresholds) giving the class; \"?\" marks a class below 80%, not settled. Rank band: 5–95%.",
+        "changes": "What changed since the previous scan", "caveats": "Caveats",
+        "first_scan": "There is no previous scan to compare with.",
+        "compared": "Compared with scan {scan}", "unchanged": "{n} other domains unchanged",
+        "partial": "Some sources were not fetched in full and the figures lack what they miss: {names}",
+        "withheld_note": "{n} documents above this audience were left out and the figures recomputed without them.",
+        "no_probabilities": "Class probabilities are not shown: re-scoring for this audience does not redraw them, or the scan predates them.",
+        "uncertain": "{n} domains without a settled class (P protect / nurture / monitor): {names}",
+        "small_counts": "{n} domains have strength measures held at neutral because Japan has few documents.",
+        "quadrant": "Priority map",
+        "quadrant_note": "x: foreign R&D activity, y: Japan's technological strength; colour: class, circle size: socioeconomic trends; numbers are ranks.",
+        "size_note": "circle size: socioeconomic trends",
+        "domains": "Domains", "probability": "P", "composite": "Composite", "band": "rank band",
+        "maturity": "maturity", "records": "documents", "leaders": "Leading countries (fractional share of documents)",
+        "trend_unit": "docs/yr", "trend_caption": "Documents per year (fractional counts)",
+        "evidence_cols": ("Axis", "Evidence document", "Kind", "Date", "Countries"),
+        "no_evidence": "No evidence document can be shown to this audience.",
+        "terms": "Emerging terms", "terms_cols": ("Term", "Domain", "First seen", "Count", "Growth", "Burst", "Weekly"),
+        "terms_note": "The {shown} terms bursting most (all {total} are in the Excel and CSV files). Weekly: the last {weeks} weeks, red dot the latest.",
+        "network": "Technology network",
+        "network_note": "The technologies and domains with the most documents; a line joins two that appear in the same documents.",
+        "network_size": "circle size: documents / line width: documents in common",
+        "none": "None", "files": "Every table is in this folder's Excel, CSV and Parquet files.",
+        "calibration": "Calibration against published statistics (Japan's share)",
+        "calibration_cols": ("field", "records with a country", "this scan", "published", "ratio", "verdict"),
+    },
+}  # fmt: skip

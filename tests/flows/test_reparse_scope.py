@@ -1,0 +1,74 @@
+"""`horizon reparse` keeps the label of the feed that fetched each stored body: a feed is known by
+its whole URL (query included, credentials redacted), never by its path alone."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from crawlers.parsers.common import redact_url
+from flows.cli import app
+from horizon.store import RawStore
+
+OPEN = "https://news.example.org/briefings.rss"
+PARTNER = "https://news.example.org/briefings.rss?token=s3cr3t"  # same path, RED
+SOURCES = f"""
+user_agent: horizon-scan-test
+contact: test@example.org
+sources:
+  policy_feed:
+    base_url: https://news.example.org
+    sharing: CLEAR
+    feeds:
+      - name: Open briefings
+        url: {OPEN}
+        country: US
+      - name: Partner briefings
+        url: {PARTNER}
+        country: US
+        sharing: RED
+"""
+
+
+def rss(slug: str) -> bytes:
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>B</title>'
+        f"<link>https://news.example.org/</link><item><title>Quantum note {slug}</title>"
+        f"<link>https://news.example.org/notes/{slug}</link><description>Quantum text</description>"
+        "<pubDate>Tue, 02 Jan 2024 15:00:00 -0500</pubDate></item></channel></rss>"
+    ).encode()
+
+
+def test_reparse_keeps_each_bodys_feed_label(tmp_path: Path):
+    home, config = tmp_path / "ws", tmp_path / "config"
+    config.mkdir()
+    (config / "sources.yaml").write_text(SOURCES, encoding="utf-8")
+    raw = RawStore(home / "raw")
+    fetched = {  # as the crawl stores them: the response URL redacted
+        "partner": redact_url(PARTNER),
+        "open": OPEN,
+        "replayed": redact_url("http://127.0.0.1:8765/briefings.rss?token=s3cr3t"),
+        "unknown": "https://news.example.org/briefings.rss?page=2",  # no feed has this query
+    }
+    rows = []
+    for slug, url in fetched.items():
+        sha, path = raw.put(rss(slug))
+        rows.append({"source": "policy_feed", "url": url, "raw_sha256": sha, "path": str(path),
+                     "status": 200, "content_type": "application/rss+xml",
+                     "fetched_at": "2026-11-01T09:00:00"})  # fmt: skip
+    crawl = home / "crawls" / "policy_feed-20261101T090000Z"
+    crawl.mkdir(parents=True)
+    (crawl / "responses.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = tmp_path / "records.jsonl"
+    result = CliRunner().invoke(
+        app, ["reparse", "--source", "policy_feed", "--home", str(home), "--out", str(out),
+              "--config-dir", str(config)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    labels = {r["url"].rsplit("/", 1)[-1]: r["sharing"] for r in records}
+    # the partner body came from the RED feed, though the open feed has the same path;
+    # a body whose feed is not known takes the most restrictive label that may apply
+    assert labels == {"partner": "RED", "open": "CLEAR", "replayed": "RED", "unknown": "RED"}
