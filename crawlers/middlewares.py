@@ -1,10 +1,11 @@
 """Downloader middlewares: raw bodies kept before parsing, Retry-After, credentials.
 
 Order (process_request runs low → high, process_response high → low):
-50 DestinationGuard (`crawlers.network`) · 550 RetryAfter (replaces Scrapy's Retry) · 580 RawStore
-(after decompression, before retry, so every body the server sent is kept) · 600 Scrapy's Redirect
-· 610 Credentials (added just before the download, only for the origin they were issued for, and
-removed right after it, so secrets never reach the scheduler queue, JOBDIR, logs or a redirect).
+50 DestinationGuard (`crawlers.network`) · 550 RetryAfter (replaces Scrapy's Retry) · 560
+SourcePause (`crawlers.pacing`) · 580 RawStore (after decompression, before retry, so every body
+the server sent is kept) · 600 Scrapy's Redirect · 610 Credentials (added just before the
+download, only for the origin they were issued for, and removed right after it, so secrets never
+reach the scheduler queue, JOBDIR, logs or a redirect).
 """
 
 from __future__ import annotations
