@@ -288,6 +288,7 @@ def build_briefing(
                 },
                 language,
                 calibration=_calibration(checks),
+                coverage=(checks or {}).get("coverage"),
                 probabilities=_probabilities(store, scan_id, scoped, rescored),
                 countries=country_counts(scoped.frames.records, scoped.frames.assignments),
             ),

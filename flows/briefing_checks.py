@@ -109,8 +109,28 @@ def scoped_checks(
     below_red = scoped.audience.level < Sharing.red.level
     if below_red and (restricted is None or restricted):
         checks.pop("recordings", None)
+    coverage = checks.get("coverage")
+    if below_red and isinstance(coverage, dict):
+        # Per-source coverage of a source above the audience names it: left out (all of it when
+        # the config is unknown), with its warnings.
+        def hidden(name: str) -> bool:
+            return restricted is None or name in restricted or _names_any(name, restricted)
+
+        rows = {n: r for n, r in coverage.get("sources", {}).items() if not hidden(n)}
+        dropped = set(coverage.get("sources", {})) - set(rows)
+        checks["coverage"] = {**coverage, "sources": rows}
+        checks["coverage"]["warnings"] = [
+            w for w in coverage.get("warnings", []) if not any(f": {n}:" in w for n in dropped)
+        ]
+        checks["warnings"] = [
+            w
+            for w in checks.get("warnings", [])
+            if not any(f"coverage: {n}:" in w for n in dropped)
+        ]
     if scoped.withheld.get("documents"):  # unknown labels are withheld even from RED
         checks.update(_recheck(store, scoped, taxonomy, weights, recorded=recorded))
+        if isinstance(checks.get("coverage"), dict):  # crawl figures: no document behind them
+            checks["warnings"] = list(checks["warnings"]) + list(checks["coverage"]["warnings"])
     return checks
 
 

@@ -386,6 +386,37 @@ def calibration_html(check: dict[str, Any] | None, language: str) -> str:
             f"<tbody>{''.join(body)}</tbody></table>")  # fmt: skip
 
 
+def coverage_html(report: dict[str, Any] | None, language: str) -> str:
+    """Per source: finished or why not, date windows complete of planned, hits fetched of those
+    the source announced (the scan's coverage report as the audience may see it)."""
+    t = TEXT[language]
+    if not isinstance(report, dict) or not report.get("sources"):
+        return f"<p>{esc(t['none'])}</p>"
+    head = "".join(f"<th>{esc(c)}</th>" for c in t["coverage_cols"])
+    body = []
+    for name, row in report["sources"].items():
+        done = t["yes"] if row["finished"] else f"{t['no']} ({row['reason'] or '?'})"
+        windows = "—" if row["windows"] is None else f"{row['windows_complete']} / {row['windows']}"
+        hits = (
+            "—"
+            if row["hits_announced"] is None
+            else f"{row['hits_fetched']:,} / {row['hits_announced']:,}"
+        )
+        cells = [name, done, windows, row["windows_split"], row["windows_failed"],
+                 row["windows_over_cap"], hits]  # fmt: skip
+        body.append(
+            "<tr>" + "".join(f"<td>{esc('—' if c is None else c)}</td>" for c in cells) + "</tr>"
+        )
+    note = report.get("note", "")
+    kind = (
+        "demo" if note.startswith("demo") else "recorded" if note.startswith("recorded") else "live"
+    )
+    return (
+        f'<p class="note">{esc(t["coverage_notes"][kind])}</p><table id="coverage"><thead>'
+        f"<tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    )
+
+
 def render_report(
     tables: dict[str, pd.DataFrame],
     network: Network,
@@ -393,6 +424,7 @@ def render_report(
     language: str,
     *,
     calibration: dict[str, Any] | None = None,
+    coverage: dict[str, Any] | None = None,
     probabilities: pd.DataFrame | None = None,
     countries: pd.DataFrame | None = None,
 ) -> str:
@@ -443,6 +475,7 @@ def render_report(
 <h2>{esc(t["terms"])}</h2>{terms_html(tables["emerging_terms"], language, t)}
 <h2>{esc(t["network"])}</h2><p class="note">{esc(t["network_note"])}</p>{network_svg(network, size_note=t["network_size"])}
 <h2>{esc(t["calibration"])}</h2>{calibration_html(calibration, language)}
+<h2>{esc(t["coverage"])}</h2>{coverage_html(coverage, language)}
 <p class="note">{esc(t["files"])}</p>
 </body></html>
 """

@@ -1,4 +1,4 @@
-"""`horizon classify`, `evaluate`, `train` and `taxonomy check|promote`."""
+"""`horizon classify`, `evaluate`, `train` and `taxonomy check|review|promote|reject`."""
 
 from __future__ import annotations
 
@@ -321,18 +321,85 @@ def taxonomy_promote(
     lang: Annotated[str, typer.Option("--lang", help="en | ja | abbr")] = "en",
     by: Annotated[str, typer.Option("--by", help="Who reviewed it.")] = "analyst",
     why: Annotated[str, typer.Option("--why", help="Why it belongs.")] = "",
+    force: Annotated[
+        bool, typer.Option("--force", help="Add it even if another domain has the term.")
+    ] = False,
     taxonomy_path: TaxonomyOpt = DEFAULT_TAXONOMY,
 ) -> None:
-    """Add a reviewed term to the taxonomy, with a note of who/when/why."""
+    """Add a reviewed term to the taxonomy (only its lines change), bump the version, note who/when/why."""
+    from horizon.config.taxonomy import load_taxonomy
     from nlp.taxonomy_edit import promote_term
 
     try:
         slug = promote_term(
-            taxonomy_path, term, domain=domain, subtech=subtech, lang=lang, by=by, why=why
-        )
+            taxonomy_path, term, domain=domain, subtech=subtech, lang=lang, by=by, why=why,
+            force=force,
+        )  # fmt: skip
+        version = load_taxonomy(taxonomy_path, require_japan_20=False).version
     except (ConfigError, KeyError) as exc:
         fail(str(exc).strip('"'))
-    typer.echo(f"added {term!r} to {domain}/{slug} ({lang}) in {taxonomy_path}")
+    typer.echo(f"added {term!r} to {domain}/{slug} ({lang}) in {taxonomy_path}, version {version}")
+
+
+@taxonomy_app.command("review")
+def taxonomy_review(
+    home: HomeOpt = None,
+    scan_id: Annotated[
+        str | None, typer.Option("--scan", help="Scan id (default: latest).")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Candidates to list.")] = 30,
+    taxonomy_path: TaxonomyOpt = DEFAULT_TAXONOMY,
+) -> None:
+    """List a scan's emerging-term candidates still to review (not in the taxonomy, not rejected)."""
+    import pandas as pd
+
+    from horizon.api import open_store
+    from horizon.store import StoreError
+    from nlp.emerging import fold_known
+    from nlp.normalize import normalize_term
+    from nlp.taxonomy_edit import rejected_terms
+
+    taxonomy = _taxonomy(taxonomy_path)
+    try:
+        reader = open_store(resolve_home(home))
+        scan = reader.resolve(scan_id)
+        terms = reader.table("emerging_terms", scan)
+    except StoreError as exc:
+        fail(str(exc))
+    if not terms.empty:  # in the scan's order (bursting first, then by score)
+        terms = terms[~fold_known(terms["term"], terms["language"], taxonomy)]
+        terms = terms[~terms["term"].map(normalize_term).isin(rejected_terms(
+            rejected_path(taxonomy_path)))]  # fmt: skip
+    typer.echo(f"scan {scan}: {len(terms)} candidates to review")
+    for rank, row in enumerate(terms.head(limit).itertuples(index=False), start=1):
+        sources = ", ".join(f"{k} {v}" for k, v in json.loads(row.sources).items())
+        typer.echo(
+            f"{rank:3d}. {row.term} [{row.language}] domain {row.domain_hint or '-'}, "
+            f"first seen {pd.Timestamp(row.first_seen_date).date()}, {row.count} documents ({sources}), "
+            f"burst {row.burst_weight:.1f}, e.g. {', '.join(json.loads(row.record_ids)[:3])}"
+        )
+
+
+def rejected_path(taxonomy_path: Path) -> Path:
+    """The rejected-phrases file kept beside the taxonomy (committed with it)."""
+    return Path(taxonomy_path).parent / "rejected_terms.jsonl"
+
+
+@taxonomy_app.command("reject")
+def taxonomy_reject(
+    term: Annotated[str, typer.Argument(help="The candidate phrase to keep out.")],
+    by: Annotated[str, typer.Option("--by", help="Who reviewed it.")] = "analyst",
+    why: Annotated[str, typer.Option("--why", help="Why it is not a technology.")] = "",
+    taxonomy_path: TaxonomyOpt = DEFAULT_TAXONOMY,
+) -> None:
+    """Remember a rejected candidate so later scans no longer list it."""
+    from nlp.taxonomy_edit import reject_term
+
+    path = rejected_path(taxonomy_path)
+    if reject_term(path, term, by=by, why=why):
+        typer.echo(f"rejected {term!r} (kept in {path})")
+    else:
+        typer.echo(f"{term!r} was already rejected ({path})")
 
 
 def register(app: typer.Typer) -> None:

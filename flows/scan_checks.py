@@ -13,9 +13,59 @@ from flows.stages import ScanContext
 NOT_YET = "not available: no such report exists yet"
 
 
-def run_checks(ctx: ScanContext, recorded: dict[str, Any] | None = None) -> dict[str, Any]:
+def coverage_report(
+    crawled: dict[str, Any] | None, *, demo: bool = False, recorded: bool = False
+) -> dict[str, Any]:
+    """What each source's crawl covered, from its summary: finished or why not, the queries and
+    date windows it planned (split, complete, failed, over the source's result cap) and the hits
+    the source announced against those fetched. A warning per source that did not cover its plan."""
+    rows: dict[str, Any] = {}
+    warnings: list[str] = []
+    for name, summary in sorted((crawled or {}).items()):
+        if not isinstance(summary, dict):
+            continue
+        cov = summary.get("coverage") or {}
+        row = {
+            "finished": bool(summary.get("finished")),
+            "reason": summary.get("reason"),
+            "records": summary.get("records"),
+            "queries_planned": cov.get("queries_planned"),
+            "windows": cov.get("windows"),
+            "windows_split": cov.get("windows_split"),
+            "windows_complete": cov.get("windows_complete"),
+            "windows_failed": cov.get("windows_failed"),
+            "windows_over_cap": len(cov.get("windows_over_cap") or ()),
+            "hits_announced": cov.get("hits_announced"),
+            "hits_fetched": cov.get("hits_fetched"),
+            "complete_through": summary.get("complete_through"),
+        }
+        rows[name] = row
+        gaps = []
+        if not row["finished"]:
+            gaps.append(f"not finished ({row['reason'] or 'no reason given'})")
+        if row["windows_failed"]:
+            gaps.append(f"{row['windows_failed']} of {row['windows']} windows failed")
+        if row["windows_over_cap"]:
+            gaps.append(f"{row['windows_over_cap']} one-day windows over the result cap")
+        announced, fetched = row["hits_announced"], row["hits_fetched"]
+        if announced and fetched is not None and fetched < announced:
+            gaps.append(f"{fetched} of {announced} announced hits fetched")
+        if gaps:
+            warnings.append(f"coverage: {name}: " + "; ".join(gaps))
+    if demo:
+        note = "demo corpus served on loopback: coverage of the demo's own pages, not of a source"
+    elif recorded:
+        note = "recorded responses served on loopback: coverage of the recordings, not of a source"
+    else:
+        note = "live crawl: hits as each source announced them"
+    return {"sources": rows, "note": note, "warnings": warnings}
+
+
+def run_checks(
+    ctx: ScanContext, recorded: dict[str, Any] | None = None, crawled: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Check the scan's records, assignments and indicators; `recorded` is the recordings'
-    coverage of a recorded-data scan."""
+    coverage of a recorded-data scan, `crawled` each source's crawl summary."""
     from scoring.calibration import calibration
     from scoring.quality import quality_checks
 
@@ -30,7 +80,8 @@ def run_checks(ctx: ScanContext, recorded: dict[str, Any] | None = None) -> dict
         weighted,
     )
     checks["as_of"] = ctx.as_of
-    checks["coverage_report"] = NOT_YET
+    checks["coverage"] = coverage_report(crawled, demo=ctx.demo, recorded=recorded is not None)
+    checks["warnings"].extend(checks["coverage"]["warnings"])
     checks["calibration"] = calibration(
         store.corpus("records", ctx.scan_id, "record_id, kind, countries, codes"),
         store.corpus("assignments", ctx.scan_id, "record_id, domain"),
@@ -79,7 +130,7 @@ def print_checks(console: Console, checks: dict[str, Any]) -> None:
     single = ", ".join(f"{i['indicator']} ({i['domain']})" for i in ind["one_domain"]) or "none"
     console.print(f"indicators constant across domains: {constant}", highlight=False)
     console.print(f"indicators non-zero in one domain only: {single}", highlight=False)
-    console.print(f"coverage report: {checks['coverage_report']}")
+    print_coverage(console, checks.get("coverage", checks.get("coverage_report")))
     print_calibration(console, checks.get("calibration"))
     if "recordings" in checks:
         served = ", ".join(f"{s} {c['served']}" for s, c in checks["recordings"].items())
@@ -109,3 +160,30 @@ def print_calibration(console: Console, check: dict[str, Any] | str | None) -> N
                       f"{row['published_share']:.1%} ({row['table']})", ratio, verdict)  # fmt: skip
     console.print(table)
     console.print(f"calibration: {check['note']}", highlight=False)
+
+
+def print_coverage(console: Console, report: dict[str, Any] | str | None) -> None:
+    """Per source: finished, windows complete of planned (split, failed, over the cap), hits
+    fetched of announced (older scans stored a sentence)."""
+    if not isinstance(report, dict):
+        console.print(f"coverage report: {report or NOT_YET}", highlight=False)
+        return
+    table = Table("source", "finished", "queries", "windows complete", "split", "failed",
+                  "over cap", "hits fetched / announced", "complete through",
+                  title="coverage per source")  # fmt: skip
+    for name, row in report["sources"].items():
+        announced = row["hits_announced"]
+        hits = f"{row['hits_fetched']} / {announced}" if announced is not None else "—"
+        windows = (
+            f"{row['windows_complete']} / {row['windows']}" if row["windows"] is not None else "—"
+        )
+        table.add_row(name, "yes" if row["finished"] else f"no: {row['reason'] or '?'}",
+                      _dash(row["queries_planned"]), windows, _dash(row["windows_split"]),
+                      _dash(row["windows_failed"]), _dash(row["windows_over_cap"]), hits,
+                      row["complete_through"] or "")  # fmt: skip
+    console.print(table)
+    console.print(f"coverage: {report['note']}", highlight=False)
+
+
+def _dash(value: Any) -> str:
+    return "—" if value is None else str(value)

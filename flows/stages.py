@@ -317,6 +317,7 @@ def _emerging_terms(ctx: ScanContext, meta: pd.DataFrame) -> tuple[pd.DataFrame,
 
     from horizon.store import DUCKDB_MEMORY
     from nlp.emerging import aggregate_emerging, record_candidates, window_records
+    from nlp.taxonomy_edit import rejected_terms
 
     store = ctx.workspace.store()
     as_of = _as_of(meta, ctx.as_of)
@@ -359,6 +360,7 @@ def _emerging_terms(ctx: ScanContext, meta: pd.DataFrame) -> tuple[pd.DataFrame,
             ctx.taxonomy(),
             as_of=as_of,
             hints=lambda ids: _domain_hints(store, ctx.scan_id, ids),
+            rejected=rejected_terms(Path(ctx.config_dir) / "rejected_terms.jsonl"),
         )
     finally:
         con.close()

@@ -146,11 +146,13 @@ def score_task(ctx: ScanContext) -> dict[str, Any]:
 
 
 @task(name="check", cache_policy=NONE)
-def check_task(ctx: ScanContext, recorded: dict[str, Any] | None) -> dict[str, Any]:
-    """Check what the scan found (records, domains per kind and language, indicators)."""
+def check_task(
+    ctx: ScanContext, recorded: dict[str, Any] | None, crawled: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Check what the scan found (records, domains per kind and language, indicators, coverage)."""
     from flows.scan_checks import run_checks
 
-    return run_checks(ctx, recorded)
+    return run_checks(ctx, recorded, crawled)
 
 
 @task(name="brief", cache_policy=NONE)
@@ -306,7 +308,7 @@ def weekly_scan(
                 store.update_counts(scan_id, counts)
             if "checks" not in counts:
                 progress("check", "what the scan found")
-                counts["checks"] = check_task(ctx, counts.get("recorded"))
+                counts["checks"] = check_task(ctx, counts.get("recorded"), counts.get("sources"))
                 store.update_counts(scan_id, counts)
             if "briefings" not in counts:
                 progress("brief", f"audience {audience}")

@@ -26,19 +26,29 @@ from horizon.config.taxonomy import Taxonomy
 from horizon.schemas import Sharing
 from nlp.burst import burst_weights
 from nlp.extract import record_text, term_index_for
-from nlp.normalize import detect_language, normalize_text
+from nlp.normalize import detect_language, normalize_term, normalize_text
 
 #: Candidate terms per burst computation (terms × weeks float matrices stay a few hundred MB).
 BURST_CHUNK = 2000
 #: Weeks of publication dates looked at, ending with the week of `as_of` (three years): emerging
 #: means recent, and the cost follows the intake of those weeks, not the whole corpus.
 WINDOW_WEEKS = 156
+#: Half-life, in weeks, of a term's recency weight in the ranking (a quarter).
+RECENCY_HALF_LIFE_WEEKS = 13
+#: Jensen–Shannon divergence (bits) from the corpus's spread over domains below which a phrase is
+#: boilerplate. Chosen by looking at
+#: the arXiv benchmark (benchmarks/bench_emerging.py): "real world", "extensive experiments",
+#: "closed form", "lower bound" sit at 0.10–0.16, phrases of one field at 0.35–0.75.
+BOILERPLATE_DIVERGENCE = 0.3
+#: Share of a term's documents that have a taxonomy domain, below which it does not lean to any
+#: technology (game theory, White House letterheads): half, a round figure.
+MIN_DOMAIN_SHARE = 0.5
 CANDIDATE_COLUMNS = ["record_id", "content_sha256", "term", "language"]
 EMERGING_COLUMNS = [
     "term", "language", "domain_hint", "first_seen_date", "weeks", "sources", "count", "growth",
     "burst_weight", "record_ids", "sharing",
 ]  # fmt: skip
-_WORD = re.compile(r"[a-z][a-z0-9+]*(?:'[a-z]+)?|[0-9]+[a-z][a-z0-9]*")
+_WORD = re.compile(r"[a-zà-öø-ÿ][a-zà-öø-ÿ0-9+]*(?:'[a-z]+)?|[0-9]+[a-z][a-z0-9]*")
 #: Title and body are separate clauses: a phrase never runs from a title's end into the body.
 _CLAUSE = re.compile(r"[.,;:!?()\[\]{}\"/\n]+")
 #: The demo corpus marks every title and text ("[DEMO]", "Demo study of …", "【デモ】",
@@ -46,9 +56,26 @@ _CLAUSE = re.compile(r"[.,;:!?()\[\]{}\"/\n]+")
 DEMO_WORDS = frozenset({"demo", "デモ"})
 _STOP = ENGLISH_STOP_WORDS | DEMO_WORDS | {
     "using", "based", "new", "paper", "propose", "proposed", "method", "methods", "results",
-    "approach", "study", "show", "shows", "use", "used", "novel", "model", "models", "data",
-    "different", "various", "high", "low", "large", "small", "performance", "present", "work",
+    "approach", "study", "show", "shows", "use", "used", "novel", "models",
+    "different", "various", "performance", "present", "work",
+    "achieve", "achieves", "demonstrate", "demonstrates", "outperform", "outperforms", "enable",
+    "enables", "introduce", "introduces", "allow", "allows", "provide", "provides", "leverage",
+    "leverages", "improve", "improves", "significantly", "via", "respectively", "existing",
+    "framework", "task", "tasks", "problem", "problems", "effective", "efficient", "key", "e.g",
+    "i.e", "et", "al", "state", "art", "recent", "recently", "specific", "given", "make",
 }  # fmt: skip
+#: Modifiers that may open or sit inside a term ("low density parity check", "high entropy
+#: alloy") but never end one.
+_MODIFIER = {
+    "high", "low", "large", "small", "multi", "non", "self", "ultra", "semi", "model", "data",
+}  # fmt: skip
+#: LaTeX accents in abstracts (moir\'e, Cram\'er): the letter is kept, the command dropped.
+_LATEX_ACCENT = re.compile(r"\\[`'^\"~=.]\{?([a-z])\}?")
+#: Word endings that mark a verb or adverb form rather than a noun-phrase word (the boundary rule
+#: of a linguistic filter, here without a tagger): "-ly" adverbs anywhere, "-ed" participles as
+#: the head (last word) of a phrase.
+_ADVERB = re.compile(r".{3,}ly$")
+_PARTICIPLE = re.compile(r".{3,}ed$")
 _JA_OK = re.compile(r"[\u30a0-\u30ff\u4e00-\u9fffa-z]")
 
 
@@ -58,17 +85,21 @@ def _sudachi_pos():
 
 
 def english_candidates(norm: str, max_n: int = 4) -> set[str]:
-    """2- to 4-word phrases without stop words or bare numbers (noun-phrase-ish n-grams)."""
+    """2- to 4-word noun-phrase-like windows: no stop word, adverb or bare number inside, no
+    participle as the head (the candidate extraction of C-value, Frantzi et al. 2000, with word
+    lists and endings standing in for the part-of-speech filter)."""
     out = set()
-    for clause in _CLAUSE.split(norm):
-        words = _WORD.findall(clause)
+    for clause in _CLAUSE.split(_LATEX_ACCENT.sub(r"\1", norm)):
+        words = [w for w in _WORD.findall(clause)]
         for i in range(len(words)):
-            if words[i] in _STOP:
+            if words[i] in _STOP or _ADVERB.match(words[i]) or len(words[i]) < 2:
                 continue
             for n in range(2, max_n + 1):
-                if i + n > len(words) or words[i + n - 1] in _STOP:
+                last = words[i + n - 1] if i + n <= len(words) else None
+                if last is None or last in _STOP or _ADVERB.match(last) or len(last) < 2:
                     break
-                out.add(" ".join(words[i : i + n]))
+                if not _PARTICIPLE.match(last) and last not in _MODIFIER:
+                    out.add(" ".join(words[i : i + n]))
     return out
 
 
@@ -165,6 +196,115 @@ def window_records(
     )
 
 
+def _known_phrases(taxonomy: Taxonomy) -> tuple[set[str], set[str]]:
+    """Taxonomy terms as candidate strings (English as words, Japanese as written; abbreviations
+    as "abbr:" + lower case), and every contiguous part of them: a candidate equal to a part is a
+    sub-phrase of a known term."""
+    whole, parts = set(), set()
+    for domain in taxonomy.domains:
+        for sub in domain.subtechs:
+            whole.update("abbr:" + a.lower() for a in sub.terms.abbr if len(a) >= 3)
+    for key in term_index_for(taxonomy).keys:
+        key = normalize_term(key)
+        if _JA_OK.search(key) and re.search(r"[\u3040-\u9fff]", key):
+            whole.add(key)
+            parts.update(key[i:j] for i in range(len(key)) for j in range(i + 2, len(key) + 1))
+            continue
+        words = _WORD.findall(key.lower())
+        whole.add(" ".join(words))
+        for i in range(len(words)):
+            for j in range(i + 1, len(words) + 1):
+                parts.add(" ".join(words[i:j]))
+                parts.add(" ".join(_singular(w) for w in words[i:j]))
+    return whole, parts
+
+
+def _singular(word: str) -> str:
+    """A crude plural fold (models → model, batteries → battery), enough to match variants."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def _pieces(term: str, japanese: bool) -> list[str]:
+    """Contiguous parts of a candidate shorter than it (words, or characters for Japanese)."""
+    if japanese:
+        return [term[i:j] for i in range(len(term)) for j in range(i + 2, len(term) + 1)
+                if j - i < len(term)]  # fmt: skip
+    words = term.split()
+    return [" ".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, len(words) + 1)
+            if j - i < len(words)]  # fmt: skip
+
+
+def fold_known(terms: pd.Series, languages: pd.Series, taxonomy: Taxonomy) -> np.ndarray:
+    """True where a candidate is a taxonomy term, a variant, a sub-phrase or a super-phrase of one
+    (so not a new technology)."""
+    whole, parts = _known_phrases(taxonomy)
+    out = np.zeros(len(terms), dtype=bool)
+    for i, (term, lang) in enumerate(zip(terms, languages, strict=False)):
+        japanese = lang == "ja"
+        variant = term if japanese else " ".join(_singular(w) for w in term.split())
+        if term in parts or variant in parts:
+            out[i] = True
+        elif not japanese and len(words := term.split()) >= 3:
+            # an abbreviation's spelled-out form: "multiple input multiple output" for MIMO
+            initials = "".join(w[0] for w in words)
+            out[i] = "abbr:" + initials in whole or any(
+                p in whole for p in _pieces(term, False) + _pieces(variant, False)
+            )
+        elif japanese:
+            out[i] = any(p in whole for p in _pieces(term, True))
+        else:
+            out[i] = any(p in whole for p in _pieces(term, False) + _pieces(variant, False))
+    return out
+
+
+def c_values(
+    terms: pd.Series, languages: pd.Series, freqs: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """C-value (Frantzi, Ananiadou & Mima 2000): log2|a| · (f(a) − mean f(b) over the longer
+    candidates b that contain a), f = documents. Japanese length |a| is characters / 2 (about
+    one word per two characters in compound nouns). Also returns, per candidate, the frequency of
+    the most frequent longer candidate containing it."""
+    index = {(t, lang): i for i, (t, lang) in enumerate(zip(terms, languages, strict=False))}
+    nested_sum = np.zeros(len(terms))
+    nested_n = np.zeros(len(terms))
+    nested_max = np.zeros(len(terms))
+    for i, (term, lang) in enumerate(zip(terms, languages, strict=False)):
+        for piece in set(_pieces(term, lang == "ja")):
+            j = index.get((piece, lang))
+            if j is not None:
+                nested_sum[j] += freqs[i]
+                nested_n[j] += 1
+                nested_max[j] = max(nested_max[j], freqs[i])
+    length = np.array(
+        [
+            max(len(t) / 2, 2) if lang == "ja" else len(t.split())
+            for t, lang in zip(terms, languages, strict=False)
+        ]
+    )
+    own = freqs - np.where(nested_n > 0, nested_sum / np.maximum(nested_n, 1), 0.0)
+    return np.log2(length) * own, nested_max
+
+
+def spread_divergence(term_counts: np.ndarray, corpus_counts: np.ndarray) -> np.ndarray:
+    """Jensen–Shannon divergence (bits, 0..1) of each row's distribution over the columns
+    (domains) from the whole corpus's: near 0 for a phrase spread the
+    way all documents are (boilerplate: "real world", "extensive experiments"), high for one that
+    leans to a few."""
+    p = term_counts / np.maximum(term_counts.sum(axis=1, keepdims=True), 1)
+    q = corpus_counts / max(corpus_counts.sum(), 1)
+    m = (p + q) / 2
+
+    def kl(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(a > 0, a * np.log2(a / np.where(b > 0, b, 1)), 0.0).sum(axis=1)
+
+    return (kl(p, m) + kl(np.broadcast_to(q, p.shape), m)) / 2
+
+
 def aggregate_emerging(
     con: duckdb.DuckDBPyConnection,
     candidates: str,
@@ -176,12 +316,17 @@ def aggregate_emerging(
     min_records: int = 3,
     recent_weeks: int = 4,
     limit: int = 500,
+    min_sources: int = 1,
+    rejected: frozenset[str] | set[str] = frozenset(),
 ) -> pd.DataFrame:
     """Emerging terms from the candidate rows `candidates` (a SQL relation) of the records `recs`.
 
     `recs` comes from `window_records`; a candidate row counts when its record id and content hash
-    match one of them. `hints(record_ids)` gives each record's main taxonomy domain (for
-    `domain_hint`), asked only for the records of the terms returned.
+    match one of them. Candidates in fewer than `min_records` documents or `min_sources` sources,
+    known to the taxonomy (or a sub- or super-phrase of a known term), `rejected`, mostly nested
+    in longer candidates (C-value) or spread like boilerplate are dropped. `hints(record_ids)`
+    gives each record's main taxonomy domain (for `domain_hint` and the boilerplate test). The
+    rest are ranked by `emerging_score` (see `rank_terms`), burst measured per source.
     """
     if recs.empty:
         return pd.DataFrame(columns=EMERGING_COLUMNS)
@@ -196,7 +341,7 @@ def aggregate_emerging(
         con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE hits AS
-            SELECT DISTINCT c.term, c.language, r.record_id,
+            SELECT DISTINCT c.term, c.language, r.record_id, r.source,
                    (date_diff('day', ?::DATE, date_trunc('week', r.day)::DATE) // 7)::INTEGER AS week
             FROM ({candidates}) c JOIN window_recs r
               ON c.record_id = r.record_id AND coalesce(c.content_sha256, '') = r.content_sha256
@@ -204,48 +349,38 @@ def aggregate_emerging(
             """,
             [first_week],
         )
-        con.execute(
+        eligible = con.execute(
             """
-            CREATE OR REPLACE TEMP TABLE eligible AS
-            SELECT row_number() OVER (ORDER BY term, language) - 1 AS k, term, language, n
-            FROM (SELECT term, language, count(*) AS n FROM hits GROUP BY term, language
-                  HAVING count(*) >= ?)
+            SELECT term, language, count(DISTINCT record_id) AS n, count(DISTINCT source) AS s
+            FROM hits GROUP BY term, language
+            HAVING count(DISTINCT record_id) >= ? AND count(DISTINCT source) >= ?
+            ORDER BY term, language
             """,
-            [min_records],
-        )
-        eligible = con.execute("SELECT k, term, language, n FROM eligible ORDER BY k").df()
+            [min_records, min_sources],
+        ).df()
         if eligible.empty:
             return pd.DataFrame(columns=EMERGING_COLUMNS)
+        freq = eligible["n"].to_numpy(float)
+        cvalue, nested_max = c_values(eligible["term"], eligible["language"], freq)
+        keep = ~fold_known(eligible["term"], eligible["language"], taxonomy)
+        keep &= ~eligible["term"].map(normalize_term).isin(set(rejected)).to_numpy()
+        # a term must stand on its own, outside longer candidates, in min_records documents, and
+        # mostly: a phrase found inside one longer candidate in half its documents or more is a
+        # fragment of that candidate ("multiple input" of "multiple input multiple output")
+        keep &= cvalue >= min_records * np.log2(np.maximum(_lengths(eligible), 2))
+        keep &= freq - nested_max > freq / 2
+        eligible = eligible[keep].assign(cvalue=cvalue[keep]).reset_index(drop=True)
+        if eligible.empty:
+            return pd.DataFrame(columns=EMERGING_COLUMNS)
+        eligible["k"] = np.arange(len(eligible))
+        con.register("eligible_terms", eligible[["k", "term", "language"]])
         cells = con.execute(
-            "SELECT e.k, h.week, count(*) AS n FROM hits h JOIN eligible e"
-            " USING (term, language) GROUP BY e.k, h.week"
-        ).fetchnumpy()
-        totals = np.bincount(
-            ((recs["day"].to_numpy().astype("datetime64[D]") - np.datetime64(first_week, "D"))
-             .astype(np.int64) // 7),
-            minlength=n_bins,
-        )  # fmt: skip
-        weights = np.zeros(len(eligible))
-        recent = np.zeros(len(eligible))
-        before = np.zeros(len(eligible))
-        recent_start = n_bins - recent_weeks
-        order = np.argsort(cells["k"], kind="stable")
-        ks, wk, cnt = cells["k"][order], cells["week"][order], cells["n"][order]
-        for start in range(0, len(eligible), BURST_CHUNK):
-            rows = min(BURST_CHUNK, len(eligible) - start)
-            lo, hi = np.searchsorted(ks, [start, start + rows])
-            counts = np.zeros((rows, n_bins))
-            np.add.at(counts, (ks[lo:hi] - start, wk[lo:hi]), cnt[lo:hi])
-            weights[start : start + rows] = burst_weights(counts, totals)
-            recent[start : start + rows] = counts[:, max(recent_start, 0) :].sum(axis=1)
-            before[start : start + rows] = counts[
-                :, max(recent_start - recent_weeks, 0) : max(recent_start, 0)
-            ].sum(axis=1)
-        eligible["burst_weight"] = weights
-        eligible["growth"] = (recent - before) / np.maximum(before, 1)
-        top = eligible.sort_values(
-            ["burst_weight", "n", "term"], ascending=[False, False, True]
-        ).head(limit)
+            "SELECT e.k, h.source, h.week, count(*) AS n FROM hits h JOIN eligible_terms e"
+            " USING (term, language) GROUP BY e.k, h.source, h.week"
+        ).df()
+        hint_of = hints(list(recs["record_id"])) if hints is not None else {}
+        eligible = rank_terms(eligible, cells, recs, first_week, n_bins, recent_weeks, hint_of, con)
+        top = eligible.head(limit)
         con.register("top_terms", top[["k", "term", "language"]])
         detail = con.execute(
             """
@@ -256,11 +391,10 @@ def aggregate_emerging(
             """
         ).df()
     finally:
-        for name in ("window_recs", "known_terms", "top_terms"):
+        for name in ("window_recs", "known_terms", "top_terms", "eligible_terms", "term_hints"):
             with contextlib.suppress(duckdb.Error):
                 con.unregister(name)
     detail = detail.drop_duplicates(["k", "record_id"])
-    hint_of = hints(sorted(set(detail["record_id"]))) if hints is not None else {}
     groups = dict(tuple(detail.groupby("k", sort=False)))
     rows = []
     for row in top.itertuples(index=False):
@@ -288,6 +422,121 @@ def aggregate_emerging(
     return frame.reset_index(drop=True)
 
 
+def _lengths(frame: pd.DataFrame) -> np.ndarray:
+    return np.array(
+        [
+            max(len(t) / 2, 2) if lang == "ja" else len(t.split())
+            for t, lang in zip(frame["term"], frame["language"], strict=False)
+        ]
+    )
+
+
+def rank_terms(
+    eligible: pd.DataFrame,
+    cells: pd.DataFrame,
+    recs: pd.DataFrame,
+    first_week: dt.date,
+    n_bins: int,
+    recent_weeks: int,
+    hint_of: dict[str, str],
+    con: duckdb.DuckDBPyConnection,
+    keep_all: bool = False,
+) -> pd.DataFrame:
+    """`eligible` (k, term, language, n, cvalue) with burst_weight, growth, recency, spread and
+    emerging_score, boilerplate dropped, best first.
+
+    burst_weight: the largest Kleinberg weight of the term's weekly documents in one source
+    against that source's weekly documents (a source that grows raises its baseline, not its
+    terms' bursts). Terms that burst come first (emerging means rising), each group by
+    emerging_score = C-value × (1 + burst_weight) × recency, recency = 2^(−age /
+    RECENCY_HALF_LIFE_WEEKS) for the age in weeks of the term's median document.
+    """
+    weeks = (
+        (recs["day"].to_numpy().astype("datetime64[D]") - np.datetime64(first_week, "D"))
+        .astype(np.int64) // 7
+    )  # fmt: skip
+    sources = sorted(set(recs["source"]))
+    rows = len(eligible)
+    weights = np.zeros(rows)
+    for source in sources:
+        totals = np.bincount(weeks[(recs["source"] == source).to_numpy()], minlength=n_bins)
+        part = cells[cells["source"] == source]
+        ks = np.unique(part["k"].to_numpy())
+        for start in range(0, len(ks), BURST_CHUNK):
+            chunk = ks[start : start + BURST_CHUNK]
+            pos = np.searchsorted(chunk, part["k"].to_numpy())
+            inside = (pos < len(chunk)) & (chunk[np.minimum(pos, len(chunk) - 1)] == part["k"])
+            counts = np.zeros((len(chunk), n_bins))
+            np.add.at(counts, (pos[inside], part["week"].to_numpy()[inside]), part["n"][inside])
+            weights[chunk] = np.maximum(weights[chunk], burst_weights(counts, totals))
+    per_week = np.zeros((rows, n_bins))
+    np.add.at(per_week, (cells["k"].to_numpy(), cells["week"].to_numpy()), cells["n"].to_numpy())
+    recent_start = n_bins - recent_weeks
+    recent = per_week[:, max(recent_start, 0) :].sum(axis=1)
+    before = per_week[:, max(recent_start - recent_weeks, 0) : max(recent_start, 0)].sum(axis=1)
+    cumulative = per_week.cumsum(axis=1)
+    median_bin = (cumulative >= cumulative[:, -1:] / 2).argmax(axis=1)
+    age = n_bins - 1 - median_bin
+    out = eligible.assign(
+        burst_weight=weights,
+        growth=(recent - before) / np.maximum(before, 1),
+        recency=np.power(0.5, age / RECENCY_HALF_LIFE_WEEKS),
+    )
+    out = pd.concat([out, _spread(eligible, recs, hint_of, con).set_index(out.index)],
+                    axis=1)  # fmt: skip
+    if keep_all:
+        return out
+    if out["domain_divergence"].notna().any():  # without domain hints nothing is dropped here
+        out = out[
+            (out["domain_divergence"] >= BOILERPLATE_DIVERGENCE)
+            & (out["domain_share"] >= MIN_DOMAIN_SHARE)
+        ]
+    out = out.assign(
+        bursting=out["burst_weight"] > 0,
+        emerging_score=out["cvalue"] * (1 + out["burst_weight"]) * out["recency"],
+    )
+    return out.sort_values(
+        ["bursting", "emerging_score", "n", "term"], ascending=[False, False, False, True]
+    ).reset_index(drop=True)
+
+
+def _spread(
+    eligible: pd.DataFrame,
+    recs: pd.DataFrame,
+    hint_of: dict[str, str],
+    con: duckdb.DuckDBPyConnection,
+) -> pd.DataFrame:
+    """Per term: divergence from the corpus over domains, records without a domain one more
+    column (`domain_divergence`), and the share of its documents that have a domain
+    (`domain_share`); NaN without domain hints."""
+    rows = len(eligible)
+    out = pd.DataFrame(
+        {"domain_divergence": np.full(rows, np.nan), "domain_share": np.full(rows, np.nan)}
+    )
+    if not hint_of:
+        return out
+    dom = pd.DataFrame(
+        {
+            "record_id": recs["record_id"].to_numpy(),
+            "domain": [hint_of.get(r, "") for r in recs["record_id"]],
+        }
+    )
+    dcodes, dnames = pd.factorize(dom["domain"])
+    con.register("term_hints", dom.assign(d=dcodes))
+    pairs = con.execute(
+        "SELECT e.k, t.d, count(*) AS n FROM hits h JOIN eligible_terms e USING (term, language)"
+        " JOIN term_hints t USING (record_id) GROUP BY e.k, t.d"
+    ).fetchnumpy()
+    term_dom = np.zeros((rows, len(dnames)))
+    np.add.at(term_dom, (pairs["k"], pairs["d"]), pairs["n"])
+    corpus_dom = np.bincount(dcodes, minlength=len(dnames)).astype(float)
+    out["domain_divergence"] = spread_divergence(term_dom, corpus_dom)
+    none = [i for i, name in enumerate(dnames) if name == ""]
+    hinted = term_dom.sum(axis=1) - (term_dom[:, none].sum(axis=1) if none else 0)
+    out["domain_share"] = hinted / np.maximum(term_dom.sum(axis=1), 1)
+    return out
+
+
 def entity_hints(entities: pd.DataFrame) -> Callable[[list[str]], dict[str, str]]:
     """`hints` for `aggregate_emerging` from an entities frame: each record's most frequent domain."""
 
@@ -311,6 +560,8 @@ def find_emerging_terms(
     recent_weeks: int = 4,
     limit: int = 500,
     window_weeks: int = WINDOW_WEEKS,
+    min_sources: int = 1,
+    rejected: frozenset[str] | set[str] = frozenset(),
 ) -> pd.DataFrame:
     """Candidate phrases not in the taxonomy, with weekly counts, growth and Kleinberg burst weight.
 
@@ -329,6 +580,7 @@ def find_emerging_terms(
         return aggregate_emerging(
             con, "SELECT * FROM cands", recs, taxonomy, as_of=as_of, hints=entity_hints(entities),
             min_records=min_records, recent_weeks=recent_weeks, limit=limit,
+            min_sources=min_sources, rejected=rejected,
         )  # fmt: skip
     finally:
         con.close()

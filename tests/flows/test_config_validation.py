@@ -63,8 +63,12 @@ def _free_port() -> int:
 
 
 def test_serve_without_a_prefect_server_refuses_in_one_line(tmp_path, monkeypatch):
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
-    out = CliRunner().invoke(app, ["serve", "--home", str(tmp_path / "ws")])
+    # no API in the environment nor in the settings (a test harness may have set one)
+    with temporary_settings(restore_defaults={PREFECT_API_URL}):
+        out = CliRunner().invoke(app, ["serve", "--home", str(tmp_path / "ws")])
     assert out.exit_code == 2, out.output
     lines = [line for line in out.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "prefect server start" in lines[0]

@@ -48,7 +48,7 @@ def test_second_scan_computes_candidates_of_new_and_changed_records_only(tmp_pat
     old = [record(200, -400, "Diffusion policy learning before the window")]  # 2018: outside
     first = scan(tmp_path, "s1", quiet + hot + old)
     assert first["candidates_computed"] == 29 and first["window_records"] == 29
-    row = first["terms"].loc["diffusion policy"]
+    row = first["terms"].loc["diffusion policy learning"]
     assert row["count"] == 5
     assert pd.Timestamp(row["first_seen_date"]).date() == MONDAY + dt.timedelta(weeks=7)
     assert json.loads(row["sources"]) == {"papers_crossref": 3, "papers_openalex": 2}
@@ -59,10 +59,10 @@ def test_second_scan_computes_candidates_of_new_and_changed_records_only(tmp_pat
     second = scan(tmp_path, "s2", [r for r in quiet if r["record_id"] != changed["record_id"]]
                   + hot + old + new + [changed])  # fmt: skip
     assert second["candidates_computed"] == 3 and second["window_records"] == 31
-    row = second["terms"].loc["diffusion policy"]
+    row = second["terms"].loc["diffusion policy learning"]
     assert row["count"] == 8  # 5 + 2 new + the changed record, the old version no longer counts
     assert row["sharing"] == "AMBER"
-    assert "routine survey" in set(second["terms"].index)
+    assert "routine survey number" in set(second["terms"].index)
 
     # nothing new: nothing computed, the same terms
     third = scan(tmp_path, "s3", [r for r in quiet if r["record_id"] != changed["record_id"]]
@@ -71,3 +71,28 @@ def test_second_scan_computes_candidates_of_new_and_changed_records_only(tmp_pat
     pd.testing.assert_frame_equal(
         third["terms"].drop(columns="scan_id"), second["terms"].drop(columns="scan_id")
     )
+
+
+def test_review_lists_the_scan_candidates_and_reject_keeps_one_out(tmp_path):
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    hot = [record(100 + i, 7, "Diffusion policy learning for legged robots") for i in range(5)]
+    scan(tmp_path, "s1", [record(i, i % 6, f"Routine survey number {i}") for i in range(24)] + hot)
+    tax = tmp_path / "config" / "taxonomy.yaml"
+    tax.parent.mkdir()
+    tax.write_bytes((REPO / "data/config/taxonomy.yaml").read_bytes())
+    runner = CliRunner()
+    review = ["taxonomy", "review", "--home", str(tmp_path), "--taxonomy", str(tax)]
+    first = runner.invoke(app, review)
+    assert first.exit_code == 0, first.output
+    assert ". diffusion policy learning [en] domain -, first seen 2026-09-21," in first.output
+    assert "5 documents (papers_crossref 3, papers_openalex 2)" in first.output
+    rejected = runner.invoke(app, ["taxonomy", "reject", "diffusion policy learning", "--by", "K. Sato",
+                                   "--taxonomy", str(tax)])  # fmt: skip
+    assert rejected.exit_code == 0, rejected.output
+    assert (tax.parent / "rejected_terms.jsonl").exists()
+    second = runner.invoke(app, review)
+    assert "diffusion policy learning" not in second.output
+    assert "routine survey number" in second.output

@@ -139,3 +139,27 @@ def test_calibration_against_published_statistics_is_in_checks_manifest_and_repo
     assert "Calibration against published statistics" in report and "SPBS-2" in report
     ja = next((folder.parent / "clear-ja").glob("report_*.html")).read_text(encoding="utf-8")
     assert "公表統計との照合" in ja and "デモコーパス" in ja
+
+
+def test_coverage_per_source_is_in_checks_and_manifest(demo_home):
+    home, first, _ = demo_home
+    coverage = first["counts"]["checks"]["coverage"]
+    crawled = first["counts"]["sources"]
+    assert set(coverage["sources"]) == set(crawled)
+    for name, row in coverage["sources"].items():
+        summary = crawled[name]
+        assert row["finished"] is summary["finished"] and row["records"] == summary["records"]
+        assert row["windows"] == summary["coverage"]["windows"]
+        assert row["hits_fetched"] == summary["coverage"]["hits_fetched"]
+    # the demo's sources announce what they serve and serve it all: no coverage warning
+    assert any(r["hits_announced"] for r in coverage["sources"].values())
+    assert coverage["warnings"] == [] and "demo corpus" in coverage["note"]
+    folder = home / "briefings" / first["scan_id"] / "clear-en"
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["checks"]["coverage"] == coverage
+    report = next(folder.glob("report_*.html")).read_text(encoding="utf-8")
+    section = report.split("Coverage per source", 1)[1]
+    assert all(f"<td>{name}</td>" in section for name in coverage["sources"])
+    assert "Demo corpus served on loopback" in section
+    ja = next((folder.parent / "clear-ja").glob("report_*.html")).read_text(encoding="utf-8")
+    assert "収集の網羅性（情報源別）" in ja and "デモコーパス" in ja.split("収集の網羅性", 1)[1]

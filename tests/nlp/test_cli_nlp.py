@@ -148,8 +148,10 @@ def test_taxonomy_promote_adds_term_with_note_and_keeps_the_rest(tmp_path):
     text = tax_path.read_text(encoding="utf-8")
     assert text.startswith("# curated by the taxonomy team")
     assert (
-        "quantum error mitigation  # promoted" in text and "by A. Tanaka: bursting in arXiv" in text
+        "# promoted " in text
+        and "by A. Tanaka: quantum error mitigation (bursting in arXiv)" in text
     )
+    assert "version: cli-2" in text and "version cli-2" in result.output
     taxonomy = load_taxonomy(tax_path)
     assert "quantum error mitigation" in taxonomy.domain("quantum").subtechs[0].terms.en
     assert taxonomy.domain("ai_ml").subtechs[0].terms.abbr == ("LLM",)

@@ -1,6 +1,7 @@
 import datetime as dt
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -44,7 +45,7 @@ def test_emerging_terms_count_weeks_growth_burst_and_sharing(taxonomy):
         taxonomy,
         as_of=start + dt.timedelta(weeks=9, days=2),
     )
-    top = out.set_index("term").loc["diffusion policy"]
+    top = out.set_index("term").loc["diffusion policy learning"]
     assert top["count"] == 18
     assert top["language"] == "en"
     assert top["first_seen_date"] == start + dt.timedelta(weeks=7)
@@ -54,6 +55,8 @@ def test_emerging_terms_count_weeks_growth_burst_and_sharing(taxonomy):
     assert top["burst_weight"] > 0
     assert top["sharing"] == "AMBER"
     assert "quantum key distribution" not in set(out.term)  # taxonomy terms are not candidates
+    # always inside the longer phrase: a fragment of it (C-value), not a term of its own
+    assert "diffusion policy" not in set(out.term) and "policy learning" not in set(out.term)
     assert out.iloc[0]["burst_weight"] >= out.iloc[-1]["burst_weight"]
 
 
@@ -114,3 +117,107 @@ def test_demo_marks_never_become_candidate_terms():
     # the title's last words and the body's first are not one phrase
     assert "security demo" not in terms and "network security" in terms
     assert {"quantum discord", "photonic computing", "量子暗号通信"} <= terms
+
+
+def _stream(weeks, per_week, *, planted=None, double_from=None):
+    """Generated records of two sources over `weeks` weeks, each with its own ten phrases, two a
+    record in rotation (so every phrase keeps a flat share of its source); `planted` = (source,
+    first week, records a week) of a new phrase; the second source doubles from `double_from`."""
+    vocab = {
+        "papers_arxiv": [f"{a} lattice" for a in ("alpha", "beta", "gamma", "delta", "omega",
+                                                   "sigma", "kappa", "theta", "zeta", "iota")],
+        "policy_feed": [f"{a} programme" for a in ("export", "import", "budget", "grant", "tariff",
+                                                    "subsidy", "levy", "audit", "treaty", "quota")],
+    }  # fmt: skip
+    start = dt.date(2025, 1, 6)
+    rows = []
+    for week in range(weeks):
+        for source, words in vocab.items():
+            doubled = double_from is not None and week >= double_from and source == "policy_feed"
+            for i in range(per_week * (2 if doubled else 1)):
+                title = f"{words[(2 * i) % 10]}; {words[(2 * i + 1) % 10]}"
+                if planted and source == planted[0] and week >= planted[1] and i < planted[2]:
+                    title += "; photonic spiking accelerator"
+                rows.append({"record_id": f"{source}:{week}-{i}", "title": title, "text": "",
+                             "source": source, "sharing": "CLEAR",
+                             "published_date": start + dt.timedelta(weeks=week, days=i % 5)})  # fmt: skip
+    return pd.DataFrame(rows), start
+
+
+def test_a_term_rising_in_one_source_is_found_within_two_weeks(taxonomy):
+    none = pd.DataFrame(columns=["record_id", "label", "domain"])
+    records, start = _stream(30, 20, planted=("policy_feed", 25, 3))
+    found = None
+    for weeks_after in (0, 1):  # the week of the rise and the week after
+        out = find_emerging_terms(
+            records, none, taxonomy, as_of=start + dt.timedelta(weeks=25 + weeks_after, days=6)
+        )
+        hits = out.set_index("term")
+        term = "photonic spiking accelerator"
+        if term in hits.index and hits.loc[term, "burst_weight"] > 0:
+            found = weeks_after
+            break
+    assert found is not None
+    row = hits.loc["photonic spiking accelerator"]
+    assert json.loads(row["sources"]) == {"policy_feed": row["count"]}
+    assert out.iloc[0]["term"] == "photonic spiking accelerator"  # ranked first
+    assert row["first_seen_date"] == start + dt.timedelta(weeks=25)
+    assert (out.iloc[1:]["burst_weight"] == 0).all()  # the flat vocabulary does not burst
+
+
+def test_a_source_doubling_its_volume_makes_no_burst_of_its_ordinary_vocabulary(taxonomy):
+    none = pd.DataFrame(columns=["record_id", "label", "domain"])
+    records, start = _stream(30, 20, double_from=20)
+    out = find_emerging_terms(records, none, taxonomy, as_of=start + dt.timedelta(weeks=29, days=6))
+    assert set(out["term"]) >= {"export programme", "quota programme", "alpha lattice"}
+    assert (out["burst_weight"] == 0).all()
+    # while a new phrase rising in the doubled source still bursts
+    records, start = _stream(30, 20, double_from=20, planted=("policy_feed", 26, 4))
+    out = find_emerging_terms(records, none, taxonomy, as_of=start + dt.timedelta(weeks=29, days=6))
+    assert out.iloc[0]["term"] == "photonic spiking accelerator"
+    assert out.iloc[0]["burst_weight"] > 0
+    assert (out.iloc[1:]["burst_weight"] == 0).all()
+
+
+def test_known_terms_their_variants_sub_and_super_phrases_are_folded():
+    from pathlib import Path
+
+    from horizon.config.taxonomy import load_taxonomy
+    from nlp.emerging import fold_known
+
+    taxonomy = load_taxonomy(Path(__file__).resolve().parents[2] / "data/config/taxonomy.yaml")
+    terms = ["quantum key distribution", "quantum key", "quantum key distributions",
+             "fault tolerant quantum key distribution", "multiple input multiple output",
+             "movable antenna", "ペロブスカイト太陽電池の量産", "固体電池", "量子井戸レーザ"]  # fmt: skip
+    langs = ["en"] * 6 + ["ja"] * 3
+    got = dict(zip(terms, fold_known(pd.Series(terms), pd.Series(langs), taxonomy), strict=True))
+    assert got == {
+        "quantum key distribution": True,  # the term itself
+        "quantum key": True,  # a sub-phrase
+        "quantum key distributions": True,  # a plural variant
+        "fault tolerant quantum key distribution": True,  # a super-phrase
+        "multiple input multiple output": True,  # spelled-out MIMO
+        "movable antenna": False,
+        "ペロブスカイト太陽電池の量産": True,
+        "固体電池": True,  # inside 全固体電池
+        "量子井戸レーザ": False,
+    }
+
+
+def test_c_value_discounts_a_phrase_by_the_longer_phrases_holding_it():
+    from nlp.emerging import c_values
+
+    terms = pd.Series(["policy learning", "diffusion policy learning", "robot arm"])
+    cvalue, nested_max = c_values(terms, pd.Series(["en"] * 3), np.array([10.0, 8.0, 5.0]))
+    assert cvalue.tolist() == pytest.approx([10 - 8, np.log2(3) * 8, 5])
+    assert nested_max.tolist() == [8, 0, 0]
+
+
+def test_boilerplate_diverges_little_from_the_corpus_spread():
+    from nlp.emerging import spread_divergence
+
+    corpus = np.array([40.0, 30.0, 20.0, 10.0])
+    rows = np.array([[8.0, 6.0, 4.0, 2.0], [0.0, 0.0, 9.0, 1.0]])
+    even, leaning = spread_divergence(rows, corpus)
+    assert even == pytest.approx(0.0)
+    assert 0.3 < leaning <= 1.0
