@@ -25,6 +25,9 @@ class PageItem:
     next_page: str | None = None
     #: False when the page itself could not be parsed (the chain stops there, to be retried).
     ended: bool = True
+    #: Why the chain stopped here although its page pointed further (a paging loop, the page
+    #: limit): the chain is failed with this reason, `next_url` is where it would have gone.
+    stopped: str | None = None
     #: Items the page carried (records, refused items, duplicates and filtered ones alike): what
     #: the chain fetched of the hits its source announced.
     hits: int = 0

@@ -1,9 +1,11 @@
-"""Downloader middlewares: raw bodies kept before parsing, Retry-After, credentials, loopback guard.
+"""Downloader middlewares: raw bodies kept before parsing, Retry-After, credentials.
 
 Order (process_request runs low → high, process_response high → low):
-50 LoopbackGuard · 550 RetryAfter (replaces Scrapy's Retry) · 580 RawStore (after decompression,
-before retry, so every body the server sent is kept) · 610 Credentials (added just before the
-download and removed right after it, so secrets never reach the scheduler queue, JOBDIR or logs).
+50 DestinationGuard (`crawlers.network`) · 550 RetryAfter (replaces Scrapy's Retry) · 560
+SourcePause (`crawlers.pacing`) · 580 RawStore (after decompression, before retry, so every body
+the server sent is kept) · 600 Scrapy's Redirect · 610 Credentials (added just before the
+download, only for the origin they were issued for, and removed right after it, so secrets never
+reach the scheduler queue, JOBDIR, logs or a redirect).
 """
 
 from __future__ import annotations
@@ -22,16 +24,12 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Request, Response
 
+from crawlers.network import is_loopback, origin_of
 from crawlers.parsers.base import _SECRET_NAME
 from crawlers.parsers.common import redact_url
 from horizon.store import RawStore
 
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
-
-
-def is_loopback(url: str) -> bool:
-    """Whether a URL points at this machine."""
-    return (urlsplit(url).hostname or "") in LOOPBACK_HOSTS
+__all__ = ["is_loopback"]
 
 
 def with_params(url: str, params: dict[str, str]) -> str:
@@ -102,25 +100,6 @@ class SecretFilter(logging.Filter):
         return True
 
 
-class LoopbackGuardMiddleware:
-    """Refuses any request off this machine when the crawl replays a loopback server."""
-
-    def __init__(self, crawler: Any) -> None:
-        if not crawler.settings.getbool("HORIZON_LOOPBACK_ONLY"):
-            raise NotConfigured
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler: Any) -> LoopbackGuardMiddleware:
-        """Scrapy's constructor hook."""
-        return cls(crawler)
-
-    def process_request(self, request: Request) -> None:
-        """Drop off-machine requests."""
-        if not is_loopback(request.url):
-            raise IgnoreRequest(f"replay crawl refuses off-machine URL {redact_url(request.url)}")
-
-
 class RetryAfterMiddleware(RetryMiddleware):
     """Scrapy's retries, waiting as long as Retry-After says (capped), else exponential backoff."""
 
@@ -160,14 +139,37 @@ class RetryAfterMiddleware(RetryMiddleware):
 _QUERY_SECRET = re.compile(rf"(?i)[?&;]{_SECRET_NAME}=([^&;#]{{4,}})")
 
 
-def mask_secrets(body: bytes, secrets: Iterable[str]) -> bytes:
-    """The body with each secret (plain and URL-quoted) replaced; the same object if none occur."""
-    forms = {
-        form.encode()
+def crawl_secrets(spider: Any) -> list[str]:
+    """The crawl's credentials, the tokens learnt since, and the Basic auth pair they make."""
+    found = list(getattr(getattr(spider, "secret_filter", None), "secrets", None) or [])
+    creds = getattr(spider, "credentials", None) or {}
+    found += [v for v in creds.values() if isinstance(v, str)]
+    if creds.get("key") and creds.get("secret"):  # HTTP Basic auth of OAuth client credentials
+        pair = f"{creds['key']}:{creds['secret']}".encode()
+        found.append(base64.b64encode(pair).decode())
+    return found
+
+
+def secret_forms(secrets: Iterable[str]) -> set[str]:
+    """Each secret of at least four characters, plain and URL-quoted."""
+    return {
+        form
         for secret in secrets
         if secret and len(secret) >= 4
         for form in (secret, quote(secret, safe=""), quote_plus(secret))
     }
+
+
+def mask_url(url: str, forms: Iterable[str]) -> str:
+    """The URL with each of these secret forms replaced by REDACTED."""
+    for form in sorted(forms, key=len, reverse=True):
+        url = url.replace(form, "REDACTED")
+    return url
+
+
+def mask_secrets(body: bytes, secrets: Iterable[str]) -> bytes:
+    """The body with each secret (plain and URL-quoted) replaced; the same object if none occur."""
+    forms = {form.encode() for form in secret_forms(secrets)}
     out = body
     for form in sorted(forms, key=len, reverse=True):
         if form in out:
@@ -192,22 +194,16 @@ class RawStoreMiddleware:
 
     @staticmethod
     def secrets_of(spider: Any, request: Request) -> list[str]:
-        """The crawl's credentials (and tokens learnt since) and secret values in the request URL."""
-        found = list(getattr(getattr(spider, "secret_filter", None), "secrets", None) or [])
-        creds = getattr(spider, "credentials", None) or {}
-        found += [v for v in creds.values() if isinstance(v, str)]
-        if creds.get("key") and creds.get("secret"):  # HTTP Basic auth of OAuth client credentials
-            pair = f"{creds['key']}:{creds['secret']}".encode()
-            found.append(base64.b64encode(pair).decode())
-        found += [m[1] for m in _QUERY_SECRET.finditer(request.url)]
-        return found
+        """The crawl's secrets and secret values in the request URL."""
+        return crawl_secrets(spider) + [m[1] for m in _QUERY_SECRET.finditer(request.url)]
 
     def process_response(self, request: Request, response: Response) -> Response:
         """Store the body (known secrets masked); note its hash and path in the request's meta."""
         spider = self.crawler.spider
         if request.meta.get("no_raw"):  # e.g. an OAuth token body: a secret, not data
             return response
-        body = mask_secrets(response.body, self.secrets_of(spider, request))
+        secrets = self.secrets_of(spider, request)
+        body = mask_secrets(response.body, secrets)
         if body is not response.body:  # a server that echoes credentials: keep them out of raw/
             response = response.replace(body=body)
         sha, path = self.raw.put(response.body)
@@ -219,7 +215,7 @@ class RawStoreMiddleware:
             output.add_response(
                 {
                     "source": spider.name,
-                    "url": redact_url(response.url),
+                    "url": redact_url(mask_url(response.url, secret_forms(secrets))),
                     "raw_sha256": sha,
                     "path": str(path),
                     "status": response.status,
@@ -231,7 +227,14 @@ class RawStoreMiddleware:
 
 
 class CredentialsMiddleware:
-    """Adds the spider's credentials (query parameters, auth headers) only for the download."""
+    """Adds the spider's credentials (query parameters, auth headers) only for the download, and
+    only to the origin (scheme, host, port) they were issued for: the spider's base URL.
+
+    A request for any other origin (a redirect, a followed link) gets none of them, and loses the
+    ones it would carry already: an `Authorization` or secret header, a credential parameter by
+    name; one whose URL still holds a secret value (a server echoing the key into `Location`) is
+    refused.
+    """
 
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
@@ -253,8 +256,16 @@ class CredentialsMiddleware:
             headers["Authorization"] = auth
         return headers
 
+    def issued_for(self, url: str) -> bool:
+        """Whether the crawl's credentials belong to the origin of this URL."""
+        base = getattr(self.crawler.spider, "base_url", None)
+        return bool(base) and origin_of(url) == origin_of(base)
+
     def process_request(self, request: Request) -> None:
-        """Attach credentials in place (never rescheduled with them)."""
+        """Attach credentials in place (never rescheduled with them), for their origin only."""
+        if not self.issued_for(request.url):
+            self._scrub(request)
+            return
         if request.meta.get("no_credentials"):
             return
         params = self._params()
@@ -264,6 +275,26 @@ class CredentialsMiddleware:
         for key, value in headers.items():
             request.headers[key] = value
         request.meta["credential_headers"] = sorted(headers)
+
+    def _scrub(self, request: Request) -> None:
+        """Take every credential off a request for another origin, or refuse it."""
+        spider = self.crawler.spider
+        request.meta.pop("credential_headers", None)
+        names = {
+            "Authorization",
+            "Proxy-Authorization",
+            *(getattr(spider, "extra_headers", None) or {}),
+        }
+        for name in names:
+            request.headers.pop(name.encode(), None)
+        params = self._params()
+        if params:
+            request._set_url(without_params(request.url, params))
+        forms = secret_forms(crawl_secrets(spider))
+        if any(form in request.url for form in forms):
+            reason = f"refused {redact_url(mask_url(request.url, forms))[:200]}: it carries a credential to another origin"
+            request.meta["refused"] = reason
+            raise IgnoreRequest(reason)
 
     def _strip(self, request: Request) -> None:
         params = self._params()

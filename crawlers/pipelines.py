@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import resource
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,8 @@ QUARANTINE = "quarantine.jsonl"
 RESPONSES = "responses.jsonl"
 SUMMARY = "summary.json"
 CHECKPOINT = "checkpoint.json"
+#: A running crawl rewrites its summary every this many pages (progress for whoever watches).
+PROGRESS_PAGES = 25
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
@@ -63,6 +66,19 @@ def valid_output(out_dir: Path) -> str | None:
             except ValueError:
                 return f"{name} has a torn line before its end"
     return None
+
+
+def peak_rss_mb() -> int:
+    """This process's peak resident memory in MB: the high-water mark of its own address space
+    (ru_maxrss would count the parent's RSS at the fork that started the crawl child)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024)
+    except OSError:
+        pass
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -177,11 +193,20 @@ class CrawlOutput:
                 state["next_url"] = item.next_url
                 state["next_page"] = item.next_page
                 state["done"] = item.next_url is None
-                state["failed"] = False
+                state["failed"] = bool(item.stopped)
+                if item.stopped:
+                    state["done"], state["error"] = False, item.stopped
             else:  # the page did not parse: keep pointing at it so a resume retries it
                 state["failed"] = True
                 state["error"] = item.rejects[0].reason if item.rejects else "unparseable page"
             write_json_atomic(self.dir / CHECKPOINT, {"source": self.source, "chains": self.chains})
+            if self.pages % PROGRESS_PAGES == 0:
+                self.write_summary(finished=False, reason="running")
+
+    @property
+    def pages(self) -> int:
+        """Pages of every chain written so far."""
+        return sum(int(v.get("pages", 0)) for v in self.chains.values())
 
     def note_chain(self, chain: str, **fields: Any) -> None:
         """Keep facts about a chain in its checkpoint (hits announced, how its window was split)."""
@@ -216,6 +241,8 @@ class CrawlOutput:
         summary = {
             "source": self.source,
             **self.counts,
+            "pages": self.pages,
+            "peak_rss_mb": peak_rss_mb(),
             "errors": list(self.errors),
             "finished": finished,
             "reason": reason,

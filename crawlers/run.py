@@ -2,7 +2,7 @@
 
     python -m crawlers.run SOURCE --home DIR --out DIR [--base-url URL] [--since YYYY-MM-DD]
         [--until YYYY-MM-DD] [--max-records N] [--config-dir DIR] [--jobdir DIR]
-        [--credentials-stdin] [--no-term-filter] [--demo]
+        [--credentials-stdin] [--no-term-filter] [--demo] [--live] [--allow-origin URL]
 
 Writes records.jsonl, quarantine.jsonl, responses.jsonl and summary.json into --out. A crawl whose
 out folder holds an unfinished checkpoint resumes from it. Credentials arrive as a JSON object on
@@ -23,7 +23,7 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -164,7 +164,7 @@ def run(args: argparse.Namespace, credentials: Mapping[str, str]) -> int:
     config = sources.sources[args.source]
     taxonomy = load_taxonomy(taxonomy_path(config_dir), require_japan_20=False)
     base_url = args.base_url or config.base_url
-    replay = bool(args.base_url) and is_loopback(args.base_url)
+    replay = bool(args.base_url) and is_loopback(args.base_url) and not args.live
     missing = None if replay or args.demo else config.missing_credentials(args.source, credentials)
     # a live source that cannot be asked: the crawl fails with the reason and sends nothing
     if missing:
@@ -192,6 +192,7 @@ def run(args: argparse.Namespace, credentials: Mapping[str, str]) -> int:
             jobdir=jobdir,
             loopback=replay,
             log_file=out_dir / "crawl.log",
+            allowed_origins=(*([args.base_url] if args.base_url else []), *args.allow_origin),
         ),
         priority="cmdline",
     )
@@ -269,6 +270,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--demo", action="store_true", help="the crawl reads the built-in demo corpus"
     )
+    parser.add_argument(
+        "--live",
+        action="store_true",
+        help="live settings (politeness, public hosts only) even for a loopback --base-url",
+    )
+    parser.add_argument(
+        "--allow-origin",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="an origin the live crawl may reach though it is not public (a mirror); repeatable",
+    )
     return parser.parse_args(argv)
 
 
@@ -310,9 +323,25 @@ def _failed_summary(out_dir: Path, source: str, message: str) -> dict[str, Any]:
     return summary
 
 
-def child_env(environ: Mapping[str, str]) -> dict[str, str]:
-    """The environment of the crawl process: the parent's, minus what steers Scrapy or Prefect."""
-    env = {k: v for k, v in environ.items() if k not in _DROP_ENV}
+def credential_variables(config_dir: Path) -> set[str]:
+    """Every environment variable a source of this config reads a credential from."""
+    from horizon.config import load_sources
+
+    try:
+        sources = load_sources(Path(config_dir) / "sources.yaml")
+    except Exception:  # the child reports a bad config; here it only names nothing
+        return set()
+    return {var for source in sources.sources.values() for var in source.credentials_env.values()}
+
+
+def child_env(
+    environ: Mapping[str, str], *, drop: Iterable[str] = (), secrets: Iterable[str] = ()
+) -> dict[str, str]:
+    """The environment of the crawl process: the parent's, minus what steers Scrapy or Prefect
+    and minus every credential, by variable name (`drop`) or value (`secrets`): the child gets
+    its credentials on stdin only."""
+    names, values = {*_DROP_ENV, *drop}, {v for v in secrets if v}
+    env = {k: v for k, v in environ.items() if k not in names and v not in values}
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
     env["PYTHONUNBUFFERED"] = "1"
     return env
@@ -332,8 +361,13 @@ def crawl_source(
     credentials: Mapping[str, str] | None = None,
     term_filter: bool = True,
     demo: bool = False,
+    live: bool = False,
+    allow_origins: tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    """Crawl one source in a child process; return its summary (also in OUT/summary.json)."""
+    """Crawl one source in a child process; return its summary (also in OUT/summary.json).
+
+    `live` keeps the live settings for a loopback `base_url`; `allow_origins` are origins the
+    live crawl may reach though they are not public."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-m", "crawlers.run", source, "--home", str(home), "--out", str(out_dir),
@@ -346,12 +380,18 @@ def crawl_source(
         cmd.append("--no-term-filter")
     if demo:
         cmd.append("--demo")
+    if live:
+        cmd.append("--live")
+    for url in allow_origins:
+        cmd += ["--allow-origin", url]
     secret = json.dumps(dict(credentials or {}))
     # its own session (a Ctrl-C meant for the parent does not tear a page half-written), but it
     # dies with the thread that started it, even when the parent is killed with kill -9
     proc = subprocess.Popen(
         cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        env=child_env(os.environ), cwd=str(out_dir), start_new_session=True, text=True,
+        env=child_env(os.environ, drop=credential_variables(config_dir),
+                      secrets=(credentials or {}).values()),
+        cwd=str(out_dir), start_new_session=True, text=True,
         preexec_fn=partial(die_with_parent, signal.SIGKILL),
     )  # fmt: skip
     _RUNNING.add(proc)

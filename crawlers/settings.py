@@ -33,13 +33,23 @@ HORIZON_RETRY_AFTER_MAX = 300.0
 DEPTH_PRIORITY = 1
 SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
-DOWNLOAD_MAXSIZE = 512 * 1024 * 1024
-DOWNLOAD_WARNSIZE = 128 * 1024 * 1024
+# What one hostile host can make a crawl hold (SECURITY.md, "Bounds of a crawl"): a body, also
+# after decompression (Scrapy's HttpCompressionMiddleware applies DOWNLOAD_MAXSIZE while it
+# inflates), is at most 64 MB, 16 times the largest real API page or feed recorded (4 MB); the
+# USPTO bulk files alone may reach the parsers' 256 MB (`download_maxsize` in their requests);
+# the bodies of all downloads in flight at once are at most 256 MB together (BodyLimits).
+DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
+HORIZON_INFLIGHT_BYTES = 256 * 1024 * 1024
+REDIRECT_MAX_TIMES = 5
+# Live crawls reach public addresses only (names resolving elsewhere are refused here too).
+TWISTED_DNS_RESOLVER = "crawlers.network.GuardedResolver"
+EXTENSIONS = {"crawlers.network.BodyLimits": 100}
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"
 
 DOWNLOADER_MIDDLEWARES = {
-    "crawlers.middlewares.LoopbackGuardMiddleware": 50,
+    "crawlers.network.DestinationGuardMiddleware": 50,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawlers.middlewares.RetryAfterMiddleware": 550,
     "crawlers.pacing.SourcePauseMiddleware": 560,  # a source's Retry-After pauses all its requests
@@ -63,8 +73,13 @@ def crawl_settings(
     jobdir: Path | None,
     loopback: bool,
     log_file: Path | None = None,
+    allowed_origins: tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    """Settings for one crawl: politeness from the source's config, relaxed on loopback replay."""
+    """Settings for one crawl: politeness from the source's config, relaxed on loopback replay.
+
+    `allowed_origins` are URLs the operator configured (a --base-url, a mirror): a live crawl
+    may reach their origins even where they are not public; the source's base URL and feed URLs
+    from sources.yaml are configured too. Anything a response points at must be public."""
     delay = 1.0 / source.rate_limit
     settings: dict[str, Any] = {
         "USER_AGENT": user_agent(sources),
@@ -78,6 +93,11 @@ def crawl_settings(
         "AUTOTHROTTLE_START_DELAY": delay,
         "AUTOTHROTTLE_TARGET_CONCURRENCY": min(source.rate_limit, 1.0),
         "HORIZON_RAW_DIR": str(raw_dir),
+        "HORIZON_ALLOWED_ORIGINS": [
+            source.base_url,
+            *(feed.url for feed in source.feeds),
+            *allowed_origins,
+        ],
     }
     if jobdir is not None:
         settings["JOBDIR"] = str(jobdir)

@@ -147,8 +147,14 @@ def clean_text(value: Any) -> str:
     return _WS.sub(" ", text).strip()
 
 
+#: Characters of a text its language is told from (the count costs ~0.3 µs a character).
+LANGUAGE_SAMPLE = 2_000
+
+
 def detect_language(text: str) -> str:
-    """`ja` when kana/kanji dominate the letters, `en` for Latin script, else `und`."""
+    """`ja` when kana/kanji dominate the letters of the text's first LANGUAGE_SAMPLE characters,
+    `en` for Latin script, else `und`."""
+    text = text[:LANGUAGE_SAMPLE]
     japanese = len(_JAPANESE.findall(text))
     latin = len(_LATIN.findall(text))
     if japanese and japanese * 2 >= latin:

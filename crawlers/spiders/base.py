@@ -22,7 +22,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawlers.items import PageItem
-from crawlers.middlewares import redact_url, with_params
+from crawlers.middlewares import crawl_secrets, mask_url, redact_url, secret_forms, with_params
 from crawlers.parsers.base import ParseContext, ParseError, ParseResult
 from crawlers.parsers.registry import get_parser
 from crawlers.pipelines import CrawlOutput, stop_crawl
@@ -33,8 +33,11 @@ from horizon.config.taxonomy import Taxonomy
 from horizon.schemas import Record, Sharing
 from horizon.write_errors import find_write_error
 
-#: A chain that pages more than this is assumed to loop.
-MAX_PAGES_PER_CHAIN = 10_000
+#: Pages one chain may fetch: five times what the largest record cap needs at the smallest page
+#: size (20,000 records, 100 a page); a chain still announcing more after that is stopped.
+MAX_PAGES_PER_CHAIN = 1_000
+#: Pages in a row that bring no record new to the crawl before a chain is judged to go round.
+MAX_BARREN_PAGES = 50
 #: Times a page that came back empty, though more results were announced, is asked again.
 EMPTY_PAGE_RETRIES = 3
 
@@ -54,6 +57,15 @@ class Chain:
     window: Window | None = None
     #: Key of the planned query this chain is a part of (its own key for a planned one).
     family: str | None = None
+
+
+@dataclass
+class PagingTrail:
+    """What one chain has fetched in this run, to tell a paging loop from progress."""
+
+    urls: set[str] = field(default_factory=set)
+    pages: set[str] = field(default_factory=set)
+    barren: int = 0
 
 
 def rebase(url: str, base_url: str) -> str:
@@ -124,6 +136,13 @@ class SourceSpider(CappedWindows, scrapy.Spider):
         self.capped = False
         self.matcher: TermMatcher | None = None
         self.filtered: set[str] = set()
+        self.trails: dict[str, PagingTrail] = {}
+        self.paging_stopped = False
+
+    def redact(self, url: str) -> str:
+        """A URL safe to write: credential parameters and every secret of the crawl masked (a
+        server may echo a key into a URL under any name)."""
+        return redact_url(mask_url(url, secret_forms(crawl_secrets(self))))
 
     # -- what to ask (subclasses) ---------------------------------------------------------------
     def plan(self) -> list[Chain]:
@@ -210,7 +229,7 @@ class SourceSpider(CappedWindows, scrapy.Spider):
         content_type = response.headers.get(b"Content-Type")
         return ParseContext(
             source=self.name,
-            url=redact_url(response.url),
+            url=self.redact(response.url),
             fetched_at=dt.datetime.fromisoformat(fetched)
             if fetched
             else dt.datetime.now(dt.UTC).replace(tzinfo=None),
@@ -229,7 +248,7 @@ class SourceSpider(CappedWindows, scrapy.Spider):
             if result.rejects_dropped:  # refused beyond what a body keeps: counted, not lost
                 self.output.counts["quarantined"] += result.rejects_dropped
                 self.output.add_error(
-                    f"{result.rejects_dropped} further items refused in {redact_url(ctx.url)[:300]}"
+                    f"{result.rejects_dropped} further items refused in {self.redact(ctx.url)[:300]}"
                 )
             return result, False
         except ParseError as exc:
@@ -283,23 +302,23 @@ class SourceSpider(CappedWindows, scrapy.Spider):
         if result.announced_more and not result.records and not result.rejects:
             yield from self.empty_page(response, chain, page_url, result.total)
             return
+        novel = sum(r.record_id not in self.seen and r.record_id not in self.filtered
+                    for r in result.records)  # fmt: skip
         records = self.keep(self.filter_records(result.records, chain))
         parts = self.split_parts(chain, page_url, result.total)
-        nxt = None
+        nxt, stopped = None, None
         if (
             parts is None
             and result.next_page
             and not self.capped
             and (result.records or result.rejects)
         ):
-            candidate = self.next_url(chain, page_url, result.next_page)
-            pages = int((self.output.chains.get(chain.key) or {}).get("pages", 0))
-            if candidate and candidate != page_url and pages < MAX_PAGES_PER_CHAIN:
-                nxt = candidate
+            nxt = self.next_url(chain, page_url, result.next_page)
+            stopped = self.paging_stop(chain, page_url, result, novel, nxt)
         held, follows = self.follow_requests(response, chain, result, records)
         if failed:
             self.output.add_error(
-                f"{chain.key}: {result.rejects[0].reason} at {redact_url(ctx.url)[:300]}"
+                f"{chain.key}: {result.rejects[0].reason} at {self.redact(ctx.url)[:300]}"
             )
         yield PageItem(
             url=ctx.url,
@@ -309,14 +328,49 @@ class SourceSpider(CappedWindows, scrapy.Spider):
             next_url=nxt,
             next_page=result.next_page if nxt else None,
             ended=not failed,
+            stopped=stopped,
             hits=len(result.records) + len(result.rejects),
         )
         yield from follows
-        if nxt:
+        if nxt and not stopped:
             yield self.chain_request(chain, nxt)
         for part in parts if parts and not self.capped else []:  # capped: kept for a resume
             self.chains[part.key] = part
             yield self.chain_request(part, part.url)
+
+    def paging_stop(
+        self, chain: Chain, page_url: str, result: ParseResult, novel: int, nxt: str | None
+    ) -> str | None:
+        """Why a chain stops although its page points further (a pointer or page seen before in
+        this chain, pages bringing nothing new, the page limit), or None; logged and counted."""
+        if nxt is None:
+            return None
+        trail = self.trails.setdefault(chain.key, PagingTrail())
+        trail.urls.add(page_url)
+        pages = int((self.output.chains.get(chain.key) or {}).get("pages", 0)) + 1
+        ids = sorted(r.record_id for r in result.records)
+        digest = hashlib.sha256("\x1f".join(ids).encode()).hexdigest() if ids else ""
+        trail.barren = 0 if novel else trail.barren + 1
+        pointer = self.redact(str(result.next_page))[:80]
+        why = None
+        if nxt in trail.urls:
+            why = f"paging loop: page {pages} points back to a page already fetched ({pointer!r})"
+        elif digest and digest in trail.pages:
+            why = f"paging loop: page {pages} repeats the records of an earlier page"
+        elif trail.barren >= MAX_BARREN_PAGES:
+            why = f"paging stopped: {trail.barren} pages in a row brought no new record"
+        elif pages >= MAX_PAGES_PER_CHAIN:
+            why = f"paging stopped at the {MAX_PAGES_PER_CHAIN}-page limit with more announced"
+        trail.pages.add(digest)
+        if pages % 100 == 0:
+            self.logger.info("%s: %d pages, %d records so far", chain.key, pages, len(self.seen))
+        if why is None:
+            return None
+        message = f"{chain.key}: {why} after {len(self.seen)} records"
+        self.output.add_error(message)
+        self.logger.warning(message)
+        self.paging_stopped = True
+        return message
 
     def empty_page(
         self, response: Response, chain: Chain, page_url: str, total: int | None
@@ -331,7 +385,7 @@ class SourceSpider(CappedWindows, scrapy.Spider):
             yield request
             return
         message = (
-            f"{chain.key}: {total} results announced but the page at {redact_url(page_url)[:300]} "
+            f"{chain.key}: {total} results announced but the page at {self.redact(page_url)[:300]} "
             f"came back empty {tries + 1} times"
         )
         self.output.add_error(message)
@@ -374,14 +428,16 @@ class SourceSpider(CappedWindows, scrapy.Spider):
             self.output.refuse_writes(failure.value)
             stop_crawl(self.crawler, "write_error")
             return
-        if failure.check(HttpError):
+        if request.meta.get("refused"):  # a guard's reason: size, budget, destination, credential
+            what = request.meta["refused"]
+        elif failure.check(HttpError):
             status = failure.value.response.status
             what = f"HTTP {status}"
         else:
-            what = f"{failure.type.__name__}: {str(failure.value).splitlines()[0][:200] if str(failure.value) else ''}"
+            what = f"{failure.type.__name__}: {str(failure.value).splitlines()[0][:300] if str(failure.value) else ''}"
         chain = request.meta.get("chain")
         where = chain or f"follow of {request.meta.get('parent') or '?'}"
-        message = f"{where}: {what} at {redact_url(request.url)[:300]}"
+        message = f"{where}: {what} at {self.redact(request.url)[:300]}"
         self.output.add_error(message)
         self.logger.warning(message)
         if chain:
@@ -392,7 +448,7 @@ class SourceSpider(CappedWindows, scrapy.Spider):
         """A failed enrichment request still writes the record it held back."""
         held = request.meta.get("held")
         if held is not None:
-            yield PageItem(url=redact_url(request.url), records=[held])
+            yield PageItem(url=self.redact(request.url), records=[held])
 
     def enrich_requests(
         self, chain: Chain, records: list[Record], targets: dict[str, str], callback: Any
@@ -419,7 +475,7 @@ class SourceSpider(CappedWindows, scrapy.Spider):
     def release(self, response: Response, enriched: Record | None) -> Iterator[Any]:
         """Write the enriched record, or the held one when enrichment gave nothing."""
         held: Record = response.meta["held"]
-        yield PageItem(url=redact_url(response.url), records=[enriched or held])
+        yield PageItem(url=self.redact(response.url), records=[enriched or held])
 
     def replace_held(self, response: Response) -> Iterator[Any]:
         """The followed page's record with the held record's id replaces it (a content item, a
@@ -443,7 +499,7 @@ class SourceSpider(CappedWindows, scrapy.Spider):
     def closed(self, reason: str) -> None:
         """Write the summary when Scrapy closes the spider."""
         finished = reason == "finished" and self.is_finished()
-        why = reason
+        why = "paging_stopped" if self.paging_stopped else reason
         if self.capped:
             why = "max_records"
             self.output.add_error(

@@ -13,6 +13,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawlers.items import PageItem
 from crawlers.parsers import patents_uspto_bulk as bulk
+from crawlers.parsers.common import MAX_BODY_BYTES
 from crawlers.spiders.base import Chain, SourceSpider
 
 #: Records handed to the pipeline at a time.
@@ -41,9 +42,10 @@ class UsptoBulkSpider(SourceSpider):
         return [Chain(key="grants", url=self.file_url(days[0]))] if days else []
 
     def chain_request(self, chain: Chain, url: str) -> Request:
-        """Bulk files are large: a long timeout."""
+        """Bulk files are large: a long timeout, and the parsers' body limit instead of the
+        crawl's (they come one after the other, on one connection)."""
         request = super().chain_request(chain, url)
-        request.meta["download_timeout"] = 3600
+        request.meta.update(download_timeout=3600, download_maxsize=MAX_BODY_BYTES)
         return request
 
     def following(self, url: str) -> str | None:

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from tests.security.harness import BASELINE_MB, OUTCOMES, Env, make_env
+from tests.security.hosts import MEASURED, install_tripwire
 
 # Short by default (CI); `HYPOTHESIS_PROFILE=long` for the on-demand run. No example database:
 # the suite writes nothing outside its temporary workspace.
@@ -43,8 +44,21 @@ def trap_env():
         env.listener.close()
 
 
+@pytest.fixture
+def tripwire(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Crawl children started in the test refuse and log connections off this machine; the
+    returned file lists every address they tried (empty when the guards held)."""
+    return install_tripwire(tmp_path / "tripwire", monkeypatch)
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    """Cases per parser, parsed vs quarantined, worst peak memory and time, secrets found."""
+    """Cases per parser, parsed vs quarantined, worst peak memory and time, secrets found; the
+    crawl bounds measured on loopback."""
+    if MEASURED:
+        terminalreporter.section("crawl bounds (loopback attacks on the crawl child)")
+        terminalreporter.write_line(f"{'case':42} {'peak RSS MB':>11} {'s':>6}  outcome")
+        for case, peak, seconds, outcome in MEASURED:
+            terminalreporter.write_line(f"{case:42} {peak:11.0f} {seconds:6.1f}  {outcome[:90]}")
     if not OUTCOMES:
         return
     write = terminalreporter.write_line

@@ -9,6 +9,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from crawlers.parsers import policy_feed
 from tests.security.harness import Env
 from tests.security.seeds import TARGETS, grants
 
@@ -494,8 +495,51 @@ def _specific_cases() -> list[Case]:
             want_ids=("fr:2024-9",),
         ),
     ]
-    cases += _feed_cases() + _bulk_cases() + _article_cases()
+    cases += _feed_cases() + _feed_reference_cases() + _bulk_cases() + _article_cases()
     return cases
+
+
+def _feed_reference_cases() -> list[Case]:
+    """Character and entity references cost feedparser's sanitiser 10-25 µs each (a 200 MB feed
+    of `&amp;` took 174 s and 2.2 GB): over the limits a feed is refused at once, under them the
+    worst mix of tags and references still parses inside the suite's bounds."""
+    rss = TARGETS["policy_feed"].build
+    limit = policy_feed.MAX_FEED_REFERENCES
+
+    def item(n: int, description: str) -> str:
+        return f"<item><title>R{n}</title><link>https://example.gov/r{n}</link><description>{description}</description></item>"
+
+    def worst(env: Env) -> bytes:  # every limit nearly met: size, tags, references
+        per = (limit - 1_000) // 1_000
+        words = int(policy_feed.MAX_FEED_BYTES * 0.8 / 1_000 / 5)
+        body = "&lt;b&gt;" * (per // 2) + "&amp;" + " word" * words
+        items = "".join(item(n, body) + "<category>c</category>" * 45 for n in range(1_000))
+        return rss(title="Worst", raw_item=items)
+
+    return [
+        Case(
+            "policy_feed",
+            "references-over-limit",
+            lambda env: rss(title="Amp", raw_item=item(1, "&amp;" * (limit + 1))),
+            expect="quarantined",
+        ),
+        Case(
+            "policy_feed",
+            "escaped-tags-under-limit",
+            lambda env: rss(title="Amp", raw_item=item(1, "&lt;b&gt;" * (limit // 2 - 10))),
+            expect="parsed",
+            want_ids=("url:https://example.gov/briefings/one",),
+        ),
+        Case(
+            "policy_feed",
+            "feed-over-size-limit",
+            lambda env: rss(
+                title="Big", raw_item=item(1, "word " * (policy_feed.MAX_FEED_BYTES // 5 + 1))
+            ),
+            expect="quarantined",
+        ),
+        Case("policy_feed", "worst-under-every-limit", worst, expect="parsed", slow=True),
+    ]
 
 
 def _feed_cases() -> list[Case]:

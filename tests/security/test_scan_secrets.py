@@ -27,7 +27,6 @@ import threading
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, quote_plus
@@ -38,6 +37,7 @@ import pytest
 import yaml
 
 from horizon.config import load_sources
+from tests.security.hosts import Answer, Host, Seen, json_answer
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG_SOURCES = REPO / "data" / "config" / "sources.yaml"
@@ -342,65 +342,23 @@ def test_a_failing_url_with_a_token_is_reported_redacted(planted_scan):
 
 
 # -- a server that echoes what it was sent ------------------------------------------------
-class EchoServer:
-    """Loopback server answering every request with its line and headers in an error body.
+def echo_host(token: str) -> Host:
+    """Loopback host answering every request with its line and headers in an error body.
 
     EPO's token route answers a token; other requests alternate a 200 HTML error page and a 401
     JSON error, both echoing the request (as some APIs do when refusing a key).
     """
 
-    def __init__(self, token: str) -> None:
-        self.token = token
-        self.seen: list[str] = []
-        server = self
+    def answer(seen: Seen) -> Answer:
+        if seen.path.endswith("/auth/accesstoken"):
+            return json_answer({"access_token": token})
+        if len(host.seen) % 2:
+            page = f"<html><body><h1>Bad request</h1><pre>{seen.text}</pre></body></html>"
+            return 200, {"Content-Type": "text/html"}, page.encode()
+        return json_answer({"error": "invalid credentials", "request": seen.text}, status=401)
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-            def _answer(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                if length:
-                    self.rfile.read(length)
-                echo = f"{self.command} {self.path}\n{self.headers}"
-                server.seen.append(echo)
-                if self.path.endswith("/auth/accesstoken"):
-                    status, kind = 200, "application/json"
-                    body = json.dumps({"access_token": server.token}).encode()
-                elif len(server.seen) % 2:
-                    status, kind = 200, "text/html"
-                    body = (
-                        f"<html><body><h1>Bad request</h1><pre>{echo}</pre></body></html>".encode()
-                    )
-                else:
-                    status, kind = 401, "application/json"
-                    body = json.dumps({"error": "invalid credentials", "request": echo}).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            do_GET = do_POST = _answer
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def __enter__(self) -> EchoServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+    host = Host(answer)
+    return host
 
 
 @pytest.fixture(scope="module")
@@ -420,7 +378,7 @@ def echoed_crawls(tmp_path_factory):
     shutil.copy(REPO / "data" / "config" / "taxonomy.yaml", config / "taxonomy.yaml")
     home = root / "home"
     summaries = {}
-    with EchoServer(token) as server:
+    with echo_host(token) as server:
         for source, base, creds in (
             ("papers_openalex", server.url, {"api_key": "OPENALEX_API_KEY", "mailto": "OPENALEX_MAILTO"}),
             ("patents_epo_ops", f"{server.url}/3.2", {"key": "EPO_OPS_KEY", "secret": "EPO_OPS_SECRET"}),
@@ -435,7 +393,8 @@ def echoed_crawls(tmp_path_factory):
                 max_records=50,
                 timeout=300,
             )
-    return root, home, {**planted, "EPO_OAUTH_TOKEN": token}, server.seen, summaries
+    seen = [request.text for request in server.seen]
+    return root, home, {**planted, "EPO_OAUTH_TOKEN": token}, seen, summaries
 
 
 def test_echoed_credentials_were_sent(echoed_crawls):
