@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
-from flows.common import AllowFailedOpt, refuse_unfinished
+from flows.common import AllowFailedOpt, refuse_unfinished, writable_folder
 from horizon.config import ConfigError, load_taxonomy, load_weights
 from horizon.schemas import Sharing
 from horizon.store import StoreError
@@ -101,6 +101,8 @@ def brief(
                 f"--audience must be one of {', '.join(AUDIENCES)} and --lang ja or en"
             )
         label = Sharing.parse(audience)
+        if out:  # checked first: a wrong folder is said before anything is read
+            writable_folder(out.resolve(), "--out")
         ws = Workspace(Path(home or "data/workspace").resolve())
         if not ws.warehouse.exists():  # reading never creates a store
             raise BriefingError(f"{ws.warehouse}: no store here yet; run `horizon scan` first")

@@ -23,6 +23,7 @@ from flows.common import (
     resolve_home,
     scan_data,
     validate_config,
+    writable_folder,
 )
 from flows.scan_checks import print_checks
 from flows.scan_checks import summary as checks_summary
@@ -42,6 +43,7 @@ CLASS_STYLE = {"protect": "bold red", "nurture": "bold green", "monitor": "dim"}
 
 def prefect_environment(home: Path) -> None:
     """Local Prefect with no server to set up, no analytics, state kept in the workspace."""
+    writable_folder(home, "--home")
     (home / ".prefect").mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("PREFECT_HOME", str(home / ".prefect"))
     os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"

@@ -37,6 +37,21 @@ def credentials_from_env(
     return {key: env[var] for key, var in credentials_env.items() if env.get(var)}
 
 
+def writable_folder(path: Path, option: str) -> Path:
+    """`path` created if needed and written to once; else a one-line error naming the option."""
+    import tempfile
+
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".probe-"):
+            pass
+    except OSError as exc:
+        fail(
+            f"{option} {path}: not a folder this user can write ({exc.strerror or exc}); choose another"
+        )
+    return path
+
+
 def validate_config(config_dir: Path, *, sources: bool = True) -> None:
     """Load every configuration file a scan reads, before anything starts: the first problem is a
     one-line ConfigError naming the file and the key (taxonomy, weights, judgements, sources)."""

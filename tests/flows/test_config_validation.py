@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -129,3 +130,24 @@ def test_reading_an_empty_workspace_creates_nothing(tmp_path, args):
     lines = [line for line in out.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "no store here yet; run `horizon scan`" in lines[0], out.stderr
     assert list(home.iterdir()) == []
+
+
+@pytest.mark.parametrize("kind", ["under a file", "unwritable"])
+def test_an_unusable_home_or_out_is_one_line(tmp_path, kind):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    if kind == "under a file":
+        bad = blocker / "ws"
+    else:
+        bad = tmp_path / "ro"
+        bad.mkdir()
+        bad.chmod(0o500)
+        if os.access(bad, os.W_OK):  # root writes anywhere: a folder under a file is the case then
+            bad = blocker / "ro"
+    for args in (["scan", "--demo", "--home", str(bad)],
+                 ["brief", "--audience", "clear", "--home", str(tmp_path), "--out", str(bad)]):  # fmt: skip
+        out = CliRunner().invoke(app, args)
+        lines = [line for line in out.stderr.splitlines() if line.strip()]
+        assert out.exit_code == 2, out.output
+        assert len(lines) == 1 and "not a folder this user can write" in lines[0], out.stderr
+        assert "Traceback" not in out.output
