@@ -168,6 +168,9 @@ def scan(
             if error is None:
                 raise
             fail(str(error).splitlines()[0])
+        except KeyboardInterrupt:
+            bar.stop()
+            fail(interrupted_line(home_path), code=130)
         finally:
             ws_mod.progress = lambda stage, message: None
         bar.update(job, stage="done", description=f"scan {result['scan_id']} {result['status']}")
@@ -188,6 +191,22 @@ def scan(
     console.print(f"store:     {store.path}", highlight=False)
     for path in counts.get("briefings", []):
         console.print(f"briefing:  {path}", highlight=False)
+
+
+def interrupted_line(home: Path) -> str:
+    """What Ctrl-C left: the scan still to finish and how to continue it."""
+    try:
+        scans = Workspace(home).store(read_only=True).scans()
+    except (StoreError, OSError):
+        return "interrupted before the scan began"
+    running = scans[scans["status"] == "running"]
+    if running.empty:
+        return "interrupted"
+    scan_id = running.sort_values("started_at")["scan_id"].iloc[-1]
+    return (
+        f"interrupted: scan {scan_id} stopped where it was; "
+        "`horizon scan` with the same options continues it"
+    )
 
 
 def task_runner(executor: str, dask_address: str | None = None) -> Any:

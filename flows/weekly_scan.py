@@ -323,6 +323,12 @@ def weekly_scan(
         except _NoRecords:
             pass
         except BaseException as exc:
+            if isinstance(exc, KeyboardInterrupt):
+                # Ctrl-C: the scan stays `running` with what it finished; once this process is
+                # gone, the next plain `horizon scan` with the same options continues it.
+                with contextlib.suppress(Exception):
+                    store.update_counts(scan_id, counts)
+                raise
             error = as_write_error(exc, ws.home)
             if error is None:
                 store.finish_scan(scan_id, "failed", source_counts=counts, message=_one_line(exc))
