@@ -74,10 +74,21 @@ def country_names() -> dict[str, str]:
 
 
 def affiliation_country(name: str) -> str | None:
-    """Country of an affiliation whose last comma/semicolon part is exactly a country name."""
+    """Country of an affiliation: its last comma/semicolon part when that is a country name, else
+    the country name that ends it (`…Pullman WA USA`, `; Monheim Germany`), the longest first; a
+    one-word name after "New" (New Mexico, New Guinea) is no country."""
     text = fold(clean_text(name)).replace("\u2019", "'")
-    last = text.replace(";", ",").rsplit(",", 1)[-1].strip().lower()
-    return country_names().get(last) or country_names().get(last.rstrip(". "))
+    last = text.replace(";", ",").rsplit(",", 1)[-1].strip().lower().rstrip(". ")
+    names = country_names()
+    if last in names:
+        return names[last]
+    words = last.split()
+    for n in (4, 3, 2, 1):
+        if len(words) > n and " ".join(words[-n:]) in names:
+            if n == 1 and words[-2] == "new":
+                return None
+            return names[" ".join(words[-n:])]
+    return None
 
 
 def strip_jats(abstract: str | None) -> str:

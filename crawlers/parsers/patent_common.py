@@ -48,8 +48,13 @@ def normalise_symbol(text: str | None) -> str | None:
     # ST.32 fixed width: 4-character subclass, 3-character main group, then the subgroup.
     if len(raw) >= 7 and _SUBCLASS.match(raw[:4]) and raw[4:7].strip().isdigit():
         subgroup = raw[7:].split()[0] if raw[7:].strip() else "00"
-        if subgroup.isdigit():
+        if subgroup.isdigit() and len(subgroup) >= 2:
             return f"{raw[:4]}{int(raw[4:7])}/{subgroup}"
+        # A subgroup has two digits at least (`/04`): a one-digit one means the padding of the
+        # main group was lost (`E03C 104` for `E03C  104`), so the last two digits are the subgroup.
+        digits = "".join(raw[4:].split()[:1]) if raw[4:].strip() else ""
+        if subgroup.isdigit() and digits.isdigit() and 3 <= len(digits) <= 5:
+            return f"{raw[:4]}{int(digits[:-2])}/{digits[-2:]}"
     return None
 
 

@@ -525,3 +525,20 @@ def test_jstage_recorded(shared_data):
     assert recorded.total == 677 and recorded.next_page == "4"
     with pytest.raises(ParseError, match="service 2"):
         run(papers_jstage, read(folder / "jstage_service2_volumes_manual_sample.xml"))
+
+
+@pytest.mark.parametrize(
+    ("affiliation", "country"),
+    [
+        ("Washington State University, Pullman WA USA", "US"),
+        ("Bayer CropScience AG; Monheim Germany", "DE"),
+        ("Dept of Physics, Seoul Republic of Korea", "KR"),
+        ("Tokyo Institute of Technology, Tokyo, Japan", "JP"),
+        ("University of New Mexico, Albuquerque New Mexico", None),
+        ("University of Georgia, Athens Georgia", None),
+        ("Port Moresby Papua New Guinea", "PG"),
+        ("Max Planck Institute for Polymer Research", None),
+    ],
+)
+def test_affiliation_country_ends_with_a_country_name(affiliation, country):
+    assert papers_crossref.affiliation_country(affiliation) == country

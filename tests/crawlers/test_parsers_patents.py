@@ -150,6 +150,8 @@ def test_normalise_symbols_and_ids():
     assert normalise_symbol("C10L   1/    00            A I") == "C10L1/00"
     assert normalise_symbol("H01J001/62") == "H01J1/62"
     assert normalise_symbol("B32B  302") == "B32B3/02"
+    assert normalise_symbol("G06F 1516") == "G06F15/16"
+    assert normalise_symbol("E03C 104") == "E03C1/04"  # ST.32 with its padding lost
     assert normalise_symbol("1402") is None
     assert patent_id("US", "08926509", "B2") == "patent:US8926509B2"
     assert patent_id("US", "D0435854", "S1") == "patent:USD435854S1"
