@@ -66,6 +66,9 @@ class SourcePauseMiddleware:
     def process_response(self, request: Request, response: Response) -> Request | Response:
         """Pause the source on Retry-After, on its own rate-limit statuses and pacing headers."""
         spider = self.crawler.spider
+        # Spacing counts from the last answer too, not only from the last send: a request slowed
+        # on its way does not bring the next one closer to it at the source.
+        self.last_sent = max(self.last_sent, time.monotonic())
         pacing = getattr(spider, "pacing_from", None)
         told = pacing(response) if pacing is not None else None
         if told is not None:

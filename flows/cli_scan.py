@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import sys
@@ -50,6 +51,10 @@ def prefect_environment(home: Path) -> None:
     os.environ["DO_NOT_TRACK"] = "1"
     # a failed scan says why in one line of its own; Prefect's tracebacks of it would bury that
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "CRITICAL")
+    # Prefect's queue services log under their class names, outside the `prefect` logger that
+    # PREFECT_LOGGING_LEVEL sets: "Still processing items" at exit would follow a scan's one line.
+    for name in ("EventsWorker", "APILogWorker"):
+        logging.getLogger(name).setLevel(logging.ERROR)
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
     os.environ.setdefault("PREFECT_INTERNAL_LOGGING_LEVEL", "CRITICAL")
     # a loaded 2-core machine can take longer than Prefect's default 20 s to start its local API

@@ -176,9 +176,12 @@ def test_caveats_name_unfinished_sources_and_unsettled_classes(tmp_path):
         ]
     )  # fmt: skip
     rescore = fake_rescore([])
+    from horizon.config import load_sources
+
     folder = brief(
         store, tmp_path, "amber", "en",
         rescore=lambda records: {**rescore(records), "class_probabilities": probs},
+        sources=load_sources(Path(__file__).resolve().parents[2] / "data/config/sources.yaml"),
     )  # fmt: skip
     html = next(folder.glob("report_*.html")).read_text(encoding="utf-8")
     caveats = visible_text(re.search(r'<ul id="caveats">.*?</ul>', html, flags=re.S).group(0))
