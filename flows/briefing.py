@@ -475,9 +475,9 @@ def _unfinished(
         return sorted(s for s, c in coverage.get("sources", {}).items() if not c.get("finished"))
     if audience.level < Sharing.red.level and restricted is None:
         return []
-    hidden = restricted if audience.level < Sharing.red.level else set()
+    hidden = (restricted or set()) if audience.level < Sharing.red.level else set()
     sources = _json_or_empty(scan.get("source_counts")).get("sources") or {}
-    sources = {s: c for s, c in sources.items() if s not in (hidden or set())}
+    sources = {s: c for s, c in sources.items() if s not in hidden}
     return sorted(
         s for s, c in sources.items() if isinstance(c, dict) and not c.get("finished", True)
     )

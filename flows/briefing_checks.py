@@ -114,7 +114,7 @@ def scoped_checks(
         # Per-source coverage of a source above the audience names it: left out (all of it when
         # the config is unknown), with its warnings.
         def hidden(name: str) -> bool:
-            return restricted is None or name in restricted or _names_any(name, restricted)
+            return restricted is None or _names_any(name, restricted)
 
         rows = {n: r for n, r in coverage.get("sources", {}).items() if not hidden(n)}
         dropped = set(coverage.get("sources", {})) - set(rows)
