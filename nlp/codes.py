@@ -130,7 +130,9 @@ def code_evidence(
     by_head = _by_head(rules)
     out: dict[str, CodeEvidence] = {}
     main = next(iter(codes.get("cpc") or codes.get("ipc") or []), None)
-    for scheme in ("cpc", "ipc"):
+    # CPC refines IPC and is what the office classified the document by: where a record has it,
+    # its IPC symbols (coarser, often an older edition: G06F15/00 beside G06F16/24578) add nothing
+    for scheme in ("cpc",) if codes.get("cpc") else ("ipc",):
         for raw in codes.get(scheme, []):
             code = raw.replace(" ", "").upper()
             candidates = by_head.get(code[:4], ()) + by_head.get(code[:3], ())

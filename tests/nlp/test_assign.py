@@ -229,6 +229,41 @@ def test_classifier_rules_english_papers_and_nothing_else(taxonomy):
     assert set(out.domain) == {"ai_ml"}
 
 
+def test_a_paper_title_naming_the_technology_in_full_decides_an_abbreviation_does_not(taxonomy):
+    records = _records(
+        [
+            {"record_id": "doi:1", "title": "A large language model for tax law"},
+            {"record_id": "doi:2", "title": "An LLM for tax law"},
+        ]
+    )
+    ents = extract_entities(records, taxonomy)
+    low = _Stub(["semiconductors", "quantum", "ai_ml"], [0.0, 0.0, 0.05])
+    out = assign_domains(records, ents, taxonomy, low)
+    # the full term in the title places the paper whatever the classifier says; LLM alone does not
+    assert list(zip(out.record_id, out.domain, out.reason, strict=True)) == [
+        ("doi:1", "ai_ml", "title:large language model×1")
+    ]
+    assert out.confidence.tolist() == [0.5]  # one hit: 1 − 0.5¹
+
+
+def test_cpc_codes_of_a_record_speak_and_its_ipc_codes_only_without_them(repo_root):
+    from horizon.config.taxonomy import load_taxonomy
+
+    tax = load_taxonomy(repo_root / "data/config/taxonomy.yaml")
+    # a ppubs record: CPC G06F16 (retrieval), IPC G06F15 of an older edition beside it
+    both = {"cpc": ["G06F16/24578", "G06F16/955"], "ipc": ["G06F15/00", "G06F15/16"]}
+    assert set(code_domains(both, tax)) == {"data_science"}
+    assert set(code_domains({"ipc": ["G06F15/00", "G06F15/16"]}, tax)) == {
+        "advanced_computing", "ict_networks"
+    }  # fmt: skip
+    # interconnection of memories, I/O and processors; disk drives; Fischer-Tropsch fuels
+    assert set(code_domains({"cpc": ["G06F13/4027"]}, tax)) == {"advanced_computing"}
+    assert set(code_domains({"cpc": ["G11B5/59666"]}, tax)) == {"data_science"}
+    assert set(code_domains({"cpc": ["C10G2/332"]}, tax)) == {"energy"}
+    assert set(code_domains({"cpc": ["H04N7/147"]}, tax)) == {"ict_networks"}
+    assert code_domains({"cpc": ["H04N7/18"]}, tax) == {}  # closed-circuit television: not telecom
+
+
 def test_check_assignments_reports_bad_shares():
     bad = pd.DataFrame(
         {
