@@ -1,12 +1,30 @@
-"""OpenAlex `/works`, one cursor-paged query per domain (topic filters and/or search terms)."""
+"""OpenAlex `/works`, one cursor-paged query per domain (topic filters and/or search terms).
+
+Incremental by index date where the key allows it: `from_created_date`/`to_created_date` are
+listed among the works filters (developers.openalex.org/api-reference/works) but are "Premium API
+filters (paid plans)" (developers.openalex.org/download/snapshot-format, "Sync", updated
+2026-07-31: "Paid plans unlock two filters on every entity type: from_created_date,
+from_updated_date"); the free key every user must have since 13 Feb 2026 does not unlock them. So
+with `paid_plan: true` the spider asks as Crossref's does (publication-date floor at
+`default_since`, created since the watermark less INDEX_OVERLAP_DAYS, until the window's end); with
+a free key it asks by publication date reaching LATE_INDEX_LOOKBACK_DAYS before the watermark, so a
+work indexed up to that long after its publication still comes with the next scan (one indexed
+later is missed, as before).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import urlencode
 
 from crawlers.spiders.base import Chain, SourceSpider, or_terms
 from crawlers.spiders.terms import openalex_ids, query_terms, unambiguous_abbreviations
 from horizon.config.taxonomy import Domain
+
+#: Days the created-date window reaches back before the watermark (as Crossref's index date).
+INDEX_OVERLAP_DAYS = 2
+#: Free keys: days of publication dates asked again before the watermark, for late-indexed works.
+LATE_INDEX_LOOKBACK_DAYS = 30
 
 #: OpenAlex `search` takes boolean OR; 60 quoted terms keep the URL well under 8 kB.
 MAX_SEARCH_TERMS = 60
@@ -30,9 +48,22 @@ class OpenAlexSpider(SourceSpider):
     #: limit with 429 (developers.openalex.org/api-reference/errors): both pause and retry.
     rate_limit_statuses = (403,)
 
+    def date_filter(self) -> str:
+        """The date part of every query: by created date on a paid plan, else by publication date
+        with a lookback (see the module docstring)."""
+        floor = min(self.config.default_since or self.since, self.since)
+        if self.config.paid_plan:
+            created = self.since - dt.timedelta(days=INDEX_OVERLAP_DAYS)
+            return (
+                f"from_publication_date:{floor},from_created_date:{created},"
+                f"to_created_date:{self.until}"
+            )
+        lookback = max(floor, self.since - dt.timedelta(days=LATE_INDEX_LOOKBACK_DAYS))
+        return f"from_publication_date:{lookback},to_publication_date:{self.until}"
+
     def plan(self) -> list[Chain]:
         """Per domain: one query on its OpenAlex ids, one on its English terms."""
-        window = f"from_publication_date:{self.since},to_publication_date:{self.until}"
+        window = self.date_filter()
         chains = []
         abbreviations = unambiguous_abbreviations(self.taxonomy)
         for domain in self.taxonomy.domains:

@@ -61,6 +61,9 @@ class SourceConfig(_Frozen):
     #: terms_url), as for arXiv, whose API host's robots.txt disallows all crawlers.
     robots: Literal["obey", "api_terms"] = "obey"
     terms_url: str | None = None
+    #: The key in use is on the source's paid plan, which unlocks filters free keys lack (OpenAlex
+    #: `from_created_date`/`to_created_date`, asked by index date instead of publication date).
+    paid_plan: bool = False
     feeds: tuple[FeedConfig, ...] = ()
 
     def missing_credentials(self, name: str, credentials: Mapping[str, str]) -> str | None:

@@ -45,14 +45,14 @@ def taxonomy_yaml(domains: list[dict[str, str]]) -> str:
 
 
 def write_config(tmp: Path, source: str, *, domains: list[dict[str, str]] | None = None,
-                 page_size: int = 100, feeds: str = "") -> Path:  # fmt: skip
-    """A config folder with sources.yaml (one source) and taxonomy.yaml."""
+                 page_size: int = 100, feeds: str = "", extra: str = "") -> Path:  # fmt: skip
+    """A config folder with sources.yaml (one source, `extra` lines added to it) and taxonomy.yaml."""
     config = tmp / "config"
     config.mkdir(exist_ok=True)
     (config / "sources.yaml").write_text(
         'user_agent: "horizon-scan-test/0"\ncontact: "mailto:test@example.org"\nsources:\n'
         f"  {source}:\n    base_url: https://example.invalid/api\n    page_size: {page_size}\n"
-        f"    default_since: 2020-01-01\n{feeds}",
+        f"    default_since: 2020-01-01\n{extra}{feeds}",
         encoding="utf-8",
     )
     (config / "taxonomy.yaml").write_text(
@@ -385,6 +385,57 @@ def test_crawl_plan_cli_prints_requests_and_sends_nothing() -> None:
     )
     bad = CliRunner().invoke(app, ["crawl", "no_such_source", "--plan"])
     assert bad.exit_code == 2 and "unknown source" in bad.output
+
+
+def test_openalex_on_a_paid_plan_asks_by_created_date_so_a_late_indexed_work_comes_next_time(
+    tmp_path: Path,
+) -> None:
+    """As Crossref: the second scan asks from its watermark by created date (two days' overlap)
+    with the publication-date floor at default_since, so a work published in May but created in
+    OpenAlex after the first scan (end of June) is fetched by the scan of July."""
+    import datetime as dt
+    from urllib.parse import parse_qs, urlsplit
+
+    config = write_config(tmp_path, "papers_openalex", extra="    paid_plan: true\n")
+    early, late = openalex_work(5, ["JP"]), openalex_work(6, ["US"])  # published 2024-05, -06
+    first = [{"path": "/works", "match_re": {"filter": r"^from_publication_date:2020-01-01,from_created_date:2019-12-30,to_created_date:2024-06-30$"},
+              "text": openalex_page([early], None)}]  # fmt: skip
+    summary, records, _, _ = run(
+        "papers_openalex", first, tmp_path, config, until=dt.date(2024, 6, 30)
+    )
+    assert summary["finished"] and [r.record_id for r in records] == ["doi:10.1234/t.5"]
+    second = [{"path": "/works", "match_re": {"filter": r".*from_created_date:2024-06-28,.*"},
+               "text": openalex_page([late], None)}]  # fmt: skip
+    summary, records, _, server = run("papers_openalex", second, tmp_path / "second", config,
+                                      since=dt.date(2024, 6, 30), until=dt.date(2024, 7, 31))  # fmt: skip
+    assert summary["finished"] and [r.record_id for r in records] == ["doi:10.1234/t.6"]
+    assert records[0].published_date < dt.date(2024, 6, 30)  # published before the watermark
+    flt = parse_qs(urlsplit(server.requests[0][1]).query)["filter"][0]
+    assert (
+        flt
+        == "from_publication_date:2020-01-01,from_created_date:2024-06-28,to_created_date:2024-07-31"
+    )
+
+
+def test_openalex_on_a_free_key_asks_publication_dates_again_30_days_back(tmp_path: Path) -> None:
+    """A free key cannot filter by created date: the next scan asks publication dates from 30
+    days before its watermark (never before default_since), so a work indexed up to 30 days late
+    still comes."""
+    import datetime as dt
+    from urllib.parse import parse_qs, urlsplit
+
+    config = write_config(tmp_path, "papers_openalex")
+    routes = [{"path": "/works", "text": openalex_page([openalex_work(6, ["US"])], None)}]
+    summary, _, _, server = run("papers_openalex", routes, tmp_path, config,
+                                since=dt.date(2024, 6, 30), until=dt.date(2024, 7, 31))  # fmt: skip
+    flt = parse_qs(urlsplit(server.requests[0][1]).query)["filter"][0]
+    assert summary["finished"] and flt.startswith(
+        "from_publication_date:2024-05-31,to_publication_date:2024-07-31"
+    )
+    summary, _, _, server = run("papers_openalex", routes, tmp_path / "first", config,
+                                since=dt.date(2020, 1, 10), until=dt.date(2020, 2, 29))  # fmt: skip
+    flt = parse_qs(urlsplit(server.requests[0][1]).query)["filter"][0]
+    assert flt.startswith("from_publication_date:2020-01-01,to_publication_date:2020-02-29")
 
 
 def crossref_page(dois: list[str], published: list[int]) -> str:
