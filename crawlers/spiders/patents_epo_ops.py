@@ -42,15 +42,62 @@ OPS_SERVICES = (
 )  # fmt: skip
 
 
+#: A taxonomy code pattern: section, class or subclass, then a main group, then a subgroup (its
+#: digits may be cut short, `G06F30/3`, or missing, `C12N15/`), as nlp/codes.py reads them.
+CODE_PATTERN = re.compile(
+    r"(?P<sub>[A-HY](?:\d{2}[A-Z]?)?)(?:(?P<group>\d{1,4})(?:/(?P<digits>\d*))?)?"
+)
+
+
+def ops_class_terms(scheme: str, prefix: str) -> list[str]:
+    """OPS CQL terms for a taxonomy code pattern, by full symbol (OPS RESTful Web Services
+    Reference Guide v3.2, appendix 4.2, CQL index catalogue, as quoted in ip-tools/patzilla
+    `patzilla/util/cql/pyparsing/test/15_ops.rst`: "a relational qualifier (=/low, =/high, =/same)
+    can be used with CPC classification indices only"; unverified live, see docs/sources.md).
+
+    CPC: `cpc=/low SYMBOL`, the symbol and everything below it (`cpc=/low A01B` is the guide's own
+    example; the `/low` relation qualifier is for CPC indices only). A whole subclass is
+    `H01L`, a main group `H01L21/00`, a subgroup `A61B34/30`. IPC: `ic=SYMBOL`, where `/low` is not
+    available: a subclass (`H01L`) or a main group without its `/00` (`C12N15`) for the whole of
+    it; a subgroup by its full symbol, without its children. A cut-short subgroup (`G06F30/3`) is
+    not a symbol: it is widened to its main group, which over-fetches; domain assignment then keeps
+    only the codes the pattern matches."""
+    match = CODE_PATTERN.fullmatch(prefix)
+    if match is None:
+        raise ValueError(f"{prefix!r} is not a CPC/IPC code pattern")
+    sub, group, digits = match["sub"], match["group"], match["digits"]
+    if group is None:
+        cpc, ipc = sub, sub
+    elif digits is None or len(digits) < 2:  # a main group, or a cut-short subgroup: widened
+        cpc, ipc = f"{sub}{group}/00", f"{sub}{group}"
+    else:
+        cpc = ipc = f"{sub}{group}/{digits}"
+    terms = []
+    if scheme in ("cpc", "both"):
+        terms.append(f"cpc=/low {cpc}")
+    if scheme in ("ipc", "both"):
+        terms.append(f"ic={ipc}")
+    return terms
+
+
+def _covered(term: str, wider: str) -> bool:
+    """Whether a `cpc=/low` term lies in the subtree of another one (a subclass or main group)."""
+    if not (term.startswith("cpc=/low ") and wider.startswith("cpc=/low ")) or term == wider:
+        return False
+    inner, outer = term.removeprefix("cpc=/low "), wider.removeprefix("cpc=/low ")
+    if outer.endswith("/00"):  # a main group holds its subgroups
+        return inner.startswith(outer.removesuffix("00")) and not inner.endswith("/00")
+    return "/" not in outer and inner.startswith(outer)
+
+
 def class_query(prefixes: list[tuple[str, str]]) -> str:
-    """CQL for any of the classes: `(cpc=H01L or ic=H01L)`."""
-    parts = []
-    for scheme, prefix in prefixes:
-        if scheme in ("cpc", "both"):
-            parts.append(f"cpc={prefix}")
-        if scheme in ("ipc", "both"):
-            parts.append(f"ic={prefix}")
-    return "(" + " or ".join(dict.fromkeys(parts)) + ")"
+    """CQL for any of the classes: `(cpc=/low H01L or ic=H01L)`; a CPC term inside the subtree of
+    another of the same query is left out."""
+    terms = list(
+        dict.fromkeys(t for scheme, prefix in prefixes for t in ops_class_terms(scheme, prefix))
+    )
+    kept = [t for t in terms if not any(_covered(t, w) for w in terms)]
+    return "(" + " or ".join(kept) + ")"
 
 
 def cql_query(prefixes: list[tuple[str, str]], since: Any, until: Any) -> str:

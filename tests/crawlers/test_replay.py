@@ -290,7 +290,7 @@ def test_epo_biblio_responses_give_codes_and_applicant_countries(
     files = sorted(
         (shared_data / "fixtures/patents/epo_ops/xml").glob("published__biblio_example*.xml")
     )
-    routes = [{"path": "/rest-services/published-data/search/biblio", "match_re": {"q": rf"\(cpc=H0{i}X\).*"},
+    routes = [{"path": "/rest-services/published-data/search/biblio", "match_re": {"q": rf"\(cpc=/low H0{i}X\).*"},
                "body": str(f), "headers": {"Content-Type": "application/xml"}} for i, f in enumerate(files)]  # fmt: skip
     summary, rows, _, _ = crawl_fixture(tmp_path, "patents_epo_ops", routes, domains=len(files))
     assert summary["finished"] is True and rows

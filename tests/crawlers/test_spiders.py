@@ -319,7 +319,7 @@ def test_queries_come_from_the_taxonomy(tmp_path: Path) -> None:
     a = taxonomy.domain("a")
     assert cql_query(
         [(c.scheme, c.prefix) for c in a.codes], dt.date(2024, 1, 1), dt.date(2024, 6, 30)
-    ) == ('(cpc=H10N or ic=G06N10) and pd within "20240101 20240630"')
+    ) == ('(cpc=/low H10N or ic=G06N10) and pd within "20240101 20240630"')
     matcher = TermMatcher(taxonomy)
     assert matcher.matches("A new Qubit design") and matcher.matches("量子コンピュータの研究")
     assert matcher.matches("Two qubits entangled") and matcher.matches("deep neural networks")

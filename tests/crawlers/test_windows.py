@@ -244,7 +244,7 @@ def ops_page(total: int, begin: int, numbers: list[int], day: str = "20240105") 
 def ops_route(window: str, text: str, rng: str = "1-100", **extra: Any) -> dict[str, Any]:
     """The search for H10N published in `window` ("20240101 20240102")."""
     return {"path": "/rest-services/published-data/search/biblio", "headers": XML, "text": text,
-            "match": {"Range": rng}, "match_re": {"q": rf'\(cpc=H10N\) and pd within "{window}"'},
+            "match": {"Range": rng}, "match_re": {"q": rf'\(cpc=/low H10N\) and pd within "{window}"'},
             **extra}  # fmt: skip
 
 
