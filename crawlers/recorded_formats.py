@@ -362,9 +362,19 @@ def bulk_zip(members: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
+def uspto_bulk_listing(files: list[tuple[str, str, str]]) -> str:
+    """An ODP product answer for PTGRXML listing weekly files (name, date, download URL)
+    (synthetic: no listing was recorded; the field names are those pyUSPTO's FileData reads)."""
+    bag = [{"fileName": name, "fileSize": None, "fileDataFromDate": day, "fileDataToDate": day,
+            "fileTypeText": "Data", "fileDownloadURI": url} for name, day, url in files]  # fmt: skip
+    product = {"productIdentifier": "PTGRXML", "productFrequencyText": "WEEKLY",
+               "productFileBag": {"count": len(bag), "fileDataBag": bag}}  # fmt: skip
+    return json.dumps({"count": 1, "bulkDataProductBag": [product]})
+
+
 def _bulk(root: Path, rec: SourceRecordings, work_dir: Path) -> None:
-    """Every recorded document, unchanged, as one member each of a weekly file: the first week
-    the spider asks for gets it, the later weeks are missing (404), as on a week with no issue."""
+    """Every recorded document, unchanged, as one member each of a weekly file, the one file the
+    (synthetic) product listing names; served in ranged parts as a file host does."""
     members = {}
     for path in sorted((root / "fixtures/patents/uspto_bulk_xml").glob("*")):
         if path.suffix.lower() in BULK_SUFFIXES:
@@ -378,8 +388,13 @@ def _bulk(root: Path, rec: SourceRecordings, work_dir: Path) -> None:
     archive = work_dir / "uspto_bulk_week.zip"
     archive.write_bytes(bulk_zip({p.name: data for p, data in members.items()}))
     rec.synthetic.append("weekly zip around the recorded documents")
-    rec.routes.append(route("/", archive, {"Content-Type": "application/zip"}, recordings=list(members),
-                            first=True, path_re=r"/\d{4}/ipg\d{6}\.zip"))  # fmt: skip
+    rec.synthetic.append("ODP product listing naming the weekly zip")
+    listing = uspto_bulk_listing(
+        [("ipg260106.zip", "2026-01-06", "https://api.uspto.gov/files/ipg260106.zip")]
+    )
+    rec.routes.append(route("/api/v1/datasets/products/PTGRXML", listing, JSON, times=None))
+    rec.routes.append(route("/files/ipg260106.zip", archive, {"Content-Type": "application/zip"},
+                            recordings=list(members), times=None, ranges=True))  # fmt: skip
 
 
 # --- policy --------------------------------------------------------------------------------------

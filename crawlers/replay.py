@@ -13,7 +13,8 @@ Route keys: `path`, `path_re` (a regular expression the whole path must match, i
 `path`), `method` (GET), `match` (query param → exact value, or null for absent),
 `match_re` (query param → regular expression, full match), `match_body` (top-level JSON body key →
 value), `status` (200), `headers`, one of `body` (file) / `text` (inline), `times` (answer only the
-first N matching requests, then fall through: scripted faults) and `delay` (seconds before answering).
+first N matching requests, then fall through: scripted faults), `delay` (seconds before answering)
+and `ranges` (answer a `Range: bytes=a-b` request with 206 and that slice, as a file host does).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class Route:
     text: str | None = None
     times: int | None = None
     delay: float = 0.0
+    ranges: bool = False
     hits: int = 0
 
     @classmethod
@@ -72,6 +74,7 @@ class Route:
             text=data.get("text"),
             times=data.get("times"),
             delay=float(data.get("delay", 0.0)),
+            ranges=bool(data.get("ranges", False)),
         )
 
     def matches(self, method: str, path: str, query: dict[str, list[str]], body: bytes) -> bool:
@@ -145,6 +148,7 @@ def build_manifest(responses: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
             "headers",
             "times",
             "delay",
+            "ranges",
             "text",
         ):
             if resp.get(key) is not None:
@@ -212,6 +216,15 @@ class ReplayServer:
                     if route.delay:
                         time.sleep(route.delay)
                     status, headers, payload = route.status, route.headers, route.payload()
+                    wanted = re.fullmatch(r"bytes=(\d+)-(\d*)", self.headers.get("Range") or "")
+                    if route.ranges and wanted and status == 200:
+                        first = int(wanted[1])
+                        last = min(int(wanted[2] or len(payload) - 1), len(payload) - 1)
+                        headers = {
+                            **headers,
+                            "Content-Range": f"bytes {first}-{last}/{len(payload)}",
+                        }
+                        status, payload = 206, payload[first : last + 1]
                 with server._lock:
                     server.requests.append((self.command, self.path, status, time.monotonic()))
                     server.received.append((dict(self.headers.items()), body))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import json
 import re
 import zipfile
 from collections.abc import Callable, Iterator
@@ -39,6 +40,35 @@ _DOCUMENT_SUFFIXES = (".xml", ".txt", ".sgm", ".sgml", ".dat")
 _ZIP_MAGIC = b"PK\x03\x04"
 _DECLARATION = re.compile(rb"<\?xml[\s?]")
 _ROOT_TAG = re.compile(rb"<(?![!?])([A-Za-z_][\w.:-]*)[\s/>]")
+
+
+# --- the Open Data Portal's product listing ------------------------------------------------------
+
+#: The name of a weekly grant full-text file (`ipg260106.zip`).
+WEEKLY_GRANT_FILE = re.compile(r"ipg\d{6}\.zip")
+
+
+def parse_product_files(body: bytes) -> list[dict[str, Any]]:
+    """The weekly grant files a product answer lists (`bulkDataProductBag[].productFileBag.
+    fileDataBag[]`), oldest first: `name`, `date` (fileDataFromDate), `url` (fileDownloadURI),
+    `size` (fileSize, or None). Field names as pyUSPTO's `FileData` reads them."""
+    try:
+        data = json.loads(body)
+    except ValueError as exc:
+        raise ParseError(f"product listing is not JSON: {exc}") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("bulkDataProductBag"), list):
+        raise ParseError("product listing without bulkDataProductBag")
+    files = []
+    for product in data["bulkDataProductBag"]:
+        bag = (product or {}).get("productFileBag") or {}
+        for entry in bag.get("fileDataBag") or []:
+            name, url = entry.get("fileName"), entry.get("fileDownloadURI")
+            if not (isinstance(name, str) and WEEKLY_GRANT_FILE.fullmatch(name) and url):
+                continue
+            size = entry.get("fileSize")
+            files.append({"name": name, "date": str(entry.get("fileDataFromDate") or ""),
+                          "url": str(url), "size": size if isinstance(size, int) else None})  # fmt: skip
+    return sorted({f["name"]: f for f in files}.values(), key=lambda f: (f["date"], f["name"]))
 
 
 # --- streaming -----------------------------------------------------------------------------------

@@ -1,23 +1,40 @@
-"""USPTO full-text grant bulk files: the weekly `ipgYYMMDD.zip` of each Tuesday in the window,
-one after the other, each written to a temporary file and parsed document by document."""
+"""USPTO full-text grant bulk files from the Open Data Portal: the product listing of PTGRXML
+("Patent Grant Full-Text Data (No Images) - XML") names the window's weekly `ipgYYMMDD.zip` files
+and their download URLs; each file is fetched in ranged parts appended to a file on disk, then
+parsed document by document.
+
+Checked against: the ODP Bulk Datasets API as pyUSPTO (DunlapCoddingPC/pyUSPTO, `BulkDataClient`,
+`FileData`) and USPTO-listed catalogue entries read it: `GET /api/v1/datasets/products/{id}` with
+`fileDataFromDate`, `fileDataToDate`, `includeFiles=true`, the `X-API-KEY` header; the answer's
+`bulkDataProductBag[].productFileBag.fileDataBag[]` has `fileName`, `fileDataFromDate`, `fileSize`
+and `fileDownloadURI`, which redirects to a presigned download URL (USPTO: "Files must be
+downloaded using redirect-friendly methods"). Unverified without the portal: that the download
+host honours `Range` (CloudFront and S3 do in general; a server that ignores it answers the whole
+file, which the part's size limit then refuses with the reason, never holding the file in memory).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
+import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from scrapy.http import Request, Response
-from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawlers.items import PageItem
 from crawlers.parsers import patents_uspto_bulk as bulk
-from crawlers.parsers.common import MAX_BODY_BYTES
-from crawlers.spiders.base import Chain, SourceSpider
+from crawlers.parsers.base import ParseError
+from crawlers.spiders.base import Chain, SourceSpider, rebase
 
+#: The ODP product of weekly grant full text without images.
+PRODUCT = "PTGRXML"
+PRODUCT_PATH = f"/api/v1/datasets/products/{PRODUCT}"
 #: Records handed to the pipeline at a time.
 BATCH = 500
+_CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
 
 
 def weekly_files(since: dt.date, until: dt.date) -> list[dt.date]:
@@ -27,94 +44,127 @@ def weekly_files(since: dt.date, until: dt.date) -> list[dt.date]:
 
 
 class UsptoBulkSpider(SourceSpider):
-    """One chain over the weekly files, oldest first; the cap stops it between files."""
+    """One chain: the product listing, then its files oldest first; the cap stops it between
+    files. A chain resumes from the listing of the files not yet done."""
 
     name = "patents_uspto_bulk"
     paging = "file"
 
-    def file_url(self, day: dt.date) -> str:
-        """URL of the grant file issued on `day`."""
-        return f"{self.base_url}/{day:%Y}/ipg{day:%y%m%d}.zip"
+    def listing_url(self, since: dt.date) -> str:
+        """The product listing of the weekly files from `since` to the window's end."""
+        query = {"fileDataFromDate": since.isoformat(), "fileDataToDate": self.until.isoformat(),
+                 "includeFiles": "true"}  # fmt: skip
+        return f"{self.base_url}{PRODUCT_PATH}?{urlencode(query)}"
 
     def plan(self) -> list[Chain]:
-        """A single chain whose pages are the weekly files."""
-        days = weekly_files(self.since, self.until)
-        return [Chain(key="grants", url=self.file_url(days[0]))] if days else []
+        """A single chain: the listing of the window's files."""
+        return [Chain(key="grants", url=self.listing_url(self.since))]
 
-    def chain_request(self, chain: Chain, url: str) -> Request:
-        """Bulk files are large: a long timeout, and the parsers' body limit instead of the
-        crawl's (they come one after the other, on one connection)."""
-        request = super().chain_request(chain, url)
-        request.meta.update(download_timeout=3600, download_maxsize=MAX_BODY_BYTES)
-        return request
+    @property
+    def extra_headers(self) -> dict[str, str]:
+        """The ODP key header, added at download time (never to the redirected download host)."""
+        key = self.credentials.get("api_key")
+        return {"X-API-KEY": key} if key else {}
 
-    def following(self, url: str) -> str | None:
-        """The next Tuesday's file, if still in the window."""
-        stem = url.rsplit("/ipg", 1)[-1].removesuffix(".zip")
-        day = dt.datetime.strptime(stem, "%y%m%d").date() + dt.timedelta(weeks=1)
-        return self.file_url(day) if day <= self.until else None
-
+    # -- the listing ----------------------------------------------------------------------------
     def parse_page(self, response: Response) -> Iterator[Any]:
-        """Spool the file to disk, parse it document by document, then ask for the next week."""
+        """A product listing: ask for the first file in the window (or end the chain)."""
         chain = self.chains[response.meta["chain"]]
         ctx = self.context(response, chain)
-        batch_records, rejects, documents = [], [], 0
-        with tempfile.TemporaryFile(dir=self.output.dir) as spool:
-            spool.write(response.body)
-            spool.seek(0)
+        try:
+            files = [
+                f for f in bulk.parse_product_files(response.body)
+                if self.since.isoformat() <= f["date"][:10] <= self.until.isoformat()
+            ]  # fmt: skip
+        except ParseError as exc:
+            result, _ = self.run_parser(b"", ctx, parser=_raiser(exc))
+            self.output.add_error(f"{chain.key}: {exc} at {ctx.url[:300]}")
+            yield PageItem(url=ctx.url, rejects=result.rejects, chain=chain.key, ended=False)
+            return
+        if not files:
+            yield PageItem(url=ctx.url, chain=chain.key, next_url=None)
+            return
+        yield self.part_request(chain, files, 0)
 
-            def refused(reason: str) -> None:  # one bad member or document, the rest go on
-                rejects.extend(
-                    self.run_parser(b"", ctx, parser=_raiser(ValueError(reason)))[0].rejects
-                )
+    def part_request(self, chain: Chain, files: list[dict[str, Any]], offset: int) -> Request:
+        """The next part of the first file: `Range` of part_bytes, a body limit to match."""
+        url = rebase(files[0]["url"], self.base_url) if self.replay else files[0]["url"]
+        end = offset + self.config.part_bytes - 1
+        return Request(
+            url,
+            headers={"Range": f"bytes={offset}-{end}"},
+            callback=self.parse_part,
+            errback=self.on_error,
+            meta={"chain": chain.key, "files": files, "offset": offset,
+                  "download_maxsize": self.config.part_bytes, "download_timeout": 900},
+            dont_filter=True,
+        )  # fmt: skip
 
-            try:
-                for doc in bulk.iter_documents(spool, refused=refused):
+    # -- a file, part by part -------------------------------------------------------------------
+    def spool_path(self, name: str) -> Path:
+        """Where a file's parts are appended while it downloads."""
+        return Path(self.output.dir) / f"{name}.part"
+
+    def parse_part(self, response: Response) -> Iterator[Any]:
+        """Append a part; on the last one, parse the file and go on to the next file."""
+        chain = self.chains[response.meta["chain"]]
+        files, offset = response.meta["files"], int(response.meta["offset"])
+        spool = self.spool_path(files[0]["name"])
+        match = _CONTENT_RANGE.fullmatch(
+            (response.headers.get(b"Content-Range") or b"").decode("latin-1").strip()
+        )
+        if response.status == 206 and (match is None or int(match[1]) != offset):
+            message = (
+                f"{chain.key}: {files[0]['name']}: part at byte {offset} answered out of order"
+            )
+            self.output.add_error(message)
+            self.output.fail_chain(chain.key, message)
+            spool.unlink(missing_ok=True)
+            return
+        with spool.open("wb" if offset == 0 else "ab") as out:
+            out.write(response.body)
+        total = int(match[3]) if match and match[3] != "*" else None
+        received = offset + len(response.body)
+        if response.status == 206 and len(response.body) and (total is None or received < total):
+            yield self.part_request(chain, files, received)
+            return
+        yield from self.parse_file(response, chain, files, spool)
+
+    def parse_file(
+        self, response: Response, chain: Chain, files: list[dict[str, Any]], spool: Path
+    ) -> Iterator[Any]:
+        """Parse a downloaded file document by document; then the next file, if any."""
+        ctx = self.context(response, chain)
+        batch, rejects, documents = [], [], 0
+
+        def refused(reason: str) -> None:  # one bad member or document, the rest go on
+            rejects.extend(self.run_parser(b"", ctx, parser=_raiser(ValueError(reason)))[0].rejects)
+
+        try:
+            with spool.open("rb") as stream:
+                for doc in bulk.iter_documents(stream, refused=refused):
                     documents += 1
                     result, _ = self.run_parser(doc, ctx)
-                    batch_records.extend(self.keep(result.records))
+                    batch.extend(self.keep(result.records))
                     rejects.extend(result.rejects)
-                    if len(batch_records) >= BATCH:
-                        yield PageItem(url=ctx.url, records=batch_records, rejects=rejects)
-                        batch_records, rejects = [], []
+                    if len(batch) >= BATCH:
+                        yield PageItem(url=ctx.url, records=batch, rejects=rejects)
+                        batch, rejects = [], []
                     if self.capped:
                         break
-            except Exception as exc:  # a broken archive is quarantined, not fatal
-                result, _ = self.run_parser(b"", ctx, parser=_raiser(exc))
-                rejects.extend(result.rejects)
-        nxt = None if self.capped else self.following(response.url)
+        except Exception as exc:  # a broken archive is quarantined, not fatal
+            rejects.extend(self.run_parser(b"", ctx, parser=_raiser(exc))[0].rejects)
+        finally:
+            spool.unlink(missing_ok=True)
+        rest = [] if self.capped else files[1:]
         failed = documents == 0
         if failed and not rejects:
-            rejects.append(
-                self.run_parser(b"", ctx, parser=_raiser(ValueError("no documents")))[0].rejects[0]
-            )
-        yield PageItem(
-            url=ctx.url,
-            records=batch_records,
-            rejects=rejects,
-            chain=chain.key,
-            next_url=nxt,
-            next_page=nxt,
-            ended=not failed,
-        )
-        if nxt:
-            yield self.chain_request(chain, nxt)
-
-    def on_error(self, failure: Any) -> Iterator[Any]:
-        """A week without a file (404: no issue that Tuesday) is skipped, not a failure."""
-        request = failure.request
-        if (
-            failure.check(HttpError)
-            and failure.value.response.status == 404
-            and request.meta.get("chain")
-        ):
-            chain = self.chains[request.meta["chain"]]
-            nxt = None if self.capped else self.following(request.url)
-            yield PageItem(url=request.url, chain=chain.key, next_url=nxt, next_page=nxt)
-            if nxt:
-                yield self.chain_request(chain, nxt)
-            return
-        yield from super().on_error(failure)
+            rejects.extend(self.run_parser(b"", ctx, parser=_raiser(ValueError("no documents")))[0].rejects)  # fmt: skip
+        nxt = self.listing_url(dt.date.fromisoformat(rest[0]["date"][:10])) if rest else None
+        yield PageItem(url=ctx.url, records=batch, rejects=rejects, chain=chain.key,
+                       next_url=nxt, next_page=rest[0]["name"] if rest else None, ended=not failed)  # fmt: skip
+        if rest and not failed:
+            yield self.part_request(chain, rest, 0)
 
 
 def _raiser(exc: Exception) -> Any:

@@ -64,6 +64,9 @@ class SourceConfig(_Frozen):
     #: The key in use is on the source's paid plan, which unlocks filters free keys lack (OpenAlex
     #: `from_created_date`/`to_created_date`, asked by index date instead of publication date).
     paid_plan: bool = False
+    #: Bytes asked for per ranged request of a file too large for one body (USPTO bulk files):
+    #: the parts are appended to a file on disk, never held together in memory.
+    part_bytes: int = Field(default=32 * 1024 * 1024, ge=64 * 1024, le=64 * 1024 * 1024)
     feeds: tuple[FeedConfig, ...] = ()
 
     def missing_credentials(self, name: str, credentials: Mapping[str, str]) -> str | None:

@@ -385,42 +385,55 @@ def weekly_zip(name: str, documents: list[bytes]) -> bytes:
     return bulk_zip({f"{name}.xml": b"".join(documents)})
 
 
-def test_bulk_week_streams_documents_and_skips_a_missing_week(tmp_path: Path) -> None:
+def bulk_routes(files: dict[str, Path], listed: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """The ODP product listing naming `listed` (file name, date) and the files, served in ranges."""
+    from crawlers.recorded_formats import uspto_bulk_listing
+
+    listing = uspto_bulk_listing(
+        [(name, day, f"https://api.uspto.gov/api/v1/datasets/products/files/PTGRXML/{name}")
+         for name, day in listed]
+    )  # fmt: skip
+    routes = [{"path": "/api/v1/datasets/products/PTGRXML", "match": {"includeFiles": "true"},
+               "headers": {"Content-Type": "application/json"}, "text": listing}]  # fmt: skip
+    for name, path in files.items():
+        routes.append({"path": f"/api/v1/datasets/products/files/PTGRXML/{name}", "body": str(path),
+                       "headers": {"Content-Type": "application/zip"}, "ranges": True})  # fmt: skip
+    return routes
+
+
+def test_bulk_lists_the_window_files_and_fetches_each_in_ranged_parts(tmp_path: Path) -> None:
+    """The product listing names the files; only those in the window are fetched, each in parts of
+    `part_bytes` appended on disk; a document cut short is quarantined, the rest of the file read."""
+    rng = random.Random(1)
     docs = [
         grant_xml("11863001", "20210315", ("H", "04", "L", "9", "0852"), [("JP", None), ("US", "CA")], ("DEMO KK", "JP")),
         grant_xml("11863002", "20200101", ("G", "06", "N", "10", "40"), [(None, "NY")], ("Acme Corp", "US")),
     ]  # fmt: skip
+    filler = [grant_xml(f"1187{i:04d}", "20210315", ("H", "04", "L", "9", "00"), [("JP", None)], ("K", "JP"),
+                        note=rng.randbytes(1500).hex()) for i in range(100)]  # fmt: skip
     broken = docs[0][: len(docs[0]) // 2].replace("11863001", "11863009")  # cut short mid-file
-    body = weekly_zip("ipg240102", [docs[0].encode(), broken.encode(), docs[1].encode()])
-    (tmp_path / "ipg240102.zip").write_bytes(body)
-    routes = [{"path": "/2024/ipg240102.zip", "body": str(tmp_path / "ipg240102.zip"),
-               "headers": {"Content-Type": "application/zip"}}]  # fmt: skip
-    summary, rows, out, server = crawl(tmp_path, "patents_uspto_bulk", routes,
+    first = weekly_zip("ipg240102", [d.encode() for d in (docs[0], broken, docs[1], *filler)])
+    second = weekly_zip("ipg240109", [grant_xml("11864001", "20220101", ("H", "04", "L", "9", "00"), [("DE", None)], ("G", "DE")).encode()])  # fmt: skip
+    assert len(first) > 2 * 65536  # three parts at least
+    files = {"ipg240102.zip": tmp_path / "a.zip", "ipg240109.zip": tmp_path / "b.zip"}
+    files["ipg240102.zip"].write_bytes(first)
+    files["ipg240109.zip"].write_bytes(second)
+    listed = [("ipg240109.zip", "2024-01-09"), ("ipg240102.zip", "2024-01-02"),
+              ("ipg240116.zip", "2024-01-16")]  # out of order; the third is after the window  # fmt: skip
+    summary, rows, out, server = crawl(tmp_path, "patents_uspto_bulk", bulk_routes(files, listed),
+                                       extra="    part_bytes: 65536\n",
                                        since=dt.date(2024, 1, 1), until=dt.date(2024, 1, 10))  # fmt: skip
-    # the second Tuesday has no file (404): skipped, the crawl still ends normally
-    assert [(r[1], r[2]) for r in server.requests] == [
-        ("/2024/ipg240102.zip", 200),
-        ("/2024/ipg240109.zip", 404),
-    ]
+    paths = [r[1].split("?")[0].rsplit("/", 1)[-1] for r in server.requests]
+    parts = -(-len(first) // 65536)
+    assert paths == ["PTGRXML"] + ["ipg240102.zip"] * parts + ["ipg240109.zip"]
+    assert "fileDataFromDate=2024-01-01&fileDataToDate=2024-01-10" in server.requests[0][1]
+    ranges = [h.get("Range") for h, _ in server.received[1 : parts + 1]]
+    assert ranges == [f"bytes={i * 65536}-{(i + 1) * 65536 - 1}" for i in range(parts)]
+    assert {r[2] for r in server.requests[1:]} == {206}
     assert summary["finished"] is True and summary["errors"] == []
-    assert [r["record_id"] for r in rows] == ["patent:US11863001B2", "patent:US11863002B2"]
-    first, second = rows
-    assert (first["published_date"], first["extra"]["publication_date"]) == (
-        "2021-03-15",
-        "2024-01-02",
-    )
-    assert first["countries"] == [
-        {"country": "JP", "weight": 0.5},
-        {"country": "US", "weight": 0.5},
-    ]
-    assert (first["codes"]["cpc"], first["codes"]["ipc"]) == (["H04L9/0852"], [])
-    assert first["organizations"] == ["DEMO KK"]
-    assert (
-        first["extra"]["assignee_countries"] == ["JP"]
-        and first["title"] == "Qubit readout 11863001"
-    )
-    assert second["countries"] == [{"country": "US", "weight": 1.0}]  # a US state, no country
-    assert second["codes"]["cpc"] == ["G06N10/40"] and second["published_date"] == "2020-01-01"
+    assert len(rows) == 103 and rows[-1]["record_id"] == "patent:US11864001B2"
+    rows = rows[:2]
+    assert not list(out.glob("*.part"))  # the spool is gone once parsed
     refused = quarantined(out)
     assert len(refused) == 1 and refused[0]["reason"].startswith("malformed XML")  # the cut one
 
@@ -475,8 +488,8 @@ def test_bulk_recorded_v45_grants_in_a_weekly_zip(shared_data: Path, tmp_path: P
     (tmp_path / "ipg150106.zip").write_bytes(
         weekly_zip("ipg150106", [p.read_bytes() for p in samples])
     )
-    routes = [{"path": "/2015/ipg150106.zip", "body": str(tmp_path / "ipg150106.zip"),
-               "headers": {"Content-Type": "application/zip"}}]  # fmt: skip
+    routes = bulk_routes({"ipg150106.zip": tmp_path / "ipg150106.zip"},
+                         [("ipg150106.zip", "2015-01-06")])  # fmt: skip
     day = dt.date(2015, 1, 6)
     summary, rows, out, _ = crawl(tmp_path, "patents_uspto_bulk", routes, since=day, until=day)
     assert summary["finished"] is True and summary["errors"] == [] and quarantined(out) == []
