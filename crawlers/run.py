@@ -155,10 +155,12 @@ def run(args: argparse.Namespace, credentials: Mapping[str, str]) -> int:
     from crawlers.pipelines import CrawlOutput
     from crawlers.settings import crawl_settings
     from horizon.config import load_sources
+    from horizon.config.sources import CONTACT_ENV
     from horizon.config.taxonomy import load_taxonomy
 
     config_dir = Path(args.config_dir)
-    sources = load_sources(config_dir / "sources.yaml")
+    # the process's edge: the operator's contact may come from the environment
+    sources = load_sources(config_dir / "sources.yaml").with_contact(os.environ.get(CONTACT_ENV))
     if args.source not in sources.sources:
         raise ValueError(f"source {args.source!r} is not in {config_dir / 'sources.yaml'}")
     config = sources.sources[args.source]
@@ -166,6 +168,8 @@ def run(args: argparse.Namespace, credentials: Mapping[str, str]) -> int:
     base_url = args.base_url or config.base_url
     replay = bool(args.base_url) and is_loopback(args.base_url) and not args.live
     missing = None if replay or args.demo else config.missing_credentials(args.source, credentials)
+    if not (replay or args.demo):  # a live request carries the contact to every server
+        missing = sources.contact_refusal() or missing
     # a live source that cannot be asked: the crawl fails with the reason and sends nothing
     if missing:
         _failed_summary(Path(args.out), args.source, missing)

@@ -20,6 +20,7 @@ from flows.common import (
     AllowFailedOpt,
     HomeOpt,
     fail,
+    live_contact_refusal,
     refuse_unfinished,
     resolve_home,
     scan_data,
@@ -129,6 +130,10 @@ def scan(
         validate_config(cfg, sources=not demo)
     except ConfigError as exc:
         fail(str(exc).splitlines()[0])
+    if not (demo or recorded):
+        refusal = live_contact_refusal(cfg)
+        if refusal:
+            fail(refusal)
     if since:
         try:
             pd.Timestamp(since)

@@ -67,6 +67,17 @@ def validate_config(config_dir: Path, *, sources: bool = True) -> None:
         load_sources(cfg / "sources.yaml")
 
 
+def live_contact_refusal(config_dir: Path, env: Mapping[str, str] | None = None) -> str | None:
+    """Why a live scan may not start with this contact (HORIZON_CONTACT overriding sources.yaml's
+    `contact`), or None: a placeholder would be sent to every server in the User-Agent."""
+    from horizon.config import load_sources
+    from horizon.config.sources import CONTACT_ENV
+
+    env = os.environ if env is None else env
+    sources = load_sources(Path(config_dir) / "sources.yaml").with_contact(env.get(CONTACT_ENV))
+    return sources.contact_refusal()
+
+
 def fail(message: str, code: int = 2) -> None:
     """Print a one-line error on stderr and exit."""
     typer.echo(f"error: {message}", err=True)

@@ -93,12 +93,54 @@ class SourceConfig(_Frozen):
         return Sharing.parse(value) if isinstance(value, str) else value
 
 
+#: Domains reserved for documentation and testing (RFC 2606, RFC 6761): nobody reads mail there.
+PLACEHOLDER_DOMAINS = ("example.org", "example.com", "example.net")
+PLACEHOLDER_SUFFIXES = (".example", ".invalid", ".test", ".localhost")
+#: The environment variable that overrides `contact` (read by the crawl process's entry point).
+CONTACT_ENV = "HORIZON_CONTACT"
+
+
+def is_placeholder_contact(contact: str) -> bool:
+    """Whether a contact reaches nobody: empty, or at a reserved example/test domain."""
+    value = contact.strip().removeprefix("mailto:")
+    host = value.rsplit("@", 1)[-1].split("/")[0].split(":")[0].lower().rstrip(".")
+    if "://" in value:
+        host = value.split("://", 1)[1].split("/")[0].split(":")[0].lower().rstrip(".")
+    if not host:
+        return True
+    return (
+        host in PLACEHOLDER_DOMAINS
+        or any(host.endswith(f".{d}") for d in PLACEHOLDER_DOMAINS)
+        or host.endswith(PLACEHOLDER_SUFFIXES)
+        or host.lstrip(".") in {s.lstrip(".") for s in PLACEHOLDER_SUFFIXES}
+    )
+
+
 class SourcesConfig(_Frozen):
     """`sources.yaml`: contact, defaults and one entry per spider."""
 
     user_agent: str
+    #: How the operator is reached, sent in every live request's User-Agent (`mailto:…` or a URL);
+    #: HORIZON_CONTACT overrides it. A live crawl refuses a placeholder (`example.org`).
     contact: str
     sources: dict[str, SourceConfig]
+
+    def with_contact(self, contact: str | None) -> SourcesConfig:
+        """The same config with another contact (the environment's override), when one is given."""
+        return (
+            self.model_copy(update={"contact": contact.strip()})
+            if contact and contact.strip()
+            else self
+        )
+
+    def contact_refusal(self) -> str | None:
+        """One line saying why a live crawl may not send this contact, or None."""
+        if not is_placeholder_contact(self.contact):
+            return None
+        return (
+            f"live crawling refused: the contact {self.contact!r} is a placeholder; set "
+            f"{CONTACT_ENV} (e.g. mailto:you@your.org) or `contact` in sources.yaml"
+        )
 
     def enabled(self) -> list[str]:
         """Names of enabled sources, in file order."""

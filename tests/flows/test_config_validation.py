@@ -55,6 +55,22 @@ def test_broken_config_is_one_line_before_any_scan(tmp_path, name, expect):
     assert not (home / "warehouse.duckdb").exists()  # no scan was begun
 
 
+def test_a_live_scan_with_the_placeholder_contact_is_refused_in_one_line(tmp_path, monkeypatch):
+    """The committed contact is a placeholder: a live scan stops before anything starts, naming
+    the variable; HORIZON_CONTACT set to a real address lifts the refusal."""
+    from flows.common import live_contact_refusal
+
+    monkeypatch.delenv("HORIZON_CONTACT", raising=False)
+    cfg = REPO / "data" / "config"
+    home = tmp_path / "ws"
+    out = CliRunner().invoke(app, ["scan", "--home", str(home), "--config-dir", str(cfg)])
+    assert out.exit_code == 2, out.output
+    lines = [line for line in out.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "placeholder" in lines[0] and "HORIZON_CONTACT" in lines[0]
+    assert not (home / "warehouse.duckdb").exists()
+    assert live_contact_refusal(cfg, {"HORIZON_CONTACT": "mailto:ops@horizon-scan.org"}) is None
+
+
 def _free_port() -> int:
     import socket
 
