@@ -41,7 +41,7 @@ def write_config(root: Path, source: str, *, base: str = "https://example.invali
         for name, url in (feeds or {}).items()
     )
     (config / "sources.yaml").write_text(
-        'user_agent: "horizon-scan-test/0"\ncontact: "mailto:test@example.org"\nsources:\n'
+        'user_agent: "horizon-scan-test/0"\ncontact: "mailto:security-tests@horizon-scan.org"\nsources:\n'
         f"  {source}:\n    base_url: {base}\n    rate_limit: 50\n    max_records: {max_records}\n"
         f"    default_since: 2020-01-01\n" + (f"    feeds:\n{rows}" if rows else ""),
         encoding="utf-8",
