@@ -177,6 +177,15 @@ def mask_secrets(body: bytes, secrets: Iterable[str]) -> bytes:
     return out
 
 
+def is_robots_request(request: Request) -> bool:
+    """Whether a request is Scrapy's own robots.txt fetch (RobotsTxtMiddleware marks it
+    `dont_obey_robotstxt` and asks the origin's `/robots.txt`)."""
+    return (
+        bool(request.meta.get("dont_obey_robotstxt"))
+        and urlsplit(request.url).path == "/robots.txt"
+    )
+
+
 class RawStoreMiddleware:
     """Keeps every response body in the RawStore before anything parses it, and logs the row."""
 
@@ -201,6 +210,8 @@ class RawStoreMiddleware:
         """Store the body (known secrets masked); note its hash and path in the request's meta."""
         spider = self.crawler.spider
         if request.meta.get("no_raw"):  # e.g. an OAuth token body: a secret, not data
+            return response
+        if is_robots_request(request):  # a crawl rule, not a response of the source
             return response
         secrets = self.secrets_of(spider, request)
         body = mask_secrets(response.body, secrets)

@@ -242,37 +242,51 @@ def parse(
         raise typer.Exit(1)
 
 
-def stored_responses(home: Path, source: str) -> list[dict[str, Any]]:
-    """Rows of every stored response of a source: crawl outputs in the workspace and the store."""
+def is_robots_url(url: str) -> bool:
+    """Whether a stored response is a robots.txt answer (a crawl rule, not a source's record)."""
+    return urlsplit(url or "").path == "/robots.txt"
+
+
+def stored_responses(home: Path, source: str) -> tuple[list[dict[str, Any]], list[str]]:
+    """Rows of every stored response of a source (crawl outputs in the workspace and the store),
+    and what could not be read: a line that is not JSON, a store that refused the query. robots.txt
+    answers earlier crawls stored are left out."""
     rows: list[dict[str, Any]] = []
+    problems: list[str] = []
     for path in sorted(home.glob(f"scans/*/crawl/{source}/responses.jsonl")) + sorted(
         home.glob(f"crawls/{source}*/responses.jsonl")
     ):
+        bad = 0
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 try:
                     rows.append(json.loads(line))
                 except json.JSONDecodeError:
-                    continue
+                    bad += 1
+        if bad:
+            problems.append(f"{bad} unreadable lines in {path}")
     warehouse = home / "warehouse.duckdb"
     if warehouse.exists():
-        from horizon.store import Store, StoreError
+        from horizon.store import Store
 
         try:
             frame = Store(warehouse, read_only=True).read(
                 "raw_responses", where="source = ?", params=[source]
             )
             rows.extend(frame.to_dict("records"))
-        except (StoreError, Exception):  # an unreadable store leaves the crawl outputs
-            pass
+        except Exception as exc:  # reported: the re-parse is then not of every stored body
+            why = str(exc).splitlines()[0][:300] if str(exc) else exc.__class__.__name__
+            problems.append(f"the store {warehouse} could not be read: {why}")
     seen, unique = set(), []
     for row in rows:
         key = row.get("raw_sha256")
         status = row.get("status")
+        if is_robots_url(str(row.get("url") or "")):
+            continue
         if key and key not in seen and (status is None or 200 <= int(status) < 300):
             seen.add(key)
             unique.append(row)
-    return unique
+    return unique, problems
 
 
 def reparse(
@@ -288,7 +302,7 @@ def reparse(
 
     ws_home = resolve_home(home)
     raw = RawStore(ws_home / "raw")
-    rows = stored_responses(ws_home, source)
+    rows, problems = stored_responses(ws_home, source)
     lost: list[str] = []
 
     def bodies() -> Iterator[tuple[str, bytes, dict[str, Any]]]:
@@ -318,7 +332,9 @@ def reparse(
         f"quarantined {len(rejects)}{note}",
         err=True,
     )
-    if lost:
+    for problem in problems:  # not every stored body was re-parsed: say so, and fail
+        typer.echo(f"error: {problem}", err=True)
+    if lost or problems:
         raise typer.Exit(1)
 
 

@@ -72,3 +72,39 @@ def test_reparse_keeps_each_bodys_feed_label(tmp_path: Path):
     # the partner body came from the RED feed, though the open feed has the same path;
     # a body whose feed is not known takes the most restrictive label that may apply
     assert labels == {"partner": "RED", "open": "CLEAR", "replayed": "RED", "unknown": "RED"}
+
+
+def test_reparse_reports_an_unreadable_store_and_skips_robots_answers(tmp_path: Path):
+    """A store that cannot be read is an error (exit 1, one line naming it), not silence: the
+    bodies the crawl outputs list are still re-parsed; a robots.txt answer an older crawl stored
+    is not a body of the source and is not parsed."""
+    home, config = tmp_path / "ws", tmp_path / "config"
+    config.mkdir()
+    (config / "sources.yaml").write_text(SOURCES, encoding="utf-8")
+    raw = RawStore(home / "raw")
+    rows = []
+    for url, body in (
+        (OPEN, rss("open")),
+        ("https://news.example.org/robots.txt", b"User-agent: *\n"),
+    ):
+        sha, path = raw.put(body)
+        rows.append({"source": "policy_feed", "url": url, "raw_sha256": sha, "path": str(path),
+                     "status": 200, "content_type": "text/plain", "fetched_at": "2026-11-01T09:00:00"})  # fmt: skip
+    crawl = home / "crawls" / "policy_feed-20261101T090000Z"
+    crawl.mkdir(parents=True)
+    (crawl / "responses.jsonl").write_text(
+        "".join(json.dumps(r) + "\n" for r in rows) + "{broken\n"
+    )
+    (home / "warehouse.duckdb").write_bytes(b"not a duckdb file")
+    out = tmp_path / "records.jsonl"
+    result = CliRunner().invoke(
+        app, ["reparse", "--source", "policy_feed", "--home", str(home), "--out", str(out),
+              "--config-dir", str(config)],
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 2 and "1 unreadable lines in" in errors[0]
+    assert "the store" in errors[1] and "could not be read" in errors[1]
+    assert "from 1 stored bodies" in result.stderr  # the feed's body, not robots.txt
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["url"].rsplit("/", 1)[-1] for r in records] == ["open"]
