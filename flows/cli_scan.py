@@ -27,7 +27,7 @@ from flows.common import (
     validate_config,
     writable_folder,
 )
-from flows.scan_checks import print_checks
+from flows.scan_checks import coverage_summary, print_checks
 from flows.scan_checks import summary as checks_summary
 from horizon.config import ConfigError
 from horizon.store import StoreError
@@ -244,8 +244,9 @@ def scans(home: HomeOpt = None) -> None:
     except StoreError as exc:
         fail(str(exc))
     table = Table(
-        "scan_id", "started", "finished", "status", "data", "records", "checks", title="scans"
-    )
+        "scan_id", "started", "finished", "status", "data", "records", "coverage", "checks",
+        title="scans",
+    )  # fmt: skip
     for row in frame.to_dict("records"):
         counts = json.loads(row["source_counts"] or "{}")
         table.add_row(
@@ -255,6 +256,7 @@ def scans(home: HomeOpt = None) -> None:
             _status(resolve_home(home), row),
             scan_data(row),
             str(counts.get("normalize", {}).get("records", "")),
+            coverage_summary(counts.get("checks")),
             checks_summary(counts.get("checks")),
         )
     console.print(table)

@@ -13,6 +13,35 @@ from flows.stages import ScanContext
 NOT_YET = "not available: no such report exists yet"
 
 
+def coverage_gaps(row: dict[str, Any]) -> list[str]:
+    """What one source's crawl left uncovered, from its row of the coverage report ([]: none)."""
+    gaps = []
+    if not row.get("finished"):
+        gaps.append(f"not finished ({row.get('reason') or 'no reason given'})")
+    if row.get("windows_failed"):
+        gaps.append(f"{row['windows_failed']} of {row.get('windows')} windows failed")
+    if row.get("windows_over_cap"):
+        gaps.append(f"{row['windows_over_cap']} one-day windows over the result cap")
+    announced, fetched = row.get("hits_announced"), row.get("hits_fetched")
+    if announced and fetched is not None and fetched < announced:
+        gaps.append(f"{fetched} of {announced} announced hits fetched")
+    return gaps
+
+
+def coverage_summary(checks: dict[str, Any] | None) -> str:
+    """A scan's coverage in a few words, from the coverage report in its checks: `complete`,
+    `partial: N of M sources`, or nothing when the scan has no report (checked before it existed,
+    or not checked yet)."""
+    report = (checks or {}).get("coverage")
+    if not isinstance(report, dict) or not isinstance(report.get("sources"), dict):
+        return ""
+    rows = report["sources"]
+    partial = sorted(name for name, row in rows.items() if coverage_gaps(row))
+    if not partial:
+        return "complete" if rows else "no sources"
+    return f"partial: {len(partial)} of {len(rows)} sources"
+
+
 def coverage_report(
     crawled: dict[str, Any] | None, *, demo: bool = False, recorded: bool = False
 ) -> dict[str, Any]:
@@ -40,16 +69,7 @@ def coverage_report(
             "complete_through": summary.get("complete_through"),
         }
         rows[name] = row
-        gaps = []
-        if not row["finished"]:
-            gaps.append(f"not finished ({row['reason'] or 'no reason given'})")
-        if row["windows_failed"]:
-            gaps.append(f"{row['windows_failed']} of {row['windows']} windows failed")
-        if row["windows_over_cap"]:
-            gaps.append(f"{row['windows_over_cap']} one-day windows over the result cap")
-        announced, fetched = row["hits_announced"], row["hits_fetched"]
-        if announced and fetched is not None and fetched < announced:
-            gaps.append(f"{fetched} of {announced} announced hits fetched")
+        gaps = coverage_gaps(row)
         if gaps:
             warnings.append(f"coverage: {name}: " + "; ".join(gaps))
     if demo:
