@@ -36,7 +36,7 @@ SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 # What one hostile host can make a crawl hold (SECURITY.md, "Bounds of a crawl"): a body, also
 # after decompression (Scrapy's HttpCompressionMiddleware applies DOWNLOAD_MAXSIZE while it
 # inflates), is at most 64 MB, 16 times the largest real API page or feed recorded (4 MB); the
-# USPTO bulk files alone may reach the parsers' 256 MB (`download_maxsize` in their requests);
+# USPTO bulk files come in ranged parts of `part_bytes` (at most 64 MB) appended on disk;
 # the bodies of all downloads in flight at once are at most 256 MB together (BodyLimits).
 DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 16 * 1024 * 1024

@@ -34,6 +34,9 @@ PRODUCT = "PTGRXML"
 PRODUCT_PATH = f"/api/v1/datasets/products/{PRODUCT}"
 #: Records handed to the pipeline at a time.
 BATCH = 500
+#: A weekly file larger than this is refused (the largest are ~300 MB): a host announcing or
+#: sending more cannot fill the disk part by part.
+MAX_FILE_BYTES = 2 * 1024**3
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
 
 
@@ -121,10 +124,17 @@ class UsptoBulkSpider(SourceSpider):
             self.output.fail_chain(chain.key, message)
             spool.unlink(missing_ok=True)
             return
-        with spool.open("wb" if offset == 0 else "ab") as out:
-            out.write(response.body)
         total = int(match[3]) if match and match[3] != "*" else None
         received = offset + len(response.body)
+        if max(total or 0, received) > MAX_FILE_BYTES:
+            message = (f"{chain.key}: {files[0]['name']}: over the {MAX_FILE_BYTES >> 20} MB a "
+                       "weekly file may have; refused")  # fmt: skip
+            self.output.add_error(message)
+            self.output.fail_chain(chain.key, message)
+            spool.unlink(missing_ok=True)
+            return
+        with spool.open("wb" if offset == 0 else "ab") as out:
+            out.write(response.body)
         if response.status == 206 and len(response.body) and (total is None or received < total):
             yield self.part_request(chain, files, received)
             return

@@ -438,6 +438,20 @@ def test_bulk_lists_the_window_files_and_fetches_each_in_ranged_parts(tmp_path: 
     assert len(refused) == 1 and refused[0]["reason"].startswith("malformed XML")  # the cut one
 
 
+def test_bulk_file_announcing_more_than_a_weekly_file_may_have_is_refused(tmp_path: Path) -> None:
+    """A host announcing a 3 GB file (or sending part after part) cannot fill the disk: the
+    file is refused at its first part, the chain fails with the reason."""
+    (tmp_path / "x.zip").write_bytes(b"0123456789")
+    routes = bulk_routes({"ipg240102.zip": tmp_path / "x.zip"}, [("ipg240102.zip", "2024-01-02")])
+    routes[1].update(ranges=False, status=206,
+                     headers={"Content-Type": "application/zip", "Content-Range": "bytes 0-9/3221225472"})  # fmt: skip
+    summary, rows, out, server = crawl(tmp_path, "patents_uspto_bulk", routes,
+                                       since=dt.date(2024, 1, 1), until=dt.date(2024, 1, 10))  # fmt: skip
+    assert len(server.requests) == 2 and rows == [] and summary["finished"] is False
+    assert any("over the 2048 MB a weekly file may have" in e for e in summary["errors"])
+    assert not list(out.glob("*.part"))
+
+
 class CountingReader(io.RawIOBase):
     """A seekable file whose bytes read are counted."""
 
