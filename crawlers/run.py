@@ -169,7 +169,7 @@ def run(args: argparse.Namespace, credentials: Mapping[str, str]) -> int:
     replay = bool(args.base_url) and is_loopback(args.base_url) and not args.live
     missing = None if replay or args.demo else config.missing_credentials(args.source, credentials)
     if not (replay or args.demo):  # a live request carries the contact to every server
-        missing = sources.contact_refusal() or missing
+        missing = missing or sources.contact_refusal()
     # a live source that cannot be asked: the crawl fails with the reason and sends nothing
     if missing:
         _failed_summary(Path(args.out), args.source, missing)
