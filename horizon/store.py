@@ -476,6 +476,27 @@ class RawStore:
                 raise
         return sha, path
 
+    def put_file(self, source: Path, chunk: int = 1024 * 1024) -> tuple[str, Path]:
+        """Store a body that is a file on disk (a bulk file), read in chunks, never whole."""
+        digest = hashlib.sha256()
+        with open(source, "rb") as fh:
+            while block := fh.read(chunk):
+                digest.update(block)
+        sha = digest.hexdigest()
+        path = self.path_for(sha)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".tmp{time.monotonic_ns()}")
+            try:
+                with open(source, "rb") as fh, gzip.open(tmp, "wb", compresslevel=5) as out:
+                    while block := fh.read(chunk):
+                        out.write(block)
+                tmp.replace(path)
+            except BaseException:  # a full disk leaves no half body behind
+                tmp.unlink(missing_ok=True)
+                raise
+        return sha, path
+
     def get(self, sha256: str) -> bytes:
         """A stored body."""
         with gzip.open(self.path_for(sha256), "rb") as fh:

@@ -15,6 +15,7 @@ file, which the part's size limit then refuses with the reason, never holding th
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Iterator
@@ -26,8 +27,9 @@ from scrapy.http import Request, Response
 
 from crawlers.items import PageItem
 from crawlers.parsers import patents_uspto_bulk as bulk
-from crawlers.parsers.base import ParseError
+from crawlers.parsers.base import ParseContext, ParseError
 from crawlers.spiders.base import Chain, SourceSpider, rebase
+from horizon.store import RawStore
 
 #: The ODP product of weekly grant full text without images.
 PRODUCT = "PTGRXML"
@@ -98,7 +100,7 @@ class UsptoBulkSpider(SourceSpider):
             headers={"Range": f"bytes={offset}-{end}"},
             callback=self.parse_part,
             errback=self.on_error,
-            meta={"chain": chain.key, "files": files, "offset": offset,
+            meta={"chain": chain.key, "files": files, "offset": offset, "no_raw": True,
                   "download_maxsize": self.config.part_bytes, "download_timeout": 900},
             dont_filter=True,
         )  # fmt: skip
@@ -140,11 +142,28 @@ class UsptoBulkSpider(SourceSpider):
             return
         yield from self.parse_file(response, chain, files, spool)
 
+    def keep_raw(
+        self, response: Response, chain: Chain, file: dict[str, Any], spool: Path
+    ) -> ParseContext:
+        """Store the assembled file as the response of its download URL; its parse context."""
+        fetched = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        ctx = dataclasses.replace(self.context(response, chain), url=self.redact(file["url"]),
+                                  fetched_at=fetched, content_type="application/zip")  # fmt: skip
+        root = self.settings.get("HORIZON_RAW_DIR") if getattr(self, "crawler", None) else None
+        if not root:
+            return ctx
+        sha, path = RawStore(root).put_file(spool)
+        self.output.add_response({"source": self.name, "url": ctx.url, "raw_sha256": sha,
+                                  "path": str(path), "status": 200, "content_type": ctx.content_type,
+                                  "fetched_at": fetched.isoformat()})  # fmt: skip
+        return dataclasses.replace(ctx, raw_sha256=sha)
+
     def parse_file(
         self, response: Response, chain: Chain, files: list[dict[str, Any]], spool: Path
     ) -> Iterator[Any]:
-        """Parse a downloaded file document by document; then the next file, if any."""
-        ctx = self.context(response, chain)
+        """Keep the whole file in the raw store (its parts are not kept: none is a body a parser
+        reads), parse it document by document; then the next file, if any."""
+        ctx = self.keep_raw(response, chain, files[0], spool)
         batch, rejects, documents = [], [], 0
 
         def refused(reason: str) -> None:  # one bad member or document, the rest go on

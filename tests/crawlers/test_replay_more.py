@@ -21,6 +21,7 @@ from lxml import etree
 
 from crawlers.replay import ReplayServer
 from crawlers.run import crawl_source
+from horizon.store import RawStore
 
 DOMAIN = """\
 - slug: d{i}
@@ -434,6 +435,13 @@ def test_bulk_lists_the_window_files_and_fetches_each_in_ranged_parts(tmp_path: 
     assert len(rows) == 103 and rows[-1]["record_id"] == "patent:US11864001B2"
     rows = rows[:2]
     assert not list(out.glob("*.part"))  # the spool is gone once parsed
+    # the raw store keeps the listing and each whole file, not the parts
+    stored = [json.loads(line) for line in (out / "responses.jsonl").read_text().splitlines()]
+    assert [r["url"].split("?")[0].rsplit("/", 1)[-1] for r in stored] == [
+        "PTGRXML", "ipg240102.zip", "ipg240109.zip"]  # fmt: skip
+    raw = RawStore(tmp_path / "home" / "raw")
+    assert raw.get(stored[1]["raw_sha256"]) == first and raw.get(stored[2]["raw_sha256"]) == second
+    assert {r["raw_sha256"] for r in rows} == {stored[1]["raw_sha256"]}
     refused = quarantined(out)
     assert len(refused) == 1 and refused[0]["reason"].startswith("malformed XML")  # the cut one
 

@@ -182,3 +182,14 @@ def test_a_bad_memory_cap_is_one_line_error(tmp_path, monkeypatch):
     monkeypatch.setattr(horizon.store, "DUCKDB_MEMORY", "lots")
     with pytest.raises(StoreError, match="HORIZON_DUCKDB_MEMORY='lots' is not a size"):
         Store(tmp_path / "w.duckdb").migrate()
+
+
+def test_a_body_on_disk_is_stored_as_its_bytes_would_be(tmp_path):
+    """put_file (a bulk file, read in chunks) gives the same hash, path and body as put."""
+    body = bytes(range(256)) * 5000  # 1.28 MB: more than one chunk
+    source = tmp_path / "ipg.zip"
+    source.write_bytes(body)
+    raw = RawStore(tmp_path / "raw")
+    sha, path = raw.put_file(source, chunk=65536)
+    assert (sha, path) == raw.put(body) and raw.get(sha) == body
+    assert [p.name for p in (tmp_path / "raw").rglob("*") if p.is_file()] == [f"{sha}.gz"]
