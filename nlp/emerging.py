@@ -77,6 +77,12 @@ _LATEX_ACCENT = re.compile(r"\\[`'^\"~=.]\{?([a-z])\}?")
 _ADVERB = re.compile(r".{3,}ly$")
 _PARTICIPLE = re.compile(r".{3,}ed$")
 _JA_OK = re.compile(r"[\u30a0-\u30ff\u4e00-\u9fffa-z]")
+#: A hyphen inside a word ("non-convex", "multi-turn", "token-level"): the compound is one word of
+#: the text, kept whole as words joined by "_" (the normaliser would split it at the hyphen).
+#: English hyphenates compounds mostly as premodifiers, so a candidate never holds part of one and
+#: is never one alone (the (Adj|Noun)+ Noun pattern of Justeson & Katz 1995 counts it as one token).
+_HYPHEN = re.compile(r"(?<=[^\W_])[-\u2010\u2011](?=[^\W_])")
+_TOKEN = re.compile(rf"(?:{_WORD.pattern})(?:_(?:{_WORD.pattern}))*")
 
 
 @lru_cache(maxsize=1)
@@ -85,22 +91,32 @@ def _sudachi_pos():
 
 
 def english_candidates(norm: str, max_n: int = 4) -> set[str]:
-    """2- to 4-word noun-phrase-like windows: no stop word, adverb or bare number inside, no
-    participle as the head (the candidate extraction of C-value, Frantzi et al. 2000, with word
-    lists and endings standing in for the part-of-speech filter)."""
+    """Windows of 2+ tokens and 2-4 words, noun-phrase-like: no stop word, adverb or bare number
+    inside, no participle as the head (the candidate extraction of C-value, Frantzi et al. 2000,
+    with word lists and endings standing in for the part-of-speech filter). A hyphenated compound
+    (words joined by "_" in `norm`) is one token, stopped by any stop word in it."""
     out = set()
     for clause in _CLAUSE.split(_LATEX_ACCENT.sub(r"\1", norm)):
-        words = [w for w in _WORD.findall(clause)]
-        for i in range(len(words)):
-            if words[i] in _STOP or _ADVERB.match(words[i]) or len(words[i]) < 2:
+        tokens = [t.split("_") for t in _TOKEN.findall(clause)]
+        for i in range(len(tokens)):
+            if _boundary(tokens[i]):
                 continue
+            words = len(tokens[i])
             for n in range(2, max_n + 1):
-                last = words[i + n - 1] if i + n <= len(words) else None
-                if last is None or last in _STOP or _ADVERB.match(last) or len(last) < 2:
+                last = tokens[i + n - 1] if i + n <= len(tokens) else None
+                words += len(last) if last is not None else 0
+                if last is None or words > max_n or _boundary(last):
                     break
-                if not _PARTICIPLE.match(last) and last not in _MODIFIER:
-                    out.add(" ".join(words[i : i + n]))
+                if not _PARTICIPLE.match(last[-1]) and last[-1] not in _MODIFIER:
+                    out.add(" ".join(" ".join(t) for t in tokens[i : i + n]))
     return out
+
+
+def _boundary(token: list[str]) -> bool:
+    """A token (a word, or a hyphenated compound's words) no candidate holds."""
+    return (
+        any(w in _STOP for w in token) or bool(_ADVERB.match(token[-1])) or sum(map(len, token)) < 2
+    )
 
 
 def japanese_candidates(norm: str) -> set[str]:
@@ -158,9 +174,11 @@ def record_candidates(records: pd.DataFrame) -> pd.DataFrame:
         records["record_id"], shas, records["title"], texts, strict=False
     ):
         full = record_text(title, text)
-        norm, _ = normalize_text(full)
         lang = "ja" if detect_language(full) == "ja" else "en"
-        cands = japanese_candidates(norm) if lang == "ja" else english_candidates(norm)
+        if lang == "ja":
+            cands = japanese_candidates(normalize_text(full)[0])
+        else:
+            cands = english_candidates(normalize_text(_HYPHEN.sub("_", full))[0])
         ids += [rid] * len(cands)
         hashes += [sha or ""] * len(cands)
         terms += sorted(cands)

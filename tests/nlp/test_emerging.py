@@ -221,3 +221,18 @@ def test_boilerplate_diverges_little_from_the_corpus_spread():
     even, leaning = spread_divergence(rows, corpus)
     assert even == pytest.approx(0.0)
     assert 0.3 < leaning <= 1.0
+
+
+def test_a_hyphenated_compound_is_one_token_of_a_candidate():
+    from nlp.emerging import record_candidates
+
+    records = pd.DataFrame(
+        [{"record_id": "a", "title": "Non-convex optimization of KV-cache eviction",
+          "text": "A token-level study of multi-turn dialogue agents."}]
+    )  # fmt: skip
+    terms = set(record_candidates(records)["term"])
+    assert {"non convex optimization", "kv cache eviction", "multi turn dialogue agents",
+            "dialogue agents"} <= terms  # fmt: skip
+    # a compound alone is one word, and no candidate starts or ends inside one
+    assert not terms & {"non convex", "kv cache", "token level", "multi turn", "convex optimization",
+                        "cache eviction", "turn dialogue", "turn dialogue agents"}  # fmt: skip
