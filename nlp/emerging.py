@@ -27,6 +27,8 @@ from horizon.schemas import Sharing
 from nlp.burst import burst_weights
 from nlp.extract import record_text, term_index_for
 from nlp.normalize import detect_language, normalize_term, normalize_text
+from nlp.termhood import ends_with_known, head_termhood, head_word
+from nlp.termhood import singular as _singular
 
 #: Candidate terms per burst computation (terms × weeks float matrices stay a few hundred MB).
 BURST_CHUNK = 2000
@@ -237,15 +239,6 @@ def _known_phrases(taxonomy: Taxonomy) -> tuple[set[str], set[str]]:
     return whole, parts
 
 
-def _singular(word: str) -> str:
-    """A crude plural fold (models → model, batteries → battery), enough to match variants."""
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
-
-
 def _pieces(term: str, japanese: bool) -> list[str]:
     """Contiguous parts of a candidate shorter than it (words, or characters for Japanese)."""
     if japanese:
@@ -352,9 +345,7 @@ def aggregate_emerging(
     last_week = _week_start(as_of)
     n_bins = (last_week - first_week).days // 7 + 1
     bins = [first_week + dt.timedelta(weeks=i) for i in range(n_bins)]
-    known = pd.DataFrame({"term": sorted(term_index_for(taxonomy).keys)})
     con.register("window_recs", recs)
-    con.register("known_terms", known)
     try:
         con.execute(
             f"""
@@ -363,7 +354,7 @@ def aggregate_emerging(
                    (date_diff('day', ?::DATE, date_trunc('week', r.day)::DATE) // 7)::INTEGER AS week
             FROM ({candidates}) c JOIN window_recs r
               ON c.record_id = r.record_id AND coalesce(c.content_sha256, '') = r.content_sha256
-            WHERE c.term <> '' AND c.term NOT IN (SELECT term FROM known_terms)
+            WHERE c.term <> ''
             """,
             [first_week],
         )
@@ -380,6 +371,7 @@ def aggregate_emerging(
             return pd.DataFrame(columns=EMERGING_COLUMNS)
         freq = eligible["n"].to_numpy(float)
         cvalue, nested_max = c_values(eligible["term"], eligible["language"], freq)
+        termhood = _termhood(eligible, taxonomy)
         keep = ~fold_known(eligible["term"], eligible["language"], taxonomy)
         keep &= ~eligible["term"].map(normalize_term).isin(set(rejected)).to_numpy()
         # a term must stand on its own, outside longer candidates, in min_records documents, and
@@ -387,7 +379,8 @@ def aggregate_emerging(
         # fragment of that candidate ("multiple input" of "multiple input multiple output")
         keep &= cvalue >= min_records * np.log2(np.maximum(_lengths(eligible), 2))
         keep &= freq - nested_max > freq / 2
-        eligible = eligible[keep].assign(cvalue=cvalue[keep]).reset_index(drop=True)
+        eligible = eligible[keep].assign(cvalue=cvalue[keep], termhood=termhood[keep])
+        eligible = eligible.reset_index(drop=True)
         if eligible.empty:
             return pd.DataFrame(columns=EMERGING_COLUMNS)
         eligible["k"] = np.arange(len(eligible))
@@ -409,7 +402,7 @@ def aggregate_emerging(
             """
         ).df()
     finally:
-        for name in ("window_recs", "known_terms", "top_terms", "eligible_terms", "term_hints"):
+        for name in ("window_recs", "top_terms", "eligible_terms", "term_hints"):
             with contextlib.suppress(duckdb.Error):
                 con.unregister(name)
     detail = detail.drop_duplicates(["k", "record_id"])
@@ -440,6 +433,28 @@ def aggregate_emerging(
     return frame.reset_index(drop=True)
 
 
+def _known_words(taxonomy: Taxonomy) -> set[tuple[str, ...]]:
+    """The taxonomy's non-Japanese terms as tuples of singular words."""
+    out = set()
+    for key in term_index_for(taxonomy).keys:
+        key = normalize_term(key)
+        if not re.search(r"[\u3040-\u9fff]", key) and (words := _WORD.findall(key.lower())):
+            out.add(tuple(_singular(w) for w in words))
+    return out
+
+
+def _termhood(eligible: pd.DataFrame, taxonomy: Taxonomy) -> np.ndarray:
+    """Head termhood (`nlp.termhood`) of the English candidates, learnt over all of them (the
+    known ones included); 1 for Japanese, whose compounds have no head here."""
+    out = np.ones(len(eligible))
+    english = (eligible["language"] == "en").to_numpy()
+    if english.any():
+        terms = eligible["term"][english]
+        labelled = ends_with_known(terms, _known_words(taxonomy))
+        out[english] = head_termhood(terms.map(head_word), labelled)
+    return out
+
+
 def _lengths(frame: pd.DataFrame) -> np.ndarray:
     return np.array(
         [
@@ -460,14 +475,17 @@ def rank_terms(
     con: duckdb.DuckDBPyConnection,
     keep_all: bool = False,
 ) -> pd.DataFrame:
-    """`eligible` (k, term, language, n, cvalue) with burst_weight, growth, recency, spread and
-    emerging_score, boilerplate dropped, best first.
+    """`eligible` (k, term, language, n, cvalue, termhood) with burst_weight, growth, recency,
+    spread and emerging_score, boilerplate dropped, best first.
 
     burst_weight: the largest Kleinberg weight of the term's weekly documents in one source
     against that source's weekly documents (a source that grows raises its baseline, not its
-    terms' bursts). Terms that burst come first (emerging means rising), each group by
-    emerging_score = C-value × (1 + burst_weight) × recency, recency = 2^(−age /
-    RECENCY_HALF_LIFE_WEEKS) for the age in weeks of the term's median document.
+    terms' bursts). Terms that burst and whose head makes them at least as likely as the average
+    candidate to name a technology (termhood ≥ 1, `nlp.termhood`) come first (emerging means
+    rising; a rising metric or filler phrase earns no precedence), each group by
+    emerging_score = C-value × termhood × (1 + burst_weight) × recency, recency = 2^(−age /
+    RECENCY_HALF_LIFE_WEEKS) for the age in weeks of the term's median document. Of a plural and
+    its singular only the better placed is kept.
     """
     weeks = (
         (recs["day"].to_numpy().astype("datetime64[D]") - np.datetime64(first_week, "D"))
@@ -509,13 +527,30 @@ def rank_terms(
             (out["domain_divergence"] >= BOILERPLATE_DIVERGENCE)
             & (out["domain_share"] >= MIN_DOMAIN_SHARE)
         ]
-    out = out.assign(
-        bursting=out["burst_weight"] > 0,
-        emerging_score=out["cvalue"] * (1 + out["burst_weight"]) * out["recency"],
-    )
-    return out.sort_values(
+    return order_terms(out)
+
+
+def order_terms(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` (term, language, n, cvalue, termhood, burst_weight, recency) with `bursting` and
+    `emerging_score`, best first (see `rank_terms`); of a plural and its singular the better
+    placed stands for both."""
+    termhood = frame["termhood"] if "termhood" in frame else pd.Series(1.0, index=frame.index)
+    out = frame.assign(
+        bursting=(frame["burst_weight"] > 0) & (termhood >= 1),
+        emerging_score=frame["cvalue"] * termhood * (1 + frame["burst_weight"]) * frame["recency"],
+    ).sort_values(
         ["bursting", "emerging_score", "n", "term"], ascending=[False, False, False, True]
-    ).reset_index(drop=True)
+    )
+    variant = pd.DataFrame(
+        {
+            "term": [
+                t if lang == "ja" else " ".join(_singular(w) for w in t.split())
+                for t, lang in zip(out["term"], out["language"], strict=False)
+            ],
+            "language": out["language"].to_numpy(),
+        }
+    )
+    return out[~variant.duplicated().to_numpy()].reset_index(drop=True)
 
 
 def _spread(
