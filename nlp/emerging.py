@@ -99,26 +99,28 @@ def english_candidates(norm: str, max_n: int = 4) -> set[str]:
     (words joined by "_" in `norm`) is one token, stopped by any stop word in it."""
     out = set()
     for clause in _CLAUSE.split(_LATEX_ACCENT.sub(r"\1", norm)):
-        tokens = [t.split("_") for t in _TOKEN.findall(clause)]
+        tokens = _TOKEN.findall(clause)
+        kinds = [_token_kind(t) for t in tokens]
         for i in range(len(tokens)):
-            if _boundary(tokens[i]):
+            if kinds[i] is None:
                 continue
-            words = len(tokens[i])
-            for n in range(2, max_n + 1):
-                last = tokens[i + n - 1] if i + n <= len(tokens) else None
-                words += len(last) if last is not None else 0
-                if last is None or words > max_n or _boundary(last):
+            words = kinds[i][0]
+            for j in range(i + 1, min(i + max_n, len(tokens))):
+                if kinds[j] is None or (words := words + kinds[j][0]) > max_n:
                     break
-                if not _PARTICIPLE.match(last[-1]) and last[-1] not in _MODIFIER:
-                    out.add(" ".join(" ".join(t) for t in tokens[i : i + n]))
+                if kinds[j][1]:
+                    out.add(" ".join(tokens[i : j + 1]).replace("_", " "))
     return out
 
 
-def _boundary(token: list[str]) -> bool:
-    """A token (a word, or a hyphenated compound's words) no candidate holds."""
-    return (
-        any(w in _STOP for w in token) or bool(_ADVERB.match(token[-1])) or sum(map(len, token)) < 2
-    )
+@lru_cache(maxsize=65536)
+def _token_kind(token: str) -> tuple[int, bool] | None:
+    """None for a token (a word, or a hyphenated compound's words joined by "_") no candidate
+    holds; else its number of words and whether it may end a candidate (head)."""
+    words = token.split("_")
+    if any(w in _STOP for w in words) or _ADVERB.match(words[-1]) or sum(map(len, words)) < 2:
+        return None
+    return len(words), not _PARTICIPLE.match(words[-1]) and words[-1] not in _MODIFIER
 
 
 def japanese_candidates(norm: str) -> set[str]:
