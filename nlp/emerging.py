@@ -193,10 +193,23 @@ def record_candidates(records: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def record_stream(source: str, codes: object) -> str:
+    """The stream a record's burst baseline is counted in: its source, and within an arXiv source
+    its primary category (the first of `codes.arxiv`; `codes` as a dict or its JSON text)."""
+    if isinstance(codes, str):
+        try:
+            codes = json.loads(codes)
+        except ValueError:
+            codes = None
+    arxiv = codes.get("arxiv") if isinstance(codes, dict) else None
+    return f"{source}/{arxiv[0]}" if arxiv else source
+
+
 def window_records(
     records: pd.DataFrame, as_of: dt.date, weeks: int = WINDOW_WEEKS
 ) -> pd.DataFrame:
-    """record_id, content_sha256, day, source, sharing of the dated records inside the window."""
+    """record_id, content_sha256, day, source, stream (`record_stream`, from `codes` where the
+    records carry it) and sharing of the dated records inside the window."""
     n = len(records)
     day = pd.to_datetime(
         records["published_date"] if "published_date" in records else pd.Series([None] * n),
@@ -207,12 +220,15 @@ def window_records(
     col = lambda name, default: (  # noqa: E731
         records[name].to_numpy()[keep] if name in records else np.full(int(keep.sum()), default)
     )
+    source = pd.Series(col("source", "unknown")).fillna("unknown").astype(str).to_numpy()
+    codes = col("codes", None)
     return pd.DataFrame(
         {
             "record_id": records["record_id"].to_numpy()[keep],
             "content_sha256": pd.Series(col("content_sha256", "")).fillna("").to_numpy(),
             "day": day.to_numpy()[keep].astype("datetime64[D]"),
-            "source": pd.Series(col("source", "unknown")).fillna("unknown").astype(str).to_numpy(),
+            "source": source,
+            "stream": [record_stream(s, c) for s, c in zip(source, codes, strict=True)],
             "sharing": pd.Series(col("sharing", "CLEAR")).fillna("RED").astype(str).to_numpy(),
         }
     )
@@ -352,7 +368,7 @@ def aggregate_emerging(
         con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE hits AS
-            SELECT DISTINCT c.term, c.language, r.record_id, r.source,
+            SELECT DISTINCT c.term, c.language, r.record_id, r.source, r.stream,
                    (date_diff('day', ?::DATE, date_trunc('week', r.day)::DATE) // 7)::INTEGER AS week
             FROM ({candidates}) c JOIN window_recs r
               ON c.record_id = r.record_id AND coalesce(c.content_sha256, '') = r.content_sha256
@@ -388,8 +404,8 @@ def aggregate_emerging(
         eligible["k"] = np.arange(len(eligible))
         con.register("eligible_terms", eligible[["k", "term", "language"]])
         cells = con.execute(
-            "SELECT e.k, h.source, h.week, count(*) AS n FROM hits h JOIN eligible_terms e"
-            " USING (term, language) GROUP BY e.k, h.source, h.week"
+            "SELECT e.k, h.source, h.stream, h.week, count(*) AS n FROM hits h"
+            " JOIN eligible_terms e USING (term, language) GROUP BY e.k, h.source, h.stream, h.week"
         ).df()
         hint_of = hints(list(recs["record_id"])) if hints is not None else {}
         eligible = rank_terms(eligible, cells, recs, first_week, n_bins, recent_weeks, hint_of, con)
@@ -481,8 +497,9 @@ def rank_terms(
     spread and emerging_score, boilerplate dropped, best first.
 
     burst_weight: the largest Kleinberg weight of the term's weekly documents in one source
-    against that source's weekly documents (a source that grows raises its baseline, not its
-    terms' bursts). Terms that burst and whose head makes them at least as likely as the average
+    against the count expected from that source's streams (`stream_bursts`: a stream that grows,
+    or a week whose sample holds more of one arXiv category, raises its baseline, not its terms'
+    bursts). Terms that burst and whose head makes them at least as likely as the average
     candidate to name a technology (termhood ≥ 1, `nlp.termhood`) come first (emerging means
     rising; a rising metric or filler phrase earns no precedence), each group by
     emerging_score = C-value × termhood × (1 + burst_weight) × recency, recency = 2^(−age /
@@ -493,20 +510,8 @@ def rank_terms(
         (recs["day"].to_numpy().astype("datetime64[D]") - np.datetime64(first_week, "D"))
         .astype(np.int64) // 7
     )  # fmt: skip
-    sources = sorted(set(recs["source"]))
     rows = len(eligible)
-    weights = np.zeros(rows)
-    for source in sources:
-        totals = np.bincount(weeks[(recs["source"] == source).to_numpy()], minlength=n_bins)
-        part = cells[cells["source"] == source]
-        ks = np.unique(part["k"].to_numpy())
-        for start in range(0, len(ks), BURST_CHUNK):
-            chunk = ks[start : start + BURST_CHUNK]
-            pos = np.searchsorted(chunk, part["k"].to_numpy())
-            inside = (pos < len(chunk)) & (chunk[np.minimum(pos, len(chunk) - 1)] == part["k"])
-            counts = np.zeros((len(chunk), n_bins))
-            np.add.at(counts, (pos[inside], part["week"].to_numpy()[inside]), part["n"][inside])
-            weights[chunk] = np.maximum(weights[chunk], burst_weights(counts, totals))
+    weights = stream_bursts(cells, recs, weeks, n_bins, rows)
     per_week = np.zeros((rows, n_bins))
     np.add.at(per_week, (cells["k"].to_numpy(), cells["week"].to_numpy()), cells["n"].to_numpy())
     recent_start = n_bins - recent_weeks
@@ -530,6 +535,42 @@ def rank_terms(
             & (out["domain_share"] >= MIN_DOMAIN_SHARE)
         ]
     return order_terms(out)
+
+
+def stream_bursts(
+    cells: pd.DataFrame, recs: pd.DataFrame, weeks: np.ndarray, n_bins: int, rows: int
+) -> np.ndarray:
+    """Per term k < `rows`, the largest over sources of the Kleinberg weight of its weekly
+    documents in the source (`cells`: k, source, stream, week, n) against the count expected under
+    the week's mix of the source's streams (`recs`: source, stream; `weeks`: each record's bin):
+    E_t = Σ_c V_ct · n_c / V_c, V = a stream's documents, n_c = the term's over the window
+    (indirect standardisation). A term bursts only when its share within its own stream rises;
+    with one stream per source E_t = d_t · Σn / Σd, Kleinberg's constant base rate."""
+    weights = np.zeros(rows)
+    for source in sorted(set(recs["source"])):
+        mine = (recs["source"] == source).to_numpy()
+        names, codes = np.unique(recs["stream"].to_numpy()[mine], return_inverse=True)
+        volume = np.zeros((len(names), n_bins))
+        np.add.at(volume, (codes, weeks[mine]), 1)
+        mix = volume / np.maximum(volume.sum(axis=1, keepdims=True), 1)  # V_ct / V_c
+        part = cells[cells["source"] == source]
+        k = part["k"].to_numpy()
+        stream = np.searchsorted(names, part["stream"].to_numpy())
+        ks = np.unique(k)
+        for start in range(0, len(ks), BURST_CHUNK):
+            chunk = ks[start : start + BURST_CHUNK]
+            pos = np.searchsorted(chunk, k)
+            inside = (pos < len(chunk)) & (chunk[np.minimum(pos, len(chunk) - 1)] == k)
+            n = part["n"].to_numpy()[inside]
+            counts = np.zeros((len(chunk), n_bins))
+            np.add.at(counts, (pos[inside], part["week"].to_numpy()[inside]), n)
+            by_stream = np.zeros((len(chunk), len(names)))
+            np.add.at(by_stream, (pos[inside], stream[inside]), n)
+            expected = by_stream @ mix
+            weights[chunk] = np.maximum(
+                weights[chunk], burst_weights(counts, volume.sum(axis=0), expected=expected)
+            )
+    return weights
 
 
 def order_terms(frame: pd.DataFrame) -> pd.DataFrame:
