@@ -504,25 +504,26 @@ def rank_terms(
     rising; a rising metric or filler phrase earns no precedence), each group by
     emerging_score = C-value × termhood × (1 + burst_weight) × recency, recency = 2^(−age /
     RECENCY_HALF_LIFE_WEEKS) for the age in weeks of the term's median document. Of a plural and
-    its singular only the better placed is kept.
+    its singular only the better placed is kept. growth: `_growth`, against the same expectation.
     """
     weeks = (
         (recs["day"].to_numpy().astype("datetime64[D]") - np.datetime64(first_week, "D"))
         .astype(np.int64) // 7
     )  # fmt: skip
     rows = len(eligible)
-    weights = stream_bursts(cells, recs, weeks, n_bins, rows)
+    recent_start = n_bins - recent_weeks
+    periods = (max(recent_start - recent_weeks, 0), max(recent_start, 0), n_bins)
+    weights, expected = stream_bursts(cells, recs, weeks, n_bins, rows, periods)
     per_week = np.zeros((rows, n_bins))
     np.add.at(per_week, (cells["k"].to_numpy(), cells["week"].to_numpy()), cells["n"].to_numpy())
-    recent_start = n_bins - recent_weeks
-    recent = per_week[:, max(recent_start, 0) :].sum(axis=1)
-    before = per_week[:, max(recent_start - recent_weeks, 0) : max(recent_start, 0)].sum(axis=1)
+    recent = per_week[:, periods[1] :].sum(axis=1)
+    before = per_week[:, periods[0] : periods[1]].sum(axis=1)
     cumulative = per_week.cumsum(axis=1)
     median_bin = (cumulative >= cumulative[:, -1:] / 2).argmax(axis=1)
     age = n_bins - 1 - median_bin
     out = eligible.assign(
         burst_weight=weights,
-        growth=(recent - before) / np.maximum(before, 1),
+        growth=_growth(recent, before, expected),
         recency=np.power(0.5, age / RECENCY_HALF_LIFE_WEEKS),
     )
     out = pd.concat([out, _spread(eligible, recs, hint_of, con).set_index(out.index)],
@@ -537,16 +538,34 @@ def rank_terms(
     return order_terms(out)
 
 
+def _growth(recent: np.ndarray, before: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    """(recent − before′) / max(before′, 1), before′ = the earlier weeks' documents scaled by how
+    the term's streams' volume changed between the two periods (`expected`: rows × [before,
+    recent] expected counts; unscaled where nothing was expected before)."""
+    scale = np.where(expected[:, 0] > 0, expected[:, 1] / np.maximum(expected[:, 0], 1e-12), 1.0)
+    base = before * scale
+    return (recent - base) / np.maximum(base, 1)
+
+
 def stream_bursts(
-    cells: pd.DataFrame, recs: pd.DataFrame, weeks: np.ndarray, n_bins: int, rows: int
-) -> np.ndarray:
+    cells: pd.DataFrame,
+    recs: pd.DataFrame,
+    weeks: np.ndarray,
+    n_bins: int,
+    rows: int,
+    periods: tuple[int, int, int],
+) -> tuple[np.ndarray, np.ndarray]:
     """Per term k < `rows`, the largest over sources of the Kleinberg weight of its weekly
     documents in the source (`cells`: k, source, stream, week, n) against the count expected under
     the week's mix of the source's streams (`recs`: source, stream; `weeks`: each record's bin):
     E_t = Σ_c V_ct · n_c / V_c, V = a stream's documents, n_c = the term's over the window
     (indirect standardisation). A term bursts only when its share within its own stream rises;
-    with one stream per source E_t = d_t · Σn / Σd, Kleinberg's constant base rate."""
+    with one stream per source E_t = d_t · Σn / Σd, Kleinberg's constant base rate. Also the
+    term's expected documents summed over sources in bins [a, b) and [b, c), `periods` = (a, b, c)
+    (rows × 2), for growth."""
+    a, b, c = periods
     weights = np.zeros(rows)
+    totals = np.zeros((rows, 2))
     for source in sorted(set(recs["source"])):
         mine = (recs["source"] == source).to_numpy()
         names, codes = np.unique(recs["stream"].to_numpy()[mine], return_inverse=True)
@@ -567,10 +586,13 @@ def stream_bursts(
             by_stream = np.zeros((len(chunk), len(names)))
             np.add.at(by_stream, (pos[inside], stream[inside]), n)
             expected = by_stream @ mix
+            totals[chunk] += np.stack(
+                [expected[:, a:b].sum(axis=1), expected[:, b:c].sum(axis=1)], axis=1
+            )
             weights[chunk] = np.maximum(
                 weights[chunk], burst_weights(counts, volume.sum(axis=0), expected=expected)
             )
-    return weights
+    return weights, totals
 
 
 def order_terms(frame: pd.DataFrame) -> pd.DataFrame:
@@ -662,8 +684,9 @@ def find_emerging_terms(
     """Candidate phrases not in the taxonomy, with weekly counts, growth and Kleinberg burst weight.
 
     Records are those published in the `window_weeks` ISO weeks up to `as_of`; later or undated
-    ones are ignored. `growth` = (documents in the last `recent_weeks` weeks − the weeks before
-    them) / max(the weeks before, 1).
+    ones are ignored. `growth` = (documents in the last `recent_weeks` weeks − b) / max(b, 1), b =
+    the documents of the weeks before them scaled by how the volume of the term's streams changed
+    (with flat volumes, the documents of the weeks before).
     """
     recs = window_records(records, as_of, window_weeks)
     inside = records[records["record_id"].isin(set(recs["record_id"]))]

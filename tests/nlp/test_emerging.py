@@ -277,6 +277,11 @@ def test_a_shift_in_the_mix_of_arxiv_categories_makes_no_burst(taxonomy):
     out = find_emerging_terms(records, none, taxonomy, as_of=as_of)
     assert set(out["term"]) >= {"export programme", "quota programme", "alpha lattice"}
     assert (out["burst_weight"] == 0).all()
+    # growth counts against the same mix: the category quadrupled in the last four weeks
+    records, start = _category_mix(30, grow_from=26)
+    out = find_emerging_terms(records, none, taxonomy, as_of=as_of).set_index("term")
+    assert out.loc["export programme", "growth"] == pytest.approx(0.0)
+    assert (out["burst_weight"] == 0).all()
     records, start = _category_mix(30, grow_from=20, planted=(26, 4))
     out = find_emerging_terms(records, none, taxonomy, as_of=as_of)
     assert out.iloc[0]["term"] == "photonic spiking accelerator"
