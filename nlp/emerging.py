@@ -197,6 +197,8 @@ def record_stream(source: str, codes: object) -> str:
     """The stream a record's burst baseline is counted in: its source, and within an arXiv source
     its primary category (the first of `codes.arxiv`; `codes` as a dict or its JSON text)."""
     if isinstance(codes, str):
+        if '"arxiv": []' in codes or '"arxiv"' not in codes:  # most records: no parse needed
+            return source
         try:
             codes = json.loads(codes)
         except ValueError:

@@ -300,3 +300,14 @@ def test_expected_counts_give_kleinberg_its_constant_base_rate_when_one_stream()
     # a series that follows its expectation bin by bin never bursts, however its share moves
     assert burst_weights(np.array([[1, 1, 1, 8, 8, 8]]), totals,
                          expected=np.array([[1, 1, 1, 8, 8, 8]]))[0] == 0  # fmt: skip
+
+
+def test_a_records_stream_is_its_source_and_arxiv_primary_category():
+    from nlp.emerging import record_stream
+
+    codes = {"cpc": [], "ipc": [], "arxiv": ["cs.IT", "math.IT"], "topics": []}
+    assert record_stream("papers_arxiv", json.dumps(codes)) == "papers_arxiv/cs.IT"
+    assert record_stream("papers_arxiv", codes) == "papers_arxiv/cs.IT"
+    assert record_stream("patents_epo_ops", json.dumps({**codes, "arxiv": []})) == "patents_epo_ops"
+    assert record_stream("policy_feed", None) == "policy_feed"
+    assert record_stream("policy_feed", "not json") == "policy_feed"
