@@ -1,7 +1,8 @@
 """Emerging terms on real data: the shared arXiv corpus and recorded policy feeds, top N listed.
 
 Each arXiv file is its own source (they cover different months, so a pooled baseline would make
-the file boundaries burst); the Federal Register search and the White House briefing feeds go
+the file boundaries burst), and its records carry their categories, primary first, in `codes`
+(the burst baseline's stream is the primary category); the Federal Register search and the White House briefing feeds go
 through their parsers. Prints rank, term, score inputs and the judgement recorded for the term
 in benchmarks/emerging_judgements.tsv (term → tech | boilerplate | other, judged by hand: tech =
 a technique, device, material or system not in the taxonomy; other = a metric, phenomenon,
@@ -34,8 +35,14 @@ from nlp.emerging import find_emerging_terms  # noqa: E402
 JUDGEMENTS = REPO / "benchmarks" / "emerging_judgements.tsv"
 
 
+def _categories(item: dict) -> list[str]:
+    """The record's arXiv categories, primary first (as the arXiv parsers write `codes.arxiv`)."""
+    cats = [item.get("primary_category"), *(item.get("categories") or [])]
+    return list(dict.fromkeys(c for c in cats if c))
+
+
 def arxiv_records() -> pd.DataFrame:
-    """One row per corpus record; source = the file it came from."""
+    """One row per corpus record; source = the file it came from, codes = its categories."""
     rows = []
     for path in sorted(shared_data("corpus/arxiv_labeled").glob("*.jsonl")):
         with path.open(encoding="utf-8") as handle:
@@ -48,6 +55,7 @@ def arxiv_records() -> pd.DataFrame:
                         "text": item.get("abstract") or "",
                         "published_date": pd.to_datetime(item.get("listing_date"), errors="coerce"),
                         "source": f"arxiv_{path.stem}",
+                        "codes": json.dumps({"arxiv": _categories(item)}),
                         "kind": "paper",
                         "sharing": "CLEAR",
                     }

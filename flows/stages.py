@@ -296,7 +296,9 @@ def emerging(ctx: ScanContext) -> dict[str, Any]:
     terms, computed, window = _emerging_terms(
         ctx,
         store.corpus(
-            "records", ctx.scan_id, "record_id, content_sha256, published_date, source, sharing"
+            "records",
+            ctx.scan_id,
+            "record_id, content_sha256, published_date, source, sharing, codes",
         ),
     )
     return {
@@ -308,7 +310,8 @@ def emerging(ctx: ScanContext) -> dict[str, Any]:
 
 def _emerging_terms(ctx: ScanContext, meta: pd.DataFrame) -> tuple[pd.DataFrame, int, int]:
     """Emerging terms of the records `meta` alone (record_id, content_sha256, published_date,
-    source, sharing): the terms, how many records' phrases were computed, records in the window.
+    source, sharing, codes): the terms, how many records' phrases were computed, records in
+    the window.
 
     Every count, minimum, burst baseline and the window's end come from these records only, so
     the terms of an audience's records say nothing of the records it may not see.

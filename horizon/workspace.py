@@ -33,8 +33,9 @@ class Workspace:
     def candidates_dir(self) -> Path:
         """Candidate phrases of records by content hash (Parquet parts), for emerging terms."""
         # v2: a phrase no longer spans title and body, nor holds the demo mark; v3: C-value
-        # boundaries (adverbs, participle heads, modifiers, LaTeX accents). Older parts are stale.
-        return self.home / "cache" / "candidates-v3"
+        # boundaries (adverbs, participle heads, modifiers, LaTeX accents); v4: a hyphenated
+        # compound is one token. Older parts are stale.
+        return self.home / "cache" / "candidates-v4"
 
     def scan_dir(self, scan_id: str) -> Path:
         """Per-scan working files (crawl output, Scrapy job state, logs)."""

@@ -52,12 +52,21 @@ def burst_states(
 
 
 def burst_weights(
-    relevant: np.ndarray, totals: np.ndarray, *, s: float = 2.0, gamma: float = 1.0
+    relevant: np.ndarray,
+    totals: np.ndarray,
+    *,
+    s: float = 2.0,
+    gamma: float = 1.0,
+    expected: np.ndarray | None = None,
 ) -> np.ndarray:
     """`burst_states`' weight for many series at once: rows of `relevant` share the bins `totals`.
 
     The same Viterbi, vectorised over rows (the loop runs over bins only), so thousands of
     candidate terms cost one pass over the weeks instead of one Python pass per term.
+    `expected` (rows × bins, optional) gives each bin's expected count in the base state, so the
+    base rate may change from bin to bin (p0 = expected / totals, p1 = s · p0): the count expected
+    from the mix of streams in each bin (indirect standardisation, docs/methodology.md). Without
+    it p0 is the row's overall share Σ relevant / Σ totals in every bin, as in Kleinberg (2002).
     """
     r = np.asarray(relevant, dtype=np.float64)
     d = np.asarray(totals, dtype=np.float64)
@@ -69,9 +78,12 @@ def burst_weights(
     if not ok.any():
         return out
     r = r[ok]
-    p0 = r.sum(axis=1) / d.sum()
-    p1 = np.minimum(s * p0, 0.9999)[:, None]
-    p0 = np.clip(p0, 1e-9, 0.9999)[:, None]
+    if expected is None:
+        p0 = np.broadcast_to((r.sum(axis=1) / d.sum())[:, None], r.shape)
+    else:
+        p0 = np.asarray(expected, dtype=np.float64)[ok] / np.where(d > 0, d, 1)
+    p0 = np.clip(p0, 1e-9, 0.9999)  # a bin where none of the row's streams published expects 0
+    p1 = np.minimum(s * p0, 0.9999)
     tau = gamma * math.log(n) if n > 1 else gamma
     log_binom = gammaln(d + 1) - gammaln(r + 1) - gammaln(d - r + 1)
     empty = d == 0

@@ -27,6 +27,8 @@ from horizon.schemas import Sharing
 from nlp.burst import burst_weights
 from nlp.extract import record_text, term_index_for
 from nlp.normalize import detect_language, normalize_term, normalize_text
+from nlp.termhood import ends_with_known, head_termhood, head_word
+from nlp.termhood import singular as _singular
 
 #: Candidate terms per burst computation (terms × weeks float matrices stay a few hundred MB).
 BURST_CHUNK = 2000
@@ -77,6 +79,12 @@ _LATEX_ACCENT = re.compile(r"\\[`'^\"~=.]\{?([a-z])\}?")
 _ADVERB = re.compile(r".{3,}ly$")
 _PARTICIPLE = re.compile(r".{3,}ed$")
 _JA_OK = re.compile(r"[\u30a0-\u30ff\u4e00-\u9fffa-z]")
+#: A hyphen inside a word ("non-convex", "multi-turn", "token-level"): the compound is one word of
+#: the text, kept whole as words joined by "_" (the normaliser would split it at the hyphen).
+#: English hyphenates compounds mostly as premodifiers, so a candidate never holds part of one and
+#: is never one alone (the (Adj|Noun)+ Noun pattern of Justeson & Katz 1995 counts it as one token).
+_HYPHEN = re.compile(r"(?<=[^\W_])[-\u2010\u2011](?=[^\W_])")
+_TOKEN = re.compile(rf"(?:{_WORD.pattern})(?:_(?:{_WORD.pattern}))*")
 
 
 @lru_cache(maxsize=1)
@@ -85,22 +93,34 @@ def _sudachi_pos():
 
 
 def english_candidates(norm: str, max_n: int = 4) -> set[str]:
-    """2- to 4-word noun-phrase-like windows: no stop word, adverb or bare number inside, no
-    participle as the head (the candidate extraction of C-value, Frantzi et al. 2000, with word
-    lists and endings standing in for the part-of-speech filter)."""
+    """Windows of 2+ tokens and 2-4 words, noun-phrase-like: no stop word, adverb or bare number
+    inside, no participle as the head (the candidate extraction of C-value, Frantzi et al. 2000,
+    with word lists and endings standing in for the part-of-speech filter). A hyphenated compound
+    (words joined by "_" in `norm`) is one token, stopped by any stop word in it."""
     out = set()
     for clause in _CLAUSE.split(_LATEX_ACCENT.sub(r"\1", norm)):
-        words = [w for w in _WORD.findall(clause)]
-        for i in range(len(words)):
-            if words[i] in _STOP or _ADVERB.match(words[i]) or len(words[i]) < 2:
+        tokens = _TOKEN.findall(clause)
+        kinds = [_token_kind(t) for t in tokens]
+        for i in range(len(tokens)):
+            if kinds[i] is None:
                 continue
-            for n in range(2, max_n + 1):
-                last = words[i + n - 1] if i + n <= len(words) else None
-                if last is None or last in _STOP or _ADVERB.match(last) or len(last) < 2:
+            words = kinds[i][0]
+            for j in range(i + 1, min(i + max_n, len(tokens))):
+                if kinds[j] is None or (words := words + kinds[j][0]) > max_n:
                     break
-                if not _PARTICIPLE.match(last) and last not in _MODIFIER:
-                    out.add(" ".join(words[i : i + n]))
+                if kinds[j][1]:
+                    out.add(" ".join(tokens[i : j + 1]).replace("_", " "))
     return out
+
+
+@lru_cache(maxsize=65536)
+def _token_kind(token: str) -> tuple[int, bool] | None:
+    """None for a token (a word, or a hyphenated compound's words joined by "_") no candidate
+    holds; else its number of words and whether it may end a candidate (head)."""
+    words = token.split("_")
+    if any(w in _STOP for w in words) or _ADVERB.match(words[-1]) or sum(map(len, words)) < 2:
+        return None
+    return len(words), not _PARTICIPLE.match(words[-1]) and words[-1] not in _MODIFIER
 
 
 def japanese_candidates(norm: str) -> set[str]:
@@ -158,9 +178,11 @@ def record_candidates(records: pd.DataFrame) -> pd.DataFrame:
         records["record_id"], shas, records["title"], texts, strict=False
     ):
         full = record_text(title, text)
-        norm, _ = normalize_text(full)
         lang = "ja" if detect_language(full) == "ja" else "en"
-        cands = japanese_candidates(norm) if lang == "ja" else english_candidates(norm)
+        if lang == "ja":
+            cands = japanese_candidates(normalize_text(full)[0])
+        else:
+            cands = english_candidates(normalize_text(_HYPHEN.sub("_", full))[0])
         ids += [rid] * len(cands)
         hashes += [sha or ""] * len(cands)
         terms += sorted(cands)
@@ -171,10 +193,25 @@ def record_candidates(records: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def record_stream(source: str, codes: object) -> str:
+    """The stream a record's burst baseline is counted in: its source, and within an arXiv source
+    its primary category (the first of `codes.arxiv`; `codes` as a dict or its JSON text)."""
+    if isinstance(codes, str):
+        if '"arxiv": []' in codes or '"arxiv"' not in codes:  # most records: no parse needed
+            return source
+        try:
+            codes = json.loads(codes)
+        except ValueError:
+            codes = None
+    arxiv = codes.get("arxiv") if isinstance(codes, dict) else None
+    return f"{source}/{arxiv[0]}" if arxiv else source
+
+
 def window_records(
     records: pd.DataFrame, as_of: dt.date, weeks: int = WINDOW_WEEKS
 ) -> pd.DataFrame:
-    """record_id, content_sha256, day, source, sharing of the dated records inside the window."""
+    """record_id, content_sha256, day, source, stream (`record_stream`, from `codes` where the
+    records carry it) and sharing of the dated records inside the window."""
     n = len(records)
     day = pd.to_datetime(
         records["published_date"] if "published_date" in records else pd.Series([None] * n),
@@ -185,12 +222,15 @@ def window_records(
     col = lambda name, default: (  # noqa: E731
         records[name].to_numpy()[keep] if name in records else np.full(int(keep.sum()), default)
     )
+    source = pd.Series(col("source", "unknown")).fillna("unknown").astype(str).to_numpy()
+    codes = col("codes", None)
     return pd.DataFrame(
         {
             "record_id": records["record_id"].to_numpy()[keep],
             "content_sha256": pd.Series(col("content_sha256", "")).fillna("").to_numpy(),
             "day": day.to_numpy()[keep].astype("datetime64[D]"),
-            "source": pd.Series(col("source", "unknown")).fillna("unknown").astype(str).to_numpy(),
+            "source": source,
+            "stream": [record_stream(s, c) for s, c in zip(source, codes, strict=True)],
             "sharing": pd.Series(col("sharing", "CLEAR")).fillna("RED").astype(str).to_numpy(),
         }
     )
@@ -217,15 +257,6 @@ def _known_phrases(taxonomy: Taxonomy) -> tuple[set[str], set[str]]:
                 parts.add(" ".join(words[i:j]))
                 parts.add(" ".join(_singular(w) for w in words[i:j]))
     return whole, parts
-
-
-def _singular(word: str) -> str:
-    """A crude plural fold (models → model, batteries → battery), enough to match variants."""
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
 
 
 def _pieces(term: str, japanese: bool) -> list[str]:
@@ -334,18 +365,16 @@ def aggregate_emerging(
     last_week = _week_start(as_of)
     n_bins = (last_week - first_week).days // 7 + 1
     bins = [first_week + dt.timedelta(weeks=i) for i in range(n_bins)]
-    known = pd.DataFrame({"term": sorted(term_index_for(taxonomy).keys)})
     con.register("window_recs", recs)
-    con.register("known_terms", known)
     try:
         con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE hits AS
-            SELECT DISTINCT c.term, c.language, r.record_id, r.source,
+            SELECT DISTINCT c.term, c.language, r.record_id, r.source, r.stream,
                    (date_diff('day', ?::DATE, date_trunc('week', r.day)::DATE) // 7)::INTEGER AS week
             FROM ({candidates}) c JOIN window_recs r
               ON c.record_id = r.record_id AND coalesce(c.content_sha256, '') = r.content_sha256
-            WHERE c.term <> '' AND c.term NOT IN (SELECT term FROM known_terms)
+            WHERE c.term <> ''
             """,
             [first_week],
         )
@@ -362,6 +391,7 @@ def aggregate_emerging(
             return pd.DataFrame(columns=EMERGING_COLUMNS)
         freq = eligible["n"].to_numpy(float)
         cvalue, nested_max = c_values(eligible["term"], eligible["language"], freq)
+        termhood = _termhood(eligible, taxonomy)
         keep = ~fold_known(eligible["term"], eligible["language"], taxonomy)
         keep &= ~eligible["term"].map(normalize_term).isin(set(rejected)).to_numpy()
         # a term must stand on its own, outside longer candidates, in min_records documents, and
@@ -369,14 +399,15 @@ def aggregate_emerging(
         # fragment of that candidate ("multiple input" of "multiple input multiple output")
         keep &= cvalue >= min_records * np.log2(np.maximum(_lengths(eligible), 2))
         keep &= freq - nested_max > freq / 2
-        eligible = eligible[keep].assign(cvalue=cvalue[keep]).reset_index(drop=True)
+        eligible = eligible[keep].assign(cvalue=cvalue[keep], termhood=termhood[keep])
+        eligible = eligible.reset_index(drop=True)
         if eligible.empty:
             return pd.DataFrame(columns=EMERGING_COLUMNS)
         eligible["k"] = np.arange(len(eligible))
         con.register("eligible_terms", eligible[["k", "term", "language"]])
         cells = con.execute(
-            "SELECT e.k, h.source, h.week, count(*) AS n FROM hits h JOIN eligible_terms e"
-            " USING (term, language) GROUP BY e.k, h.source, h.week"
+            "SELECT e.k, h.source, h.stream, h.week, count(*) AS n FROM hits h"
+            " JOIN eligible_terms e USING (term, language) GROUP BY e.k, h.source, h.stream, h.week"
         ).df()
         hint_of = hints(list(recs["record_id"])) if hints is not None else {}
         eligible = rank_terms(eligible, cells, recs, first_week, n_bins, recent_weeks, hint_of, con)
@@ -391,7 +422,7 @@ def aggregate_emerging(
             """
         ).df()
     finally:
-        for name in ("window_recs", "known_terms", "top_terms", "eligible_terms", "term_hints"):
+        for name in ("window_recs", "top_terms", "eligible_terms", "term_hints"):
             with contextlib.suppress(duckdb.Error):
                 con.unregister(name)
     detail = detail.drop_duplicates(["k", "record_id"])
@@ -422,6 +453,28 @@ def aggregate_emerging(
     return frame.reset_index(drop=True)
 
 
+def _known_words(taxonomy: Taxonomy) -> set[tuple[str, ...]]:
+    """The taxonomy's non-Japanese terms as tuples of singular words."""
+    out = set()
+    for key in term_index_for(taxonomy).keys:
+        key = normalize_term(key)
+        if not re.search(r"[\u3040-\u9fff]", key) and (words := _WORD.findall(key.lower())):
+            out.add(tuple(_singular(w) for w in words))
+    return out
+
+
+def _termhood(eligible: pd.DataFrame, taxonomy: Taxonomy) -> np.ndarray:
+    """Head termhood (`nlp.termhood`) of the English candidates, learnt over all of them (the
+    known ones included); 1 for Japanese, whose compounds have no head here."""
+    out = np.ones(len(eligible))
+    english = (eligible["language"] == "en").to_numpy()
+    if english.any():
+        terms = eligible["term"][english]
+        labelled = ends_with_known(terms, _known_words(taxonomy))
+        out[english] = head_termhood(terms.map(head_word), labelled)
+    return out
+
+
 def _lengths(frame: pd.DataFrame) -> np.ndarray:
     return np.array(
         [
@@ -442,44 +495,37 @@ def rank_terms(
     con: duckdb.DuckDBPyConnection,
     keep_all: bool = False,
 ) -> pd.DataFrame:
-    """`eligible` (k, term, language, n, cvalue) with burst_weight, growth, recency, spread and
-    emerging_score, boilerplate dropped, best first.
+    """`eligible` (k, term, language, n, cvalue, termhood) with burst_weight, growth, recency,
+    spread and emerging_score, boilerplate dropped, best first.
 
     burst_weight: the largest Kleinberg weight of the term's weekly documents in one source
-    against that source's weekly documents (a source that grows raises its baseline, not its
-    terms' bursts). Terms that burst come first (emerging means rising), each group by
-    emerging_score = C-value × (1 + burst_weight) × recency, recency = 2^(−age /
-    RECENCY_HALF_LIFE_WEEKS) for the age in weeks of the term's median document.
+    against the count expected from that source's streams (`stream_bursts`: a stream that grows,
+    or a week whose sample holds more of one arXiv category, raises its baseline, not its terms'
+    bursts). Terms that burst and whose head makes them at least as likely as the average
+    candidate to name a technology (termhood ≥ 1, `nlp.termhood`) come first (emerging means
+    rising; a rising metric or filler phrase earns no precedence), each group by
+    emerging_score = C-value × termhood × (1 + burst_weight) × recency, recency = 2^(−age /
+    RECENCY_HALF_LIFE_WEEKS) for the age in weeks of the term's median document. Of a plural and
+    its singular only the better placed is kept. growth: `_growth`, against the same expectation.
     """
     weeks = (
         (recs["day"].to_numpy().astype("datetime64[D]") - np.datetime64(first_week, "D"))
         .astype(np.int64) // 7
     )  # fmt: skip
-    sources = sorted(set(recs["source"]))
     rows = len(eligible)
-    weights = np.zeros(rows)
-    for source in sources:
-        totals = np.bincount(weeks[(recs["source"] == source).to_numpy()], minlength=n_bins)
-        part = cells[cells["source"] == source]
-        ks = np.unique(part["k"].to_numpy())
-        for start in range(0, len(ks), BURST_CHUNK):
-            chunk = ks[start : start + BURST_CHUNK]
-            pos = np.searchsorted(chunk, part["k"].to_numpy())
-            inside = (pos < len(chunk)) & (chunk[np.minimum(pos, len(chunk) - 1)] == part["k"])
-            counts = np.zeros((len(chunk), n_bins))
-            np.add.at(counts, (pos[inside], part["week"].to_numpy()[inside]), part["n"][inside])
-            weights[chunk] = np.maximum(weights[chunk], burst_weights(counts, totals))
+    recent_start = n_bins - recent_weeks
+    periods = (max(recent_start - recent_weeks, 0), max(recent_start, 0), n_bins)
+    weights, expected = stream_bursts(cells, recs, weeks, n_bins, rows, periods)
     per_week = np.zeros((rows, n_bins))
     np.add.at(per_week, (cells["k"].to_numpy(), cells["week"].to_numpy()), cells["n"].to_numpy())
-    recent_start = n_bins - recent_weeks
-    recent = per_week[:, max(recent_start, 0) :].sum(axis=1)
-    before = per_week[:, max(recent_start - recent_weeks, 0) : max(recent_start, 0)].sum(axis=1)
+    recent = per_week[:, periods[1] :].sum(axis=1)
+    before = per_week[:, periods[0] : periods[1]].sum(axis=1)
     cumulative = per_week.cumsum(axis=1)
     median_bin = (cumulative >= cumulative[:, -1:] / 2).argmax(axis=1)
     age = n_bins - 1 - median_bin
     out = eligible.assign(
         burst_weight=weights,
-        growth=(recent - before) / np.maximum(before, 1),
+        growth=_growth(recent, before, expected),
         recency=np.power(0.5, age / RECENCY_HALF_LIFE_WEEKS),
     )
     out = pd.concat([out, _spread(eligible, recs, hint_of, con).set_index(out.index)],
@@ -491,13 +537,87 @@ def rank_terms(
             (out["domain_divergence"] >= BOILERPLATE_DIVERGENCE)
             & (out["domain_share"] >= MIN_DOMAIN_SHARE)
         ]
-    out = out.assign(
-        bursting=out["burst_weight"] > 0,
-        emerging_score=out["cvalue"] * (1 + out["burst_weight"]) * out["recency"],
-    )
-    return out.sort_values(
+    return order_terms(out)
+
+
+def _growth(recent: np.ndarray, before: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    """(recent − before′) / max(before′, 1), before′ = the earlier weeks' documents scaled by how
+    the term's streams' volume changed between the two periods (`expected`: rows × [before,
+    recent] expected counts; unscaled where nothing was expected before)."""
+    scale = np.where(expected[:, 0] > 0, expected[:, 1] / np.maximum(expected[:, 0], 1e-12), 1.0)
+    base = before * scale
+    return (recent - base) / np.maximum(base, 1)
+
+
+def stream_bursts(
+    cells: pd.DataFrame,
+    recs: pd.DataFrame,
+    weeks: np.ndarray,
+    n_bins: int,
+    rows: int,
+    periods: tuple[int, int, int],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per term k < `rows`, the largest over sources of the Kleinberg weight of its weekly
+    documents in the source (`cells`: k, source, stream, week, n) against the count expected under
+    the week's mix of the source's streams (`recs`: source, stream; `weeks`: each record's bin):
+    E_t = Σ_c V_ct · n_c / V_c, V = a stream's documents, n_c = the term's over the window
+    (indirect standardisation). A term bursts only when its share within its own stream rises;
+    with one stream per source E_t = d_t · Σn / Σd, Kleinberg's constant base rate. Also the
+    term's expected documents summed over sources in bins [a, b) and [b, c), `periods` = (a, b, c)
+    (rows × 2), for growth."""
+    a, b, c = periods
+    weights = np.zeros(rows)
+    totals = np.zeros((rows, 2))
+    for source in sorted(set(recs["source"])):
+        mine = (recs["source"] == source).to_numpy()
+        names, codes = np.unique(recs["stream"].to_numpy()[mine], return_inverse=True)
+        volume = np.zeros((len(names), n_bins))
+        np.add.at(volume, (codes, weeks[mine]), 1)
+        mix = volume / np.maximum(volume.sum(axis=1, keepdims=True), 1)  # V_ct / V_c
+        part = cells[cells["source"] == source]
+        k = part["k"].to_numpy()
+        stream = np.searchsorted(names, part["stream"].to_numpy())
+        ks = np.unique(k)
+        for start in range(0, len(ks), BURST_CHUNK):
+            chunk = ks[start : start + BURST_CHUNK]
+            pos = np.searchsorted(chunk, k)
+            inside = (pos < len(chunk)) & (chunk[np.minimum(pos, len(chunk) - 1)] == k)
+            n = part["n"].to_numpy()[inside]
+            counts = np.zeros((len(chunk), n_bins))
+            np.add.at(counts, (pos[inside], part["week"].to_numpy()[inside]), n)
+            by_stream = np.zeros((len(chunk), len(names)))
+            np.add.at(by_stream, (pos[inside], stream[inside]), n)
+            expected = by_stream @ mix
+            totals[chunk] += np.stack(
+                [expected[:, a:b].sum(axis=1), expected[:, b:c].sum(axis=1)], axis=1
+            )
+            weights[chunk] = np.maximum(
+                weights[chunk], burst_weights(counts, volume.sum(axis=0), expected=expected)
+            )
+    return weights, totals
+
+
+def order_terms(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` (term, language, n, cvalue, termhood, burst_weight, recency) with `bursting` and
+    `emerging_score`, best first (see `rank_terms`); of a plural and its singular the better
+    placed stands for both."""
+    termhood = frame["termhood"] if "termhood" in frame else pd.Series(1.0, index=frame.index)
+    out = frame.assign(
+        bursting=(frame["burst_weight"] > 0) & (termhood >= 1),
+        emerging_score=frame["cvalue"] * termhood * (1 + frame["burst_weight"]) * frame["recency"],
+    ).sort_values(
         ["bursting", "emerging_score", "n", "term"], ascending=[False, False, False, True]
-    ).reset_index(drop=True)
+    )
+    variant = pd.DataFrame(
+        {
+            "term": [
+                t if lang == "ja" else " ".join(_singular(w) for w in t.split())
+                for t, lang in zip(out["term"], out["language"], strict=False)
+            ],
+            "language": out["language"].to_numpy(),
+        }
+    )
+    return out[~variant.duplicated().to_numpy()].reset_index(drop=True)
 
 
 def _spread(
@@ -566,8 +686,9 @@ def find_emerging_terms(
     """Candidate phrases not in the taxonomy, with weekly counts, growth and Kleinberg burst weight.
 
     Records are those published in the `window_weeks` ISO weeks up to `as_of`; later or undated
-    ones are ignored. `growth` = (documents in the last `recent_weeks` weeks − the weeks before
-    them) / max(the weeks before, 1).
+    ones are ignored. `growth` = (documents in the last `recent_weeks` weeks − b) / max(b, 1), b =
+    the documents of the weeks before them scaled by how the volume of the term's streams changed
+    (with flat volumes, the documents of the weeks before).
     """
     recs = window_records(records, as_of, window_weeks)
     inside = records[records["record_id"].isin(set(recs["record_id"]))]

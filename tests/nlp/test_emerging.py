@@ -221,3 +221,93 @@ def test_boilerplate_diverges_little_from_the_corpus_spread():
     even, leaning = spread_divergence(rows, corpus)
     assert even == pytest.approx(0.0)
     assert 0.3 < leaning <= 1.0
+
+
+def test_a_hyphenated_compound_is_one_token_of_a_candidate():
+    from nlp.emerging import record_candidates
+
+    records = pd.DataFrame(
+        [{"record_id": "a", "title": "Non-convex optimization of KV-cache eviction",
+          "text": "A token-level study of multi-turn dialogue agents."}]
+    )  # fmt: skip
+    terms = set(record_candidates(records)["term"])
+    assert {"non convex optimization", "kv cache eviction", "multi turn dialogue agents",
+            "dialogue agents"} <= terms  # fmt: skip
+    # a compound alone is one word, and no candidate starts or ends inside one
+    assert not terms & {"non convex", "kv cache", "token level", "multi turn", "convex optimization",
+                        "cache eviction", "turn dialogue", "turn dialogue agents"}  # fmt: skip
+
+
+def _category_mix(weeks, *, grow_from, planted=None):
+    """Generated records of one arXiv source over `weeks` weeks in two primary categories, each
+    with its own ten phrases two a record in rotation (flat shares within the category): 40 a week
+    in cond-mat.str-el, 5 a week in cs.IT until `grow_from`, 20 a week after; `planted` = (first
+    week, records a week) of a new phrase in cs.IT."""
+    vocab = {
+        "cond-mat.str-el": [f"{a} lattice" for a in ("alpha", "beta", "gamma", "delta", "omega",
+                                                      "sigma", "kappa", "theta", "zeta", "iota")],
+        "cs.IT": [f"{a} programme" for a in ("export", "import", "budget", "grant", "tariff",
+                                              "subsidy", "levy", "audit", "treaty", "quota")],
+    }  # fmt: skip
+    start = dt.date(2025, 1, 6)
+    rows = []
+    for week in range(weeks):
+        for category, words in vocab.items():
+            n = 40 if category != "cs.IT" else (20 if week >= grow_from else 5)
+            for i in range(n):
+                title = f"{words[(2 * i) % 10]}; {words[(2 * i + 1) % 10]}"
+                if planted and category == "cs.IT" and week >= planted[0] and i < planted[1]:
+                    title += "; photonic spiking accelerator"
+                rows.append({"record_id": f"{category}:{week}-{i}", "title": title, "text": "",
+                             "source": "papers_arxiv", "sharing": "CLEAR",
+                             "codes": json.dumps({"arxiv": [category, "cs.LG"]}),
+                             "published_date": start + dt.timedelta(weeks=week, days=i % 5)})  # fmt: skip
+    return pd.DataFrame(rows), start
+
+
+def test_a_shift_in_the_mix_of_arxiv_categories_makes_no_burst(taxonomy):
+    """One category's volume quadruples while every phrase keeps its share within its category:
+    against the source's volume its phrases rise (they burst when the source is one stream);
+    against the mix of categories nothing bursts, while a phrase rising within one still does."""
+    none = pd.DataFrame(columns=["record_id", "label", "domain"])
+    records, start = _category_mix(30, grow_from=20)
+    as_of = start + dt.timedelta(weeks=29, days=6)
+    pooled = find_emerging_terms(records.drop(columns="codes"), none, taxonomy, as_of=as_of)
+    assert (pooled.set_index("term").loc["export programme", "burst_weight"]) > 0
+    out = find_emerging_terms(records, none, taxonomy, as_of=as_of)
+    assert set(out["term"]) >= {"export programme", "quota programme", "alpha lattice"}
+    assert (out["burst_weight"] == 0).all()
+    # growth counts against the same mix: the category quadrupled in the last four weeks
+    records, start = _category_mix(30, grow_from=26)
+    out = find_emerging_terms(records, none, taxonomy, as_of=as_of).set_index("term")
+    assert out.loc["export programme", "growth"] == pytest.approx(0.0)
+    assert (out["burst_weight"] == 0).all()
+    records, start = _category_mix(30, grow_from=20, planted=(26, 4))
+    out = find_emerging_terms(records, none, taxonomy, as_of=as_of)
+    assert out.iloc[0]["term"] == "photonic spiking accelerator"
+    assert out.iloc[0]["burst_weight"] > 0
+    assert (out.iloc[1:]["burst_weight"] == 0).all()
+
+
+def test_expected_counts_give_kleinberg_its_constant_base_rate_when_one_stream():
+    from nlp.burst import burst_weights
+
+    totals = np.array([10, 20, 30, 40, 10, 20])
+    relevant = np.array([[1, 2, 3, 12, 1, 2], [0, 0, 0, 0, 0, 0], [1, 2, 3, 4, 1, 2]])
+    expected = relevant.sum(axis=1, keepdims=True) * totals / totals.sum()
+    assert np.allclose(burst_weights(relevant, totals, expected=expected),
+                       burst_weights(relevant, totals))  # fmt: skip
+    # a series that follows its expectation bin by bin never bursts, however its share moves
+    assert burst_weights(np.array([[1, 1, 1, 8, 8, 8]]), totals,
+                         expected=np.array([[1, 1, 1, 8, 8, 8]]))[0] == 0  # fmt: skip
+
+
+def test_a_records_stream_is_its_source_and_arxiv_primary_category():
+    from nlp.emerging import record_stream
+
+    codes = {"cpc": [], "ipc": [], "arxiv": ["cs.IT", "math.IT"], "topics": []}
+    assert record_stream("papers_arxiv", json.dumps(codes)) == "papers_arxiv/cs.IT"
+    assert record_stream("papers_arxiv", codes) == "papers_arxiv/cs.IT"
+    assert record_stream("patents_epo_ops", json.dumps({**codes, "arxiv": []})) == "patents_epo_ops"
+    assert record_stream("policy_feed", None) == "policy_feed"
+    assert record_stream("policy_feed", "not json") == "policy_feed"

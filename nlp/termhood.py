@@ -1,0 +1,79 @@
+"""Termhood of candidate phrases from their head noun, learnt from the taxonomy.
+
+The head (last word) of an English noun phrase names the kind of thing the phrase denotes
+(Kageura & Umino 1996 on termhood; the head-modifier analysis behind the NC-value's linguistic
+filter, Frantzi, Ananiadou & Mima 2000): "error", "rate", "temperature" and "capabilities" head
+metrics, properties and filler, "network", "sensor", "reactor" head technologies. Which heads are
+which is learnt, never listed: among the scan's candidate phrases, those that are variants or
+super-phrases of a taxonomy term ("spiking neural networks", "membrane bioreactor") are the labelled
+technologies, the rest unlabelled (learning from positive and unlabelled data, Elkan & Noto 2008:
+ranking by the chance of being labelled ranks as the chance of being a technology). A head's share
+of labelled phrases is shrunk towards the overall share by an empirical-Bayes beta-binomial prior
+fitted by the method of moments (Kleinman 1973), so a head seen under three phrases says little and
+one seen under a hundred and fifty says much; the termhood of a phrase is that shrunk share over
+the overall share (a likelihood ratio: above 1 its head makes it likelier than the average
+candidate to be a technology, below 1 less likely).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def singular(word: str) -> str:
+    """A crude plural fold (models → model, batteries → battery), enough to match variants; nouns
+    in "-ics" (spintronics, photonics) are no plurals."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is", "ics")):
+        return word[:-1]
+    return word
+
+
+def head_word(term: str) -> str:
+    """The head of an English candidate: its last word, singular."""
+    return singular(term.rsplit(" ", 1)[-1])
+
+
+def ends_with_known(terms: pd.Series, known: set[tuple[str, ...]]) -> np.ndarray:
+    """True where a phrase's last words (singular) are a known term's words (singular): the term
+    itself, a plural variant or a super-phrase sharing its head."""
+    out = np.zeros(len(terms), dtype=bool)
+    for i, term in enumerate(terms):
+        words = tuple(singular(w) for w in term.split())
+        out[i] = any(words[-n:] in known for n in range(1, len(words) + 1))
+    return out
+
+
+def beta_binomial_prior(k: np.ndarray, n: np.ndarray) -> tuple[float, float] | None:
+    """(mean, α + β) of a beta prior over the groups' rates, by the method of moments for
+    beta-binomial counts of unequal sizes (Kleinman 1973); None when the counts say nothing about
+    how the groups differ (no labelled or no unlabelled phrase, or no spread beyond chance)."""
+    keep = n > 0
+    k, n = k[keep].astype(float), n[keep].astype(float)
+    if len(n) < 2 or k.sum() == 0 or k.sum() == n.sum():
+        return None
+    mu = k.sum() / n.sum()
+    spread = np.average((k / n - mu) ** 2, weights=n)
+    chance = np.average(1 / n, weights=n)  # the binomial part of the spread
+    if chance >= 1:
+        return None
+    rho = (spread / (mu * (1 - mu)) - chance) / (1 - chance)  # intra-group correlation
+    if rho <= 0:
+        return None
+    rho = min(rho, 1 - 1e-9)
+    return mu, 1 / rho - 1
+
+
+def head_termhood(heads: pd.Series, labelled: np.ndarray) -> np.ndarray:
+    """Per phrase: its head's shrunk share of labelled phrases over the overall share (1 for every
+    phrase when the counts carry no information, see `beta_binomial_prior`)."""
+    frame = pd.DataFrame({"head": heads.to_numpy(), "k": labelled.astype(int)})
+    groups = frame.groupby("head", sort=False)["k"].agg(["sum", "count"])
+    prior = beta_binomial_prior(groups["sum"].to_numpy(), groups["count"].to_numpy())
+    if prior is None:
+        return np.ones(len(frame))
+    mu, strength = prior
+    ratio = (groups["sum"] + mu * strength) / (groups["count"] + strength) / mu
+    return frame["head"].map(ratio).to_numpy(dtype=float)
