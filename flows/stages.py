@@ -411,18 +411,24 @@ def _domain_hints(store: Any, scan_id: str, ids: list[str]) -> dict[str, str]:
     """Each record's most frequent taxonomy domain, from the entities of its version in the scan."""
     if not ids:
         return {}
+    # counted in DuckDB: a record's mode, ties to the first domain in order (as Series.mode)
     rows = store.query(
         """
-        WITH target AS (SELECT started_at FROM scans WHERE scan_id = ?)
-        SELECT e.record_id, e.domain FROM entities e JOIN scans s USING (scan_id), target
-        WHERE e.label = 'TECH' AND e.domain IS NOT NULL AND e.record_id IN (SELECT unnest(?))
-          AND (s.status IN ('completed', 'partial') OR s.scan_id = ?)
-          AND s.started_at <= target.started_at
-        QUALIFY s.started_at = max(s.started_at) OVER (PARTITION BY e.record_id)
+        WITH target AS (SELECT started_at FROM scans WHERE scan_id = ?),
+        latest AS (
+            SELECT e.record_id, e.domain FROM entities e JOIN scans s USING (scan_id), target
+            WHERE e.label = 'TECH' AND e.domain IS NOT NULL AND e.record_id IN (SELECT unnest(?))
+              AND (s.status IN ('completed', 'partial') OR s.scan_id = ?)
+              AND s.started_at <= target.started_at
+            QUALIFY s.started_at = max(s.started_at) OVER (PARTITION BY e.record_id)
+        ),
+        counted AS (SELECT record_id, domain, count(*) AS n FROM latest GROUP BY record_id, domain)
+        SELECT record_id, domain FROM counted
+        QUALIFY row_number() OVER (PARTITION BY record_id ORDER BY n DESC, domain) = 1
         """,
         [scan_id, ids, scan_id],
     )
-    return {rid: g.mode().iat[0] for rid, g in rows.groupby("record_id")["domain"]}
+    return dict(zip(rows["record_id"], rows["domain"], strict=True))
 
 
 def _previous_versions(scan_id: str) -> tuple[str, list[Any]]:
@@ -503,6 +509,9 @@ def score(ctx: ScanContext) -> dict[str, Any]:
     return counts
 
 
+#: Record columns no scoring or emerging-term function reads (left out of the re-scoring's key).
+UNSCORED_COLUMNS = frozenset({"fetched_at"})
+
 #: Changes when what a re-scoring holds changes (2: the audience's emerging terms), so a result
 #: kept by an earlier version is not read as a complete one.
 RESCORE_FORMAT = "2"
@@ -531,8 +540,11 @@ def rescore_visible(ctx: ScanContext, records: pd.DataFrame) -> dict[str, pd.Dat
         model.read_text("utf-8") if model.exists() else "",
     ):
         key.update(part.encode() + b"\0")
-    key.update(",".join(sorted(map(str, records.columns))).encode() + b"\0")
-    frame = records[sorted(records.columns, key=str)].reset_index(drop=True)
+    # every column scoring reads: the time a record was fetched is none of them, so a week that
+    # fetched the same records again finds its re-scoring here
+    keyed = [c for c in records.columns if c not in UNSCORED_COLUMNS]
+    key.update(",".join(sorted(map(str, keyed))).encode() + b"\0")
+    frame = records[sorted(keyed, key=str)].reset_index(drop=True)
     try:
         rows = pd.util.hash_pandas_object(frame, index=False).to_numpy()
     except TypeError:  # unhashable cells (lists): hash their text
