@@ -255,7 +255,7 @@ def build_briefing(
     prev_id = previous_scan_id(store, scan_id)
     previous = (
         scope_scan(
-            read_scan(store, prev_id),
+            read_scan(store, prev_id, documents=False),  # its scores, as the audience sees them
             audience,
             rescore=rescore,
             taxonomy=taxonomy,

@@ -91,12 +91,20 @@ ASSIGNMENT_COLUMNS = '"record_id", "domain", "share", "sharing"'
 ENTITY_COLUMNS = '"record_id", "text", "term_id", "subtech", "domain", "sharing"'
 
 
-def read_scan(store: Store, scan_id: str) -> ScanFrames:
-    """Read every table of a scan a briefing needs (absent optional tables come back empty)."""
+def read_scan(store: Store, scan_id: str, *, documents: bool = True) -> ScanFrames:
+    """Read every table of a scan a briefing needs (absent optional tables come back empty).
+
+    `documents=False` leaves the assignments and entities out (empty, with their columns): what
+    a briefing takes of the previous scan is its figures, scoped by its records.
+    """
     corpus = {
         "records": store.corpus("records", scan_id, RECORD_COLUMNS),
-        "assignments": store.corpus("assignments", scan_id, ASSIGNMENT_COLUMNS),
-        "entities": store.corpus("entities", scan_id, ENTITY_COLUMNS),
+        "assignments": store.corpus("assignments", scan_id, ASSIGNMENT_COLUMNS, "false")
+        if not documents
+        else store.corpus("assignments", scan_id, ASSIGNMENT_COLUMNS),
+        "entities": store.corpus("entities", scan_id, ENTITY_COLUMNS, "false")
+        if not documents
+        else store.corpus("entities", scan_id, ENTITY_COLUMNS),
     }
     tables = (
         "scores",
