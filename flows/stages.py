@@ -472,11 +472,57 @@ def load_corpus(ctx: ScanContext) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFr
     )
 
 
+#: The tables the score stage writes, in the order it writes them.
+SCORE_TABLES = (
+    "indicators",
+    "scores",
+    "evidence",
+    "network_nodes",
+    "network_edges",
+    "judgements",
+    "class_probabilities",
+)
+
+
+def _score_key(ctx: ScanContext) -> str:
+    """The fingerprint of everything the score stage reads: the corpus as of the scan (every
+    value of the columns it reads, in DuckDB), the config, the reference date, the code."""
+    from flows import reuse
+    from flows.briefing_scope import RECORD_COLUMNS
+    from horizon.config import config_hashes
+
+    scored = [c for c in RECORD_COLUMNS.split(", ") if c.strip('"') not in UNSCORED_COLUMNS]
+    assigned = ", ".join(f'"{c}"' for c in TABLES["assignments"].names if c != "scan_id")
+    digest = reuse.corpus_digest(
+        ctx.workspace.store(),
+        ctx.scan_id,
+        {
+            "records": (", ".join(scored), ""),
+            "assignments": (assigned, ""),
+            "entities": SCORED_ENTITIES,
+        },
+    )
+    config = config_hashes(Path(ctx.config_dir))
+    return reuse.stage_key(["score", ctx.as_of, config, reuse.code_digest(), digest])
+
+
 def score(ctx: ScanContext) -> dict[str, Any]:
-    """Compute indicators, axes, the composite with its bands, classes and evidence."""
+    """Compute indicators, axes, the composite with its bands, classes and evidence.
+
+    A scan whose inputs are those of an earlier finished scan (an unchanged week) copies that
+    scan's rows instead: the same inputs give the same rows.
+    """
     import scoring
+    from flows import reuse
 
     store = ctx.workspace.store()
+    folder = ctx.workspace.home / "cache" / "score"
+    key = _score_key(ctx)
+    donor = reuse.find_donor(folder, key, store, ctx.scan_id)
+    if donor is not None:
+        reuse.copy_rows(store, donor["scan_id"], ctx.scan_id, list(donor["counts"]))
+        on_reach("score")
+        return dict(donor["counts"])
     records, assignments, entities = load_corpus(ctx)
     tables = scoring.score_domains(
         records,
@@ -488,15 +534,7 @@ def score(ctx: ScanContext) -> dict[str, Any]:
         judgements=_judgements(ctx),
     )
     counts: dict[str, Any] = {}
-    for name in (
-        "indicators",
-        "scores",
-        "evidence",
-        "network_nodes",
-        "network_edges",
-        "judgements",
-        "class_probabilities",
-    ):
+    for name in SCORE_TABLES:
         frame = getattr(tables, name, None)
         if frame is not None and name in TABLES:
             counts[name] = store.replace_rows(name, ctx.scan_id, frame)
@@ -506,6 +544,7 @@ def score(ctx: ScanContext) -> dict[str, Any]:
         raise ScanCheckFailed(
             "; ".join(problems[:5]) + (f" (+{len(problems) - 5} more)" if len(problems) > 5 else "")
         )
+    reuse.remember(folder, key, ctx.scan_id, counts)  # checked: a later scan may copy them
     return counts
 
 
