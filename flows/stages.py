@@ -642,9 +642,16 @@ def _prune(folder: Path, days: float) -> None:
 
 
 def brief(
-    ctx: ScanContext, *, audience: str, language: str, run_by: str, out_dir: Path | None = None
+    ctx: ScanContext,
+    *,
+    audience: str,
+    language: str,
+    run_by: str,
+    out_dir: Path | None = None,
+    shared: dict[Any, Any] | None = None,
 ) -> Path:
-    """Write one briefing folder for an audience and language."""
+    """Write one briefing folder for an audience and language (`shared`: one dict passed to
+    the briefings of every language, which then scope and check the scan once)."""
     from flows.briefing import build_briefing
     from flows.briefing_checks import scan_sources
     from horizon.schemas import Sharing
@@ -664,6 +671,7 @@ def brief(
         rescore=lambda records: rescore_visible(ctx, records),
         run_by=run_by,
         sources=sources,
+        shared=shared,
     )
 
 
