@@ -1,11 +1,11 @@
 """A stage's rows taken from an earlier scan whose inputs were the same, instead of recomputed.
 
 A scan that finds the same corpus as an earlier one (an unchanged week, a re-run) would compute
-the same scores: the score stage's inputs are fingerprinted in DuckDB (every value of every row
-it reads, in any row order) together with the config, the reference date and the scoring code,
-and a fingerprint seen before names the scan whose rows are copied, table by table, inside the
-warehouse. The fingerprints live in the workspace (`cache/score/`); a missing or stale entry only
-means the stage computes again.
+the same scores and emerging terms: a stage's inputs are fingerprinted (every value of every row
+it reads, in any row order) together with the config, the reference date and the code, and a
+fingerprint seen before names the scan whose rows are copied, table by table, inside the
+warehouse. The fingerprints live in the workspace (`cache/score/`, `cache/emerging/`); a missing
+or stale entry only means the stage computes again.
 """
 
 from __future__ import annotations
@@ -22,14 +22,14 @@ from horizon.store import Store
 
 #: Changes when what the fingerprint covers changes.
 FINGERPRINT_FORMAT = "1"
-#: The source whose change changes what a scan scores (the scoring package and its shell).
-_CODE = (Path(__file__).resolve().parents[1] / "scoring", Path(__file__).resolve().parent)
+_REPO = Path(__file__).resolve().parents[1]
 
 
-def code_digest() -> str:
-    """sha256 of the scoring package and the flows' sources: a code change never reuses rows."""
+def code_digest(*packages: str) -> str:
+    """sha256 of the sources of the flows, scoring and `packages`: a code change never reuses
+    rows."""
     h = hashlib.sha256()
-    for root in _CODE:
+    for root in (_REPO / "scoring", _REPO / "flows", *(_REPO / p for p in packages)):
         for path in sorted(root.rglob("*.py")):
             h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()
@@ -101,9 +101,10 @@ def copy_rows(store: Store, donor: str, scan_id: str, tables: list[str]) -> None
             raise
 
 
-def remember(folder: Path, key: str, scan_id: str, counts: dict[str, int]) -> None:
-    """Keep the fingerprint → scan entry (written atomically)."""
+def remember(folder: Path, key: str, scan_id: str, counts: dict[str, int], **extra: Any) -> None:
+    """Keep the fingerprint → scan entry, with the rows per table (written atomically)."""
     folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / f".{key}.{uuid.uuid4().hex[:8]}.tmp"
-    tmp.write_text(json.dumps({"scan_id": scan_id, "counts": counts}), encoding="utf-8")
+    entry = {**extra, "scan_id": scan_id, "counts": counts}
+    tmp.write_text(json.dumps(entry), encoding="utf-8")
     os.replace(tmp, folder / f"{key}.json")

@@ -292,18 +292,50 @@ def emerging(ctx: ScanContext) -> dict[str, Any]:
     Candidate phrases are computed only for records of the window whose content has no cached
     phrases yet (new or changed records); counting runs in DuckDB over the cached Parquet parts.
     """
+    from flows import reuse
+
     store = ctx.workspace.store()
-    terms, computed, window = _emerging_terms(
-        ctx,
-        store.corpus(
-            "records", ctx.scan_id, "record_id, content_sha256, published_date, source, sharing"
-        ),
+    meta = store.corpus(
+        "records", ctx.scan_id, "record_id, content_sha256, published_date, source, sharing"
     )
-    return {
-        "emerging_terms": store.replace_rows("emerging_terms", ctx.scan_id, terms),
-        "candidates_computed": computed,
-        "window_records": window,
-    }
+    folder = ctx.workspace.home / "cache" / "emerging"
+    key = _emerging_key(ctx, store, meta)
+    donor = reuse.find_donor(folder, key, store, ctx.scan_id)
+    if donor is not None:  # the same records, hints and config: the same terms
+        reuse.copy_rows(store, donor["scan_id"], ctx.scan_id, ["emerging_terms"])
+        return {**donor["counts"], "candidates_computed": 0, "window_records": donor["window"]}
+    terms, computed, window = _emerging_terms(ctx, meta)
+    counts = {"emerging_terms": store.replace_rows("emerging_terms", ctx.scan_id, terms)}
+    reuse.remember(folder, key, ctx.scan_id, counts, window=window)
+    return {**counts, "candidates_computed": computed, "window_records": window}
+
+
+def _emerging_key(ctx: ScanContext, store: Any, meta: pd.DataFrame) -> str:
+    """The fingerprint of what emerging terms are found from: every value of the records'
+    dates, sources, labels and content hashes (a phrase is a function of the content), each
+    window record's domain hint, the config (rejected terms included), the date, the code."""
+    from flows import reuse
+    from horizon.config import config_hashes
+    from nlp.emerging import window_records
+
+    frame = meta[sorted(meta.columns)].reset_index(drop=True)
+    try:
+        rows = np.sort(pd.util.hash_pandas_object(frame, index=False).to_numpy())
+    except TypeError:  # unhashable cells: hash their text
+        rows = np.sort(pd.util.hash_pandas_object(frame.astype(str), index=False).to_numpy())
+    as_of = _as_of(meta, ctx.as_of)
+    ids = list(window_records(meta, as_of)["record_id"])
+    hints = sorted(_domain_hints(store, ctx.scan_id, ids).items())
+    return reuse.stage_key(
+        [
+            "emerging",
+            as_of.isoformat(),
+            config_hashes(Path(ctx.config_dir)),
+            reuse.code_digest("nlp"),
+            hashlib.sha256(rows.tobytes()).hexdigest(),
+            hashlib.sha256(json.dumps(hints).encode()).hexdigest(),
+        ]
+    )
 
 
 def _emerging_terms(ctx: ScanContext, meta: pd.DataFrame) -> tuple[pd.DataFrame, int, int]:
