@@ -256,14 +256,14 @@ def build_briefing(
         restricted is None,
     )
     if shared is not None and key in shared:
-        scoped, previous, prev_id, checks, rescored = shared[key]
+        scoped, previous, prev_id, checks, rescored, countries = shared[key]
     else:
-        scoped, previous, prev_id, checks, rescored = _scope_both(
+        scoped, previous, prev_id, checks, rescored, countries = _scope_both(
             store, scan_id, audience, rescore, taxonomy, weights, mark_withheld, restricted
         )
         if shared is not None:
             shared.clear()  # one audience's at a time
-            shared[key] = (scoped, previous, prev_id, checks, rescored)
+            shared[key] = (scoped, previous, prev_id, checks, rescored, countries)
     tables = build_tables(scoped, previous, language, taxonomy)
     network = _network(scoped, tables, language)
     ids, titles = scoped.withheld_ids, scoped.withheld_titles
@@ -326,7 +326,7 @@ def build_briefing(
                 calibration=_calibration(checks),
                 coverage=(checks or {}).get("coverage"),
                 probabilities=_probabilities(store, scan_id, scoped, rescored),
-                countries=country_counts(scoped.frames.records, scoped.frames.assignments),
+                countries=countries,
             ),
             encoding="utf-8",
         )
@@ -390,8 +390,9 @@ def _scope_both(
     weights: Any,
     mark_withheld: bool,
     restricted: set[str] | None,
-) -> tuple[Scoped, Scoped | None, str | None, dict[str, Any] | None, list[Any]]:
-    """The scan and the previous one as the audience sees them, and the scan's checks for it."""
+) -> tuple[Scoped, Scoped | None, str | None, dict[str, Any] | None, list[Any], pd.DataFrame]:
+    """The scan and the previous one as the audience sees them, the scan's checks for it, the
+    re-scorings made, and the counts per domain and country of the report's map."""
     rescored: list[Any] = []
     scoped = scope_scan(
         read_scan(store, scan_id),
@@ -415,7 +416,8 @@ def _scope_both(
         else None
     )
     checks = scoped_checks(store, scoped, restricted, taxonomy, weights)
-    return scoped, previous, prev_id, checks, rescored
+    countries = country_counts(scoped.frames.records, scoped.frames.assignments)
+    return scoped, previous, prev_id, checks, rescored, countries
 
 
 def _kept(scoped: Scoped, previous: Scoped | None) -> dict[str, str]:
