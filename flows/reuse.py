@@ -32,6 +32,10 @@ def code_digest(*packages: str) -> str:
     for root in (_REPO / "scoring", _REPO / "flows", *(_REPO / p for p in packages)):
         for path in sorted(root.rglob("*.py")):
             h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    # the reference tables the code reads (calibration shares and the like)
+    for path in sorted((_REPO / "data" / "reference").rglob("*")):
+        if path.is_file():
+            h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()
 
 
