@@ -106,9 +106,10 @@ def run_scan(
         counts["emerging"] = _timed(t, "emerging", lambda: stages.emerging(ctx))
     counts["assign"] = _timed(t, "assign", lambda: stages.run_stage(ctx, "assignments", shard_size))
     counts["score"] = _timed(t, "score", lambda: stages.score(ctx))
+    shared: dict = {}  # as the weekly flow does: the languages scope and check the scan once
     for lang in languages:
         _timed(t, f"brief_{lang}", lambda lang=lang: stages.brief(
-            ctx, audience="CLEAR", language=lang, run_by="benchmark"))  # fmt: skip
+            ctx, audience="CLEAR", language=lang, run_by="benchmark", shared=shared))  # fmt: skip
     store.finish_scan(scan_id, "completed", source_counts=counts)
     return {
         "seconds": t,

@@ -229,6 +229,7 @@ def build_briefing(
     mark_withheld: bool = False,
     sources: Any = None,
     unfinished: str | None = None,
+    shared: dict[Any, Any] | None = None,
 ) -> Path:
     """Write the briefing folder `out_dir` for `audience` in `language`; returns the folder.
 
@@ -238,41 +239,37 @@ def build_briefing(
     so the scan's message may name the others; without it no error detail is shown below RED.
     `unfinished` (why the scan did not finish, when it is read anyway) marks the manifest, the
     report's banner and every sheet of the workbook.
+    `shared`: a dict the caller keeps between the languages of one scan's briefings for an
+    audience; what they have in common (the scan and the previous one as the audience sees them,
+    the checks) is computed by the first and read by the others.
     """
     started = time.perf_counter()
     audience = audience if isinstance(audience, Sharing) else Sharing.parse(audience)
     if language not in LANGUAGES:
         raise BriefingError(f"language must be ja or en, got {language!r}")
-    rescored: list[Any] = []
-    scoped = scope_scan(
-        read_scan(store, scan_id),
-        audience,
-        rescore=_keeping(rescore, rescored) if rescore is not None else None,
-        taxonomy=taxonomy,
-        weights=weights,
-        mark_withheld=mark_withheld,
+    restricted = restricted_names(sources, audience)
+    key = (
+        scan_id,
+        audience.value,
+        mark_withheld,
+        repr(sorted(restricted or ())),
+        restricted is None,
     )
-    prev_id = previous_scan_id(store, scan_id)
-    previous = (
-        scope_scan(
-            read_scan(store, prev_id),
-            audience,
-            rescore=rescore,
-            taxonomy=taxonomy,
-            weights=weights,
-            mark_withheld=mark_withheld,
+    if shared is not None and key in shared:
+        scoped, previous, prev_id, checks, rescored, countries = shared[key]
+    else:
+        scoped, previous, prev_id, checks, rescored, countries = _scope_both(
+            store, scan_id, audience, rescore, taxonomy, weights, mark_withheld, restricted
         )
-        if prev_id
-        else None
-    )
+        if shared is not None:
+            shared.clear()  # one audience's at a time
+            shared[key] = (scoped, previous, prev_id, checks, rescored, countries)
     tables = build_tables(scoped, previous, language, taxonomy)
     network = _network(scoped, tables, language)
     ids, titles = scoped.withheld_ids, scoped.withheld_titles
     if previous is not None:
         ids, titles = ids | previous.withheld_ids, titles | previous.withheld_titles
     redacted = redact({**tables, "network": network.nodes}, ids, titles)
-    restricted = restricted_names(sources, audience)
-    checks = scoped_checks(store, scoped, restricted, taxonomy, weights)
     dictionary = data_dictionary()
     created_at = utcnow()
     data = scan_data(scoped.frames.scan)
@@ -329,7 +326,7 @@ def build_briefing(
                 calibration=_calibration(checks),
                 coverage=(checks or {}).get("coverage"),
                 probabilities=_probabilities(store, scan_id, scoped, rescored),
-                countries=country_counts(scoped.frames.records, scoped.frames.assignments),
+                countries=countries,
             ),
             encoding="utf-8",
         )
@@ -382,6 +379,45 @@ def build_briefing(
         },
     )
     return out_dir
+
+
+def _scope_both(
+    store: Store,
+    scan_id: str,
+    audience: Sharing,
+    rescore: Rescore | None,
+    taxonomy: Any,
+    weights: Any,
+    mark_withheld: bool,
+    restricted: set[str] | None,
+) -> tuple[Scoped, Scoped | None, str | None, dict[str, Any] | None, list[Any], pd.DataFrame]:
+    """The scan and the previous one as the audience sees them, the scan's checks for it, the
+    re-scorings made, and the counts per domain and country of the report's map."""
+    rescored: list[Any] = []
+    scoped = scope_scan(
+        read_scan(store, scan_id),
+        audience,
+        rescore=_keeping(rescore, rescored) if rescore is not None else None,
+        taxonomy=taxonomy,
+        weights=weights,
+        mark_withheld=mark_withheld,
+    )
+    prev_id = previous_scan_id(store, scan_id)
+    previous = (
+        scope_scan(
+            read_scan(store, prev_id, documents=False),  # its scores, as the audience sees them
+            audience,
+            rescore=rescore,
+            taxonomy=taxonomy,
+            weights=weights,
+            mark_withheld=mark_withheld,
+        )
+        if prev_id
+        else None
+    )
+    checks = scoped_checks(store, scoped, restricted, taxonomy, weights)
+    countries = country_counts(scoped.frames.records, scoped.frames.assignments)
+    return scoped, previous, prev_id, checks, rescored, countries
 
 
 def _kept(scoped: Scoped, previous: Scoped | None) -> dict[str, str]:

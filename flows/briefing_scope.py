@@ -88,15 +88,25 @@ RECORD_COLUMNS = ", ".join(
 #: What a briefing uses of assignments (counts, trends, the network) and of entities (what an
 #: audience may see of the network, and how many entity rows were withheld).
 ASSIGNMENT_COLUMNS = '"record_id", "domain", "share", "sharing"'
-ENTITY_COLUMNS = '"record_id", "text", "term_id", "subtech", "domain", "sharing"'
+#: Entities are read counted by these and by their record's label (`record_sharing`, `n`): a
+#: briefing needs how many rows an audience may see and which names, never the rows themselves.
+ENTITY_KEYS = ["text", "term_id", "subtech", "domain", "sharing"]
 
 
-def read_scan(store: Store, scan_id: str) -> ScanFrames:
-    """Read every table of a scan a briefing needs (absent optional tables come back empty)."""
+def read_scan(store: Store, scan_id: str, *, documents: bool = True) -> ScanFrames:
+    """Read every table of a scan a briefing needs (absent optional tables come back empty).
+
+    `documents=False` leaves the assignments and entities out (empty, with their columns): what
+    a briefing takes of the previous scan is its figures, scoped by its records.
+    """
     corpus = {
         "records": store.corpus("records", scan_id, RECORD_COLUMNS),
-        "assignments": store.corpus("assignments", scan_id, ASSIGNMENT_COLUMNS),
-        "entities": store.corpus("entities", scan_id, ENTITY_COLUMNS),
+        "assignments": store.corpus("assignments", scan_id, ASSIGNMENT_COLUMNS, "false")
+        if not documents
+        else store.corpus("assignments", scan_id, ASSIGNMENT_COLUMNS),
+        "entities": store.corpus_counts("entities", scan_id, ENTITY_KEYS)
+        if documents
+        else pd.DataFrame(columns=["record_sharing", *ENTITY_KEYS, "n"]),
     }
     tables = (
         "scores",
@@ -145,6 +155,24 @@ def _by_record(frame: pd.DataFrame, visible_ids: set[str], audience: Sharing) ->
         return frame
     keep = member(frame["record_id"], visible_ids) & _own_label_ok(frame, audience).to_numpy()
     return frame[keep].reset_index(drop=True)
+
+
+def _scope_entities(frame: pd.DataFrame, visible_ids: set[str], audience: Sharing) -> pd.DataFrame:
+    """Entity rows the audience may see: by record (rows), or by record label (counted rows, as
+    `read_scan` reads them: a record is visible exactly when its label is)."""
+    if "record_sharing" not in frame.columns:
+        return _by_record(frame, visible_ids, audience)
+    if frame.empty:
+        return frame
+    keep = visible_mask(frame["record_sharing"], audience).to_numpy(dtype=bool) & _own_label_ok(
+        frame, audience
+    ).to_numpy(dtype=bool)
+    return frame[keep].reset_index(drop=True)
+
+
+def _entity_rows(frame: pd.DataFrame) -> int:
+    """Entity rows a frame stands for (counted rows carry their count in `n`)."""
+    return int(frame["n"].sum()) if "n" in frame.columns else len(frame)
 
 
 def _frame(result: Any, name: str) -> pd.DataFrame:
@@ -248,7 +276,7 @@ def scope_scan(
         frames,
         records=records[visible].reset_index(drop=True) if not records.empty else records,
         assignments=_by_record(frames.assignments, visible_ids, audience),
-        entities=_by_record(frames.entities, visible_ids, audience),
+        entities=_scope_entities(frames.entities, visible_ids, audience),
         emerging_terms=frames.emerging_terms[_own_label_ok(frames.emerging_terms, audience)]
         if withheld_ids
         else frames.emerging_terms,
@@ -301,7 +329,7 @@ def scope_scan(
         ),
         # the scan's terms that rest on withheld documents (the audience's are found again)
         "emerging_terms": int((~_own_label_ok(frames.emerging_terms, audience)).sum()),
-        "entities": int(len(frames.entities) - len(out.entities)),
+        "entities": _entity_rows(frames.entities) - _entity_rows(out.entities),
     }
     return Scoped(
         frames=out,

@@ -292,20 +292,50 @@ def emerging(ctx: ScanContext) -> dict[str, Any]:
     Candidate phrases are computed only for records of the window whose content has no cached
     phrases yet (new or changed records); counting runs in DuckDB over the cached Parquet parts.
     """
+    from flows import reuse
+
     store = ctx.workspace.store()
-    terms, computed, window = _emerging_terms(
-        ctx,
-        store.corpus(
-            "records",
-            ctx.scan_id,
-            "record_id, content_sha256, published_date, source, sharing, codes",
-        ),
+    meta = store.corpus(
+        "records", ctx.scan_id, "record_id, content_sha256, published_date, source, sharing, codes"
     )
-    return {
-        "emerging_terms": store.replace_rows("emerging_terms", ctx.scan_id, terms),
-        "candidates_computed": computed,
-        "window_records": window,
-    }
+    folder = ctx.workspace.home / "cache" / "emerging"
+    key = _emerging_key(ctx, store, meta)
+    donor = reuse.find_donor(folder, key, store, ctx.scan_id)
+    if donor is not None:  # the same records, hints and config: the same terms
+        reuse.copy_rows(store, donor["scan_id"], ctx.scan_id, ["emerging_terms"])
+        return {**donor["counts"], "candidates_computed": 0, "window_records": donor["window"]}
+    terms, computed, window = _emerging_terms(ctx, meta)
+    counts = {"emerging_terms": store.replace_rows("emerging_terms", ctx.scan_id, terms)}
+    reuse.remember(folder, key, ctx.scan_id, counts, window=window)
+    return {**counts, "candidates_computed": computed, "window_records": window}
+
+
+def _emerging_key(ctx: ScanContext, store: Any, meta: pd.DataFrame) -> str:
+    """The fingerprint of what emerging terms are found from: every value of the records'
+    dates, sources, labels and content hashes (a phrase is a function of the content), each
+    window record's domain hint, the config (rejected terms included), the date, the code."""
+    from flows import reuse
+    from horizon.config import config_hashes
+    from nlp.emerging import window_records
+
+    frame = meta[sorted(meta.columns)].reset_index(drop=True)
+    try:
+        rows = np.sort(pd.util.hash_pandas_object(frame, index=False).to_numpy())
+    except TypeError:  # unhashable cells: hash their text
+        rows = np.sort(pd.util.hash_pandas_object(frame.astype(str), index=False).to_numpy())
+    as_of = _as_of(meta, ctx.as_of)
+    ids = list(window_records(meta, as_of)["record_id"])
+    hints = sorted(_domain_hints(store, ctx.scan_id, ids).items())
+    return reuse.stage_key(
+        [
+            "emerging",
+            as_of.isoformat(),
+            config_hashes(Path(ctx.config_dir)),
+            reuse.code_digest("nlp"),
+            hashlib.sha256(rows.tobytes()).hexdigest(),
+            hashlib.sha256(json.dumps(hints).encode()).hexdigest(),
+        ]
+    )
 
 
 def _emerging_terms(ctx: ScanContext, meta: pd.DataFrame) -> tuple[pd.DataFrame, int, int]:
@@ -414,18 +444,24 @@ def _domain_hints(store: Any, scan_id: str, ids: list[str]) -> dict[str, str]:
     """Each record's most frequent taxonomy domain, from the entities of its version in the scan."""
     if not ids:
         return {}
+    # counted in DuckDB: a record's mode, ties to the first domain in order (as Series.mode)
     rows = store.query(
         """
-        WITH target AS (SELECT started_at FROM scans WHERE scan_id = ?)
-        SELECT e.record_id, e.domain FROM entities e JOIN scans s USING (scan_id), target
-        WHERE e.label = 'TECH' AND e.domain IS NOT NULL AND e.record_id IN (SELECT unnest(?))
-          AND (s.status IN ('completed', 'partial') OR s.scan_id = ?)
-          AND s.started_at <= target.started_at
-        QUALIFY s.started_at = max(s.started_at) OVER (PARTITION BY e.record_id)
+        WITH target AS (SELECT started_at FROM scans WHERE scan_id = ?),
+        latest AS (
+            SELECT e.record_id, e.domain FROM entities e JOIN scans s USING (scan_id), target
+            WHERE e.label = 'TECH' AND e.domain IS NOT NULL AND e.record_id IN (SELECT unnest(?))
+              AND (s.status IN ('completed', 'partial') OR s.scan_id = ?)
+              AND s.started_at <= target.started_at
+            QUALIFY s.started_at = max(s.started_at) OVER (PARTITION BY e.record_id)
+        ),
+        counted AS (SELECT record_id, domain, count(*) AS n FROM latest GROUP BY record_id, domain)
+        SELECT record_id, domain FROM counted
+        QUALIFY row_number() OVER (PARTITION BY record_id ORDER BY n DESC, domain) = 1
         """,
         [scan_id, ids, scan_id],
     )
-    return {rid: g.mode().iat[0] for rid, g in rows.groupby("record_id")["domain"]}
+    return dict(zip(rows["record_id"], rows["domain"], strict=True))
 
 
 def _previous_versions(scan_id: str) -> tuple[str, list[Any]]:
@@ -469,11 +505,57 @@ def load_corpus(ctx: ScanContext) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFr
     )
 
 
+#: The tables the score stage writes, in the order it writes them.
+SCORE_TABLES = (
+    "indicators",
+    "scores",
+    "evidence",
+    "network_nodes",
+    "network_edges",
+    "judgements",
+    "class_probabilities",
+)
+
+
+def _score_key(ctx: ScanContext) -> str:
+    """The fingerprint of everything the score stage reads: the corpus as of the scan (every
+    value of the columns it reads, in DuckDB), the config, the reference date, the code."""
+    from flows import reuse
+    from flows.briefing_scope import RECORD_COLUMNS
+    from horizon.config import config_hashes
+
+    scored = [c for c in RECORD_COLUMNS.split(", ") if c.strip('"') not in UNSCORED_COLUMNS]
+    assigned = ", ".join(f'"{c}"' for c in TABLES["assignments"].names if c != "scan_id")
+    digest = reuse.corpus_digest(
+        ctx.workspace.store(),
+        ctx.scan_id,
+        {
+            "records": (", ".join(scored), ""),
+            "assignments": (assigned, ""),
+            "entities": SCORED_ENTITIES,
+        },
+    )
+    config = config_hashes(Path(ctx.config_dir))
+    return reuse.stage_key(["score", ctx.as_of, config, reuse.code_digest(), digest])
+
+
 def score(ctx: ScanContext) -> dict[str, Any]:
-    """Compute indicators, axes, the composite with its bands, classes and evidence."""
+    """Compute indicators, axes, the composite with its bands, classes and evidence.
+
+    A scan whose inputs are those of an earlier finished scan (an unchanged week) copies that
+    scan's rows instead: the same inputs give the same rows.
+    """
     import scoring
+    from flows import reuse
 
     store = ctx.workspace.store()
+    folder = ctx.workspace.home / "cache" / "score"
+    key = _score_key(ctx)
+    donor = reuse.find_donor(folder, key, store, ctx.scan_id)
+    if donor is not None:
+        reuse.copy_rows(store, donor["scan_id"], ctx.scan_id, list(donor["counts"]))
+        on_reach("score")
+        return dict(donor["counts"])
     records, assignments, entities = load_corpus(ctx)
     tables = scoring.score_domains(
         records,
@@ -485,15 +567,7 @@ def score(ctx: ScanContext) -> dict[str, Any]:
         judgements=_judgements(ctx),
     )
     counts: dict[str, Any] = {}
-    for name in (
-        "indicators",
-        "scores",
-        "evidence",
-        "network_nodes",
-        "network_edges",
-        "judgements",
-        "class_probabilities",
-    ):
+    for name in SCORE_TABLES:
         frame = getattr(tables, name, None)
         if frame is not None and name in TABLES:
             counts[name] = store.replace_rows(name, ctx.scan_id, frame)
@@ -503,8 +577,12 @@ def score(ctx: ScanContext) -> dict[str, Any]:
         raise ScanCheckFailed(
             "; ".join(problems[:5]) + (f" (+{len(problems) - 5} more)" if len(problems) > 5 else "")
         )
+    reuse.remember(folder, key, ctx.scan_id, counts)  # checked: a later scan may copy them
     return counts
 
+
+#: Record columns no scoring or emerging-term function reads (left out of the re-scoring's key).
+UNSCORED_COLUMNS = frozenset({"fetched_at"})
 
 #: Changes when what a re-scoring holds changes (2: the audience's emerging terms), so a result
 #: kept by an earlier version is not read as a complete one.
@@ -534,8 +612,11 @@ def rescore_visible(ctx: ScanContext, records: pd.DataFrame) -> dict[str, pd.Dat
         model.read_text("utf-8") if model.exists() else "",
     ):
         key.update(part.encode() + b"\0")
-    key.update(",".join(sorted(map(str, records.columns))).encode() + b"\0")
-    frame = records[sorted(records.columns, key=str)].reset_index(drop=True)
+    # every column scoring reads: the time a record was fetched is none of them, so a week that
+    # fetched the same records again finds its re-scoring here
+    keyed = [c for c in records.columns if c not in UNSCORED_COLUMNS]
+    key.update(",".join(sorted(map(str, keyed))).encode() + b"\0")
+    frame = records[sorted(keyed, key=str)].reset_index(drop=True)
     try:
         rows = pd.util.hash_pandas_object(frame, index=False).to_numpy()
     except TypeError:  # unhashable cells (lists): hash their text
@@ -594,9 +675,16 @@ def _prune(folder: Path, days: float) -> None:
 
 
 def brief(
-    ctx: ScanContext, *, audience: str, language: str, run_by: str, out_dir: Path | None = None
+    ctx: ScanContext,
+    *,
+    audience: str,
+    language: str,
+    run_by: str,
+    out_dir: Path | None = None,
+    shared: dict[Any, Any] | None = None,
 ) -> Path:
-    """Write one briefing folder for an audience and language."""
+    """Write one briefing folder for an audience and language (`shared`: one dict passed to
+    the briefings of every language, which then scope and check the scan once)."""
     from flows.briefing import build_briefing
     from flows.briefing_checks import scan_sources
     from horizon.schemas import Sharing
@@ -616,6 +704,7 @@ def brief(
         rescore=lambda records: rescore_visible(ctx, records),
         run_by=run_by,
         sources=sources,
+        shared=shared,
     )
 
 

@@ -161,9 +161,13 @@ def check_task(
 @task(name="brief", cache_policy=NONE)
 def brief_task(ctx: ScanContext, audience: str, languages: list[str]) -> list[str]:
     """Write the briefing folders for the default audience."""
-    paths = []
+    paths: list[str] = []
+    shared: dict = {}  # the languages scope and check the scan once
     for lang in languages:
-        paths.append(str(stages.brief(ctx, audience=audience, language=lang, run_by="weekly_scan")))
+        folder = stages.brief(
+            ctx, audience=audience, language=lang, run_by="weekly_scan", shared=shared
+        )
+        paths.append(str(folder))
         stages.on_reach("brief")
     return paths
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from horizon.store import Store, StoreError
@@ -121,13 +122,32 @@ def yearly_counts(records: pd.DataFrame, assignments: pd.DataFrame) -> pd.DataFr
 
 def country_counts(records: pd.DataFrame, assignments: pd.DataFrame) -> pd.DataFrame:
     """Fractional record counts per domain and country, with each country's share of the domain."""
-    rows = []
-    for row in record_shares(records, assignments).itertuples(index=False):
-        for item in parse_json(row.countries, []):
-            if isinstance(item, dict) and item.get("country"):
-                weight = float(item.get("weight") or 0.0) * row.share
-                rows.append((row.domain, item["country"], weight))
-    out = pd.DataFrame(rows, columns=["domain", "country", "records"])
+    merged = record_shares(records, assignments)
+    # each record's countries parsed once (a record has a row per domain), rows in the same order
+    parsed: dict[Any, list[tuple[Any, float]]] = {}
+    for rid, value in zip(merged["record_id"], merged["countries"], strict=True):
+        if rid not in parsed:
+            parsed[rid] = [
+                (item["country"], float(item.get("weight") or 0.0))
+                for item in parse_json(value, [])
+                if isinstance(item, dict) and item.get("country")
+            ]
+    found = [parsed[rid] for rid in merged["record_id"]]
+    lengths = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
+    weights = np.fromiter((w for items in found for _, w in items), dtype=float)
+    shares = np.repeat(merged["share"].to_numpy(dtype=float), lengths)
+    out = (
+        pd.DataFrame([], columns=["domain", "country", "records"])
+        if not len(weights)
+        else pd.DataFrame(
+            {
+                "domain": np.repeat(merged["domain"].to_numpy(dtype=object), lengths).tolist(),
+                "country": [c for items in found for c, _ in items],
+                "records": (weights * shares).tolist(),
+            },
+            columns=["domain", "country", "records"],
+        )
+    )
     if out.empty:
         return out.assign(share=pd.Series(dtype=float))
     out = out.groupby(["domain", "country"], as_index=False)["records"].sum()

@@ -347,9 +347,28 @@ class Store:
         so an incremental scan sees everything known so far without copying it. `where` is an
         extra SQL condition on the table's rows (a literal condition, no parameters).
         """
+        with self.connect() as con:
+            return fetch_frame(con, self._corpus_sql(table, columns, where), [scan_id, scan_id])
+
+    def corpus_counts(self, table: str, scan_id: str, keys: list[str]) -> pd.DataFrame:
+        """`corpus` rows counted (column `n`) by `keys` and by their record's `sharing` label
+        (`record_sharing`; null where the record is not in the corpus), in DuckDB."""
+        cols = ", ".join(f't."{k}"' for k in keys)
+        inner = self._corpus_sql(table, f"{cols}, t.record_id AS _rid, t.scan_id AS _sid")
+        sql = f"""
+            SELECT r.sharing AS record_sharing, {", ".join(f'c."{k}"' for k in keys)},
+                   count(*) AS n
+            FROM ({inner}) c LEFT JOIN records r ON r.record_id = c._rid AND r.scan_id = c._sid
+            GROUP BY ALL
+        """
+        with self.connect() as con:
+            return fetch_frame(con, sql, [scan_id, scan_id])
+
+    @staticmethod
+    def _corpus_sql(table: str, columns: str = "*", where: str = "") -> str:
         if table not in TABLES or "record_id" not in TABLES[table].names:
             raise KeyError(f"{table!r} is not a record-keyed table")
-        sql = f"""
+        return f"""
             WITH target AS (SELECT started_at FROM scans WHERE scan_id = ?),
             eligible AS (
                 SELECT s.scan_id, s.started_at FROM scans s, target
@@ -366,8 +385,6 @@ class Store:
                           WHERE v.rn = 1 AND v.record_id = t.record_id AND v.scan_id = t.scan_id)
             {f"AND ({where})" if where else ""}
         """
-        with self.connect() as con:
-            return fetch_frame(con, sql, [scan_id, scan_id])
 
     # -- watermarks ---------------------------------------------------------------------------
     def watermark(self, source: str) -> dt.date | None:

@@ -193,3 +193,26 @@ def test_a_body_on_disk_is_stored_as_its_bytes_would_be(tmp_path):
     sha, path = raw.put_file(source, chunk=65536)
     assert (sha, path) == raw.put(body) and raw.get(sha) == body
     assert [p.name for p in (tmp_path / "raw").rglob("*") if p.is_file()] == [f"{sha}.gz"]
+
+
+def test_corpus_counts_count_rows_by_their_record_label(store):
+    store.begin_scan("s1", demo=False, code_version="t", config_sha256={}, parameters={})
+    store.replace_rows(
+        "records",
+        "s1",
+        pd.DataFrame([record_row("doi:1", "a"), record_row("doi:2", "b", sharing="AMBER")]),
+    )
+    ent = lambda rid, text, sharing=None: {  # noqa: E731
+        "record_id": rid, "label": "TECH", "text": text, "sharing": sharing,
+    }  # fmt: skip
+    rows = [ent("doi:1", "qubit"), ent("doi:1", "qubit"), ent("doi:2", "qubit", "AMBER"),
+            ent("doi:9", "laser")]  # fmt: skip
+    store.replace_rows("entities", "s1", pd.DataFrame(rows))
+    counts = store.corpus_counts("entities", "s1", ["text", "sharing"])
+    got = {
+        (r.record_sharing if isinstance(r.record_sharing, str) else None, r.text, r.n)
+        for r in counts.itertuples()
+    }
+    # doi:9 has no record in the corpus, so its rows are no part of it (as with `corpus`)
+    assert got == {("CLEAR", "qubit", 2), ("AMBER", "qubit", 1)}
+    assert counts["n"].sum() == len(store.corpus("entities", "s1"))
