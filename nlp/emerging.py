@@ -269,15 +269,45 @@ def _pieces(term: str, japanese: bool) -> list[str]:
             if j - i < len(words)]  # fmt: skip
 
 
+def _elided(taxonomy: Taxonomy) -> dict[tuple[str, str], list[tuple[str, ...]]]:
+    """English taxonomy terms of 3+ words (singular) by their first and last word."""
+    out: dict[tuple[str, str], list[tuple[str, ...]]] = {}
+    for key in term_index_for(taxonomy).keys:
+        words = tuple(_singular(w) for w in _WORD.findall(normalize_term(key).lower()))
+        if len(words) >= 3:
+            out.setdefault((words[0], words[-1]), []).append(words)
+    return out
+
+
+def _is_elision(words: tuple[str, ...], known: list[tuple[str, ...]]) -> bool:
+    """The candidate is a known term with inner words left out ("adversarial learning" of
+    "adversarial machine learning", "dna storage" of "dna data storage"): an elision variant
+    (Jacquemin 2001, FASTR's insertion and elision variants of a term)."""
+    for term in known:
+        if len(term) <= len(words):
+            continue
+        it = iter(term)
+        if all(w in it for w in words):  # an ordered subsequence
+            return True
+    return False
+
+
 def fold_known(terms: pd.Series, languages: pd.Series, taxonomy: Taxonomy) -> np.ndarray:
-    """True where a candidate is a taxonomy term, a variant, a sub-phrase or a super-phrase of one
-    (so not a new technology)."""
+    """True where a candidate is a taxonomy term, a variant (plural, elision), a sub-phrase or a
+    super-phrase of one (so not a new technology)."""
     whole, parts = _known_phrases(taxonomy)
+    elided = _elided(taxonomy)
     out = np.zeros(len(terms), dtype=bool)
     for i, (term, lang) in enumerate(zip(terms, languages, strict=False)):
         japanese = lang == "ja"
         variant = term if japanese else " ".join(_singular(w) for w in term.split())
-        if term in parts or variant in parts:
+        singular = tuple(variant.split())
+        elision = (
+            not japanese
+            and len(singular) >= 2
+            and _is_elision(singular, elided.get((singular[0], singular[-1]), []))
+        )
+        if term in parts or variant in parts or elision:
             out[i] = True
         elif not japanese and len(words := term.split()) >= 3:
             # an abbreviation's spelled-out form: "multiple input multiple output" for MIMO
