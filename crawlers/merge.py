@@ -68,12 +68,52 @@ def _union(lists: Iterable[Iterable[str]]) -> list[str]:
     return list(dict.fromkeys(item for values in lists for item in values))
 
 
+def _dedupe(values: list[str]) -> list[str]:
+    """`values` without repeats, the same list object when there is none (most records)."""
+    return values if len(set(values)) == len(values) else list(dict.fromkeys(values))
+
+
+def _merge_one(record: Record, source_preference: Sequence[str]) -> Record:
+    """What `merge_group` makes of a work seen once, copying the record only where it changes.
+
+    The same fields as the general path, normalised the same way: sources split, deduplicated and
+    ranked; ids led by the record id; organizations and codes without repeats; an empty url None.
+    """
+    sources = sorted(set(_sources(record)), key=lambda s: (_source_rank(s, source_preference), s))
+    update: dict[str, Any] = {}
+    source = ",".join(sources)
+    if source != record.source:
+        update["source"] = source
+    ids = list(dict.fromkeys([record.record_id, *record.ids]))
+    if ids != record.ids:
+        update["ids"] = ids
+    organizations = _dedupe(record.organizations)
+    if organizations is not record.organizations:
+        update["organizations"] = organizations
+    codes = {name: getattr(record.codes, name) for name in Codes.model_fields}
+    deduped = {name: _dedupe(values) for name, values in codes.items()}
+    if any(deduped[name] is not codes[name] for name in codes):
+        update["codes"] = Codes(**deduped)
+    if record.url is not None and not record.url:
+        update["url"] = None
+    return record.model_copy(update=update) if update else record
+
+
 def merge_group(
     group: Sequence[Record],
     preference: Sequence[str] = ID_PREFERENCE,
     source_preference: Sequence[str] = SOURCE_PREFERENCE,
 ) -> Record:
     """Merge records of one work; the result does not depend on the order of `group`."""
+    if len(group) == 1:
+        return _merge_one(group[0], source_preference)
+    return _merge_many(group, preference, source_preference)
+
+
+def _merge_many(
+    group: Sequence[Record], preference: Sequence[str], source_preference: Sequence[str]
+) -> Record:
+    """The general merge, for any number of records (the reference `_merge_one` agrees with)."""
     # A total order on the inputs: best id scheme, best source, then content as the tie-break
     # (a single record needs no order, and serialising it for the tie-break is the costly part).
     ranked = (

@@ -124,14 +124,19 @@ class Record(BaseModel):
 
     def content_sha256(self) -> str:
         """Hash of what extraction and assignment read: reuse their results when it is unchanged."""
+        return self._content_sha256(
+            self.codes.model_dump(), [c.model_dump() for c in self.countries]
+        )
+
+    def _content_sha256(self, codes: dict[str, Any], countries: list[dict[str, Any]]) -> str:
         payload = json.dumps(
             [
                 self.title,
                 self.text,
                 self.language,
                 str(self.published_date),
-                self.codes.model_dump(),
-                [c.model_dump() for c in self.countries],
+                codes,
+                countries,
                 self.kind.value,
             ],
             ensure_ascii=False,
@@ -141,6 +146,8 @@ class Record(BaseModel):
 
     def to_row(self, *, demo: bool = False) -> dict[str, Any]:
         """The record as a row of the `records` table (JSON columns as text)."""
+        codes = self.codes.model_dump()
+        countries = [c.model_dump() for c in self.countries]
         return {
             "record_id": self.record_id,
             "kind": self.kind.value,
@@ -149,9 +156,9 @@ class Record(BaseModel):
             "text": self.text,
             "language": self.language,
             "published_date": self.published_date,
-            "countries": json.dumps([c.model_dump() for c in self.countries]),
+            "countries": json.dumps(countries),
             "organizations": json.dumps(self.organizations, ensure_ascii=False),
-            "codes": json.dumps(self.codes.model_dump(), ensure_ascii=False),
+            "codes": json.dumps(codes, ensure_ascii=False),
             "cited_by_count": self.cited_by_count,
             "url": self.url,
             "sharing": self.sharing.value,
@@ -162,7 +169,7 @@ class Record(BaseModel):
                 else self.fetched_at
             ),
             "ids": json.dumps(sorted({self.record_id, *self.ids})),
-            "content_sha256": self.content_sha256(),
+            "content_sha256": self._content_sha256(codes, countries),
             "demo": demo,
         }
 

@@ -215,3 +215,40 @@ def test_sharing_never_drops_and_nothing_is_lost(batch):
             assert home.cited_by_count >= record.cited_by_count
     assert len({r.record_id for r in merged}) == len(merged)
     assert [r.record_id for r in merged] == sorted(r.record_id for r in merged)
+
+
+def test_single_record_fast_path_agrees_with_general_merge() -> None:
+    """A work seen once: `_merge_one` gives the record and row the general merge gives."""
+    from crawlers.merge import ID_PREFERENCE, SOURCE_PREFERENCE, _merge_many, _merge_one
+
+    singles = [
+        make("arxiv:2401.00002", "papers_arxiv"),  # nothing to change
+        make("arxiv:2401.00003", "papers_arxiv", ids=[]),  # ids lack the record id
+        make("doi:10.1/y", "papers_crossref", ids=["arxiv:1", "doi:10.1/y", "arxiv:1"]),
+        make("doi:10.1/z", " papers_arxiv, papers_openalex,papers_arxiv ,", ids=["doi:10.1/z"]),
+        make("openalex:W1", "papers_openalex", organizations=["MIT", "ETH", "MIT"]),
+        make("openalex:W2", "papers_openalex", codes=Codes(arxiv=["cs.ET", "cs.ET"], cpc=["H01"])),
+        make("openalex:W3", "papers_openalex", url=""),
+        make("openalex:W4", "papers_openalex", url="https://example.org/w4", language="und"),
+        make(
+            "patent:EP1",
+            "patents_epo_ops",
+            kind="patent",
+            countries=[
+                CountryWeight(country="JP", weight=0.5),
+                CountryWeight(country="DE", weight=0.5),
+            ],
+            extra={"family": 7},
+            cited_by_count=3,
+            sharing=Sharing.amber,
+            published_date=dt.date(2020, 2, 2),
+        ),
+    ]
+    for record in singles:
+        fast = _merge_one(record, SOURCE_PREFERENCE)
+        general = _merge_many([record], ID_PREFERENCE, SOURCE_PREFERENCE)
+        assert fast.model_dump() == general.model_dump(), record.record_id
+        assert fast.to_row() == general.to_row(), record.record_id
+        assert fast.to_row()["content_sha256"] == general.content_sha256()
+    # the fast path changed something for all but the first record
+    assert [_merge_one(r, SOURCE_PREFERENCE) is r for r in singles[:2]] == [True, False]
