@@ -480,18 +480,7 @@ class RawStore:
     def put(self, body: bytes) -> tuple[str, Path]:
         """Store a body once; returns its sha256 and path."""
         sha = hashlib.sha256(body).hexdigest()
-        path = self.path_for(sha)
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".tmp{time.monotonic_ns()}")
-            try:
-                with gzip.open(tmp, "wb", compresslevel=5) as fh:
-                    fh.write(body)
-                tmp.replace(path)
-            except BaseException:  # a full disk leaves no half body behind
-                tmp.unlink(missing_ok=True)
-                raise
-        return sha, path
+        return sha, self._write(sha, lambda out: out.write(body))
 
     def put_file(self, source: Path, chunk: int = 1024 * 1024) -> tuple[str, Path]:
         """Store a body that is a file on disk (a bulk file), read in chunks, never whole."""
@@ -500,19 +489,29 @@ class RawStore:
             while block := fh.read(chunk):
                 digest.update(block)
         sha = digest.hexdigest()
-        path = self.path_for(sha)
+
+        def copy(out: Any) -> None:
+            with open(source, "rb") as fh:
+                while block := fh.read(chunk):
+                    out.write(block)
+
+        return sha, self._write(sha, copy)
+
+    def _write(self, sha256: str, write: Callable[[Any], object]) -> Path:
+        """The body's file, written once through `write(gzip file)` into a temporary file that
+        replaces the path when whole: a full disk leaves no half body behind."""
+        path = self.path_for(sha256)
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".tmp{time.monotonic_ns()}")
             try:
-                with open(source, "rb") as fh, gzip.open(tmp, "wb", compresslevel=5) as out:
-                    while block := fh.read(chunk):
-                        out.write(block)
+                with gzip.open(tmp, "wb", compresslevel=5) as out:
+                    write(out)
                 tmp.replace(path)
-            except BaseException:  # a full disk leaves no half body behind
+            except BaseException:
                 tmp.unlink(missing_ok=True)
                 raise
-        return sha, path
+        return path
 
     def get(self, sha256: str) -> bytes:
         """A stored body."""
