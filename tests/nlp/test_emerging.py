@@ -119,16 +119,18 @@ def test_demo_marks_never_become_candidate_terms():
     assert {"quantum discord", "photonic computing", "量子暗号通信"} <= terms
 
 
+#: Ten ordinary phrases of each generated stream (flat shares in their own stream).
+_LATTICE = [f"{a} lattice" for a in ("alpha", "beta", "gamma", "delta", "omega",
+                                     "sigma", "kappa", "theta", "zeta", "iota")]  # fmt: skip
+_PROGRAMME = [f"{a} programme" for a in ("export", "import", "budget", "grant", "tariff",
+                                         "subsidy", "levy", "audit", "treaty", "quota")]  # fmt: skip
+
+
 def _stream(weeks, per_week, *, planted=None, double_from=None):
     """Generated records of two sources over `weeks` weeks, each with its own ten phrases, two a
     record in rotation (so every phrase keeps a flat share of its source); `planted` = (source,
     first week, records a week) of a new phrase; the second source doubles from `double_from`."""
-    vocab = {
-        "papers_arxiv": [f"{a} lattice" for a in ("alpha", "beta", "gamma", "delta", "omega",
-                                                   "sigma", "kappa", "theta", "zeta", "iota")],
-        "policy_feed": [f"{a} programme" for a in ("export", "import", "budget", "grant", "tariff",
-                                                    "subsidy", "levy", "audit", "treaty", "quota")],
-    }  # fmt: skip
+    vocab = {"papers_arxiv": _LATTICE, "policy_feed": _PROGRAMME}
     start = dt.date(2025, 1, 6)
     rows = []
     for week in range(weeks):
@@ -247,12 +249,7 @@ def _category_mix(weeks, *, grow_from, planted=None):
     with its own ten phrases two a record in rotation (flat shares within the category): 40 a week
     in cond-mat.str-el, 5 a week in cs.IT until `grow_from`, 20 a week after; `planted` = (first
     week, records a week) of a new phrase in cs.IT."""
-    vocab = {
-        "cond-mat.str-el": [f"{a} lattice" for a in ("alpha", "beta", "gamma", "delta", "omega",
-                                                      "sigma", "kappa", "theta", "zeta", "iota")],
-        "cs.IT": [f"{a} programme" for a in ("export", "import", "budget", "grant", "tariff",
-                                              "subsidy", "levy", "audit", "treaty", "quota")],
-    }  # fmt: skip
+    vocab = {"cond-mat.str-el": _LATTICE, "cs.IT": _PROGRAMME}
     start = dt.date(2025, 1, 6)
     rows = []
     for week in range(weeks):
