@@ -30,6 +30,14 @@ SUPPORT_ONE_HIT = 0.4
 CLASSIFIER_ALONE = 0.7
 #: Where the classifier is validated by default: the kind and language of its training data.
 VALIDATED_FOR = (("paper", "en"),)
+#: arXiv categories that are defined by a technology (computer science, electrical engineering,
+#: machine learning, information theory). A domain learnt only from categories of a natural
+#: science (quant-ph, cond-mat.*, physics.*, q-bio.*) gets no lone vote from the classifier: those
+#: archives hold the science beside the technology (foundations of quantum mechanics beside quantum
+#: computing, pure condensed-matter theory beside materials for applications), and the analysts'
+#: guideline counts a theory paper only where its subject is the technology. Such a paper needs a
+#: taxonomy term of the domain, with the classifier's support, or in its title.
+TECHNOLOGY_CATEGORIES = ("cs.", "eess.", "stat.ML", "math.IT")
 
 # --- everywhere else: points of evidence, a domain assigned at ASSIGN_AT --------------------------
 #: A signal that places a document on its own is worth ASSIGN_AT; a supporting one half of it.
@@ -181,6 +189,18 @@ def _abbreviations(taxonomy: Taxonomy) -> frozenset[str]:
     return frozenset(t.casefold() for d in taxonomy.domains for _, t in d.terms("abbr"))
 
 
+def lone_vote_domains(taxonomy: Taxonomy) -> frozenset[str] | None:
+    """Domains the classifier may place alone: those learnt from a technology-defined category
+    (None, any domain, for a taxonomy that maps no arXiv category: its labels came from elsewhere)."""
+    categories = taxonomy.arxiv_gold_mapping.categories
+    if not categories:
+        return None
+    return frozenset(
+        d for cat, domains in categories.items() if cat.startswith(TECHNOLOGY_CATEGORIES)
+        for d in domains
+    )  # fmt: skip
+
+
 def _titled(ev: TermEvidence | None, abbreviations: frozenset[str]) -> bool:
     """The title names the domain's technology by a full term, not only by an abbreviation.
 
@@ -199,9 +219,10 @@ def _paper_domains(
     column: dict[str, int],
     taxonomy: Taxonomy,
     abbreviations: frozenset[str] = frozenset(),
+    lone: frozenset[str] | None = None,
 ) -> dict[str, tuple[float, str]]:
-    """Papers in the classifier's language: specific codes decide, else terms with its support
-    or a title that names the technology."""
+    """Papers in the classifier's language: specific codes decide, else terms with its support,
+    a title that names the technology, or a high score for a domain in `lone` (None: any)."""
     specific = {d: ev.specific for d, ev in codes.items() if ev.specific}
     if specific:
         return {d: (CODE_CONFIDENCE, f"code:{c[0]}") for d, c in specific.items()}
@@ -227,7 +248,7 @@ def _paper_domains(
         elif _titled(ev, abbreviations):
             reasons.append(_terms_reason("title", ev.title))
             conf = max(conf, entity_confidence(n_hits))
-        elif conf < CLASSIFIER_ALONE:
+        elif conf < CLASSIFIER_ALONE or (lone is not None and d not in lone):
             continue
         found[d] = (min(conf, 1.0), "; ".join(reasons))
     return found
@@ -304,6 +325,7 @@ def assign_domains(
     terms = term_evidence(records, entities, taxonomy)
     validated = _validated(classifier)
     abbreviations = _abbreviations(taxonomy)
+    lone = lone_vote_domains(taxonomy)
     validated_kinds = {k for k, _ in validated}
     ids, kinds = records["record_id"].tolist(), _col(records, "kind", "paper")
     titles, texts = records["title"].tolist(), _col(records, "text", "")
@@ -335,7 +357,7 @@ def assign_domains(
         record_terms = terms.get(rid, {})
         if use_clf[i] or (kinds[i] in validated_kinds and _coded(by_code[i])):
             found = _paper_domains(by_code[i], record_terms, scores.get(i), column, taxonomy,
-                                   abbreviations)  # fmt: skip
+                                   abbreviations, lone)  # fmt: skip
         else:
             orgs = []
             if kinds[i] == "policy" and not _routine(titles[i], routine):

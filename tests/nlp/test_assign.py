@@ -209,10 +209,12 @@ def test_classifier_rules_english_papers_and_nothing_else(taxonomy):
     low = _Stub(["semiconductors", "quantum", "ai_ml"], [0.0, 0.0, 0.3])
     assert len(assign_domains(records, ents, taxonomy, low)) == 0
     # past its cut (0.5) but with no term of the domain in the text, the classifier needs 0.7
-    alone = _Stub(["semiconductors", "quantum", "ai_ml"], [0.69, 0.7, 0.55])
+    alone = _Stub(["semiconductors", "quantum", "ai_ml"], [0.69, 0.2, 0.55])
     out = assign_domains(records, ents, taxonomy, alone).set_index("domain")
-    assert set(out.index) == {"quantum", "ai_ml"}
+    assert set(out.index) == {"ai_ml"}
     assert out.loc["ai_ml", "reason"].startswith("classifier:0.55; entities:")
+    alone = _Stub(["semiconductors", "quantum", "ai_ml"], [0.7, 0.2, 0.55])
+    assert set(assign_domains(records, ents, taxonomy, alone).domain) == {"semiconductors", "ai_ml"}
     # a domain it has no model for is weighed on its terms, not vetoed
     partial = _Stub(["semiconductors", "quantum", "ai_ml"], [0.0, 0.0, 0.0], ["quantum"])
     out = assign_domains(records, ents, taxonomy, partial)
@@ -227,6 +229,31 @@ def test_classifier_rules_english_papers_and_nothing_else(taxonomy):
     out = assign_domains(other, extract_entities(other, taxonomy), taxonomy, low)
     assert sorted(out.record_id) == ["doi:2", "fr:1"]
     assert set(out.domain) == {"ai_ml"}
+
+
+def test_the_classifier_places_alone_only_domains_learnt_from_technology_categories(taxonomy):
+    # quant-ph holds the foundations of physics beside quantum computing: a high quantum score
+    # without a quantum term is physics; cs.AR (semiconductors) is defined by the technology
+    records = _records(
+        [{"record_id": "doi:1", "title": "Spontaneous collapse of the wavefunction"}]
+    )
+    ents = extract_entities(records, taxonomy)
+    assert ents.empty
+    clf = _Stub(["semiconductors", "quantum", "ai_ml"], [0.0, 0.99, 0.0])
+    assert assign_domains(records, ents, taxonomy, clf).empty
+    clf = _Stub(["semiconductors", "quantum", "ai_ml"], [0.99, 0.0, 0.0])
+    assert assign_domains(records, ents, taxonomy, clf).domain.tolist() == ["semiconductors"]
+    # with a quantum term in the text and the classifier's support, quantum is placed
+    named = _records(
+        [{"record_id": "doi:2", "title": "Collapse", "text": "A quantum computer test."}]
+    )
+    clf = _Stub(["semiconductors", "quantum", "ai_ml"], [0.0, 0.99, 0.0])
+    out = assign_domains(named, extract_entities(named, taxonomy), taxonomy, clf)
+    assert out.domain.tolist() == ["quantum"]
+    # a taxonomy that maps no arXiv category gives the classifier its lone vote everywhere
+    unmapped = Taxonomy.model_validate({**TAXONOMY, "arxiv_gold_mapping": {"categories": {}}})
+    out = assign_domains(records, ents, unmapped, clf)
+    assert out.domain.tolist() == ["quantum"]
 
 
 def test_a_paper_title_naming_the_technology_in_full_decides_an_abbreviation_does_not(taxonomy):
