@@ -133,6 +133,11 @@ def _token_kind(token: str) -> tuple[int, bool] | None:
     return len(words), not _PARTICIPLE.match(words[-1]) and words[-1] not in _MODIFIER
 
 
+def _english_marks(text: str) -> tuple[Counter[str], set[str]]:
+    """`english_windows` of a raw text (a hyphen inside a word kept as "_")."""
+    return english_windows(normalize_text(_HYPHEN.sub("_", text))[0])
+
+
 def japanese_candidates(norm: str) -> set[str]:
     """Compound nouns from one Sudachi pass: runs of 2+ nouns (numbers excluded), 3+ characters."""
     out = set()
@@ -197,8 +202,10 @@ def record_candidates(records: pd.DataFrame) -> pd.DataFrame:
             about += [False] * len(cands)
             count += [False] * len(cands)
         else:
-            counts, countable = english_windows(normalize_text(_HYPHEN.sub("_", full))[0])
-            titled = english_candidates(normalize_text(_HYPHEN.sub("_", record_text(title, "")))[0])
+            # title and body apart: the normaliser turns the newline between them into a space
+            titled, countable = _english_marks(record_text(title, ""))
+            counts, in_body = _english_marks(record_text(text, ""))
+            counts, countable = counts + titled, countable | in_body
             cands = sorted(counts)
             about += [counts[t] > 1 or t in titled for t in cands]
             count += [t in countable for t in cands]

@@ -264,6 +264,14 @@ def test_a_record_marks_the_phrases_it_is_about_and_those_it_counts():
     assert not got.loc[["fermi surface", "policy learning"], ["keyphrase", "countable"]].any().any()
 
 
+def test_no_english_phrase_runs_from_the_title_into_the_body():
+    from nlp.emerging import record_candidates
+
+    records = pd.DataFrame([{"record_id": "a", "title": "Quantum network",
+                             "text": "Security matters greatly"}])  # fmt: skip
+    assert set(record_candidates(records)["term"]) == {"quantum network", "security matters"}
+
+
 def test_a_phrase_its_documents_mark_outranks_one_named_in_passing():
     from nlp.emerging import order_terms
 
