@@ -100,10 +100,10 @@ def english_candidates(norm: str, max_n: int = 4) -> set[str]:
     return set(english_windows(norm, max_n)[0])
 
 
-def english_windows(norm: str, max_n: int = 4) -> tuple[Counter[str], set[str]]:
+def english_windows(norm: str, max_n: int = 4) -> tuple[dict[str, int], set[str]]:
     """`english_candidates` with the number of times each occurs in `norm`, and those that occur
     right after an indefinite article ("a", "an")."""
-    out: Counter[str] = Counter()
+    out: dict[str, int] = {}
     countable: set[str] = set()
     for clause in _CLAUSE.split(_LATEX_ACCENT.sub(r"\1", norm)):
         tokens = _TOKEN.findall(clause)
@@ -112,13 +112,14 @@ def english_windows(norm: str, max_n: int = 4) -> tuple[Counter[str], set[str]]:
             if kinds[i] is None:
                 continue
             words = kinds[i][0]
+            article = i > 0 and tokens[i - 1] in ("a", "an")
             for j in range(i + 1, min(i + max_n, len(tokens))):
                 if kinds[j] is None or (words := words + kinds[j][0]) > max_n:
                     break
                 if kinds[j][1]:
                     term = " ".join(tokens[i : j + 1]).replace("_", " ")
-                    out[term] += 1
-                    if i > 0 and tokens[i - 1] in ("a", "an"):
+                    out[term] = out.get(term, 0) + 1
+                    if article:
                         countable.add(term)
     return out, countable
 
@@ -133,7 +134,7 @@ def _token_kind(token: str) -> tuple[int, bool] | None:
     return len(words), not _PARTICIPLE.match(words[-1]) and words[-1] not in _MODIFIER
 
 
-def _english_marks(text: str) -> tuple[Counter[str], set[str]]:
+def _english_marks(text: str) -> tuple[dict[str, int], set[str]]:
     """`english_windows` of a raw text (a hyphen inside a word kept as "_")."""
     return english_windows(normalize_text(_HYPHEN.sub("_", text))[0])
 
@@ -205,7 +206,9 @@ def record_candidates(records: pd.DataFrame) -> pd.DataFrame:
             # title and body apart: the normaliser turns the newline between them into a space
             titled, countable = _english_marks(record_text(title, ""))
             counts, in_body = _english_marks(record_text(text, ""))
-            counts, countable = counts + titled, countable | in_body
+            for term, times in titled.items():
+                counts[term] = counts.get(term, 0) + times
+            countable |= in_body
             cands = sorted(counts)
             about += [counts[t] > 1 or t in titled for t in cands]
             count += [t in countable for t in cands]
@@ -441,8 +444,8 @@ def aggregate_emerging(
         eligible = con.execute(
             """
             SELECT term, language, count(DISTINCT record_id) AS n, count(DISTINCT source) AS s,
-                   count(DISTINCT record_id) FILTER (WHERE keyphrase) AS about,
-                   count(DISTINCT record_id) FILTER (WHERE countable) AS counted
+                   count(*) FILTER (WHERE keyphrase) AS about,
+                   count(*) FILTER (WHERE countable) AS counted
             FROM hits GROUP BY term, language
             HAVING count(DISTINCT record_id) >= ? AND count(DISTINCT source) >= ?
             ORDER BY term, language
