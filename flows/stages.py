@@ -377,14 +377,17 @@ def _emerging_terms(ctx: ScanContext, meta: pd.DataFrame) -> tuple[pd.DataFrame,
                 scon.unregister("wanted")
             cands = record_candidates(texts)
             bare = texts.loc[~texts["record_id"].isin(set(cands["record_id"]))]
-            bare = bare[["record_id", "content_sha256"]].assign(term="", language="")
+            bare = bare[["record_id", "content_sha256"]].assign(
+                term="", language="", keyphrase=False, countable=False
+            )
             _write_part(cache, ctx.scan_id, start, pd.concat([cands, bare], ignore_index=True))
         parts = f"read_parquet({_parts(cache)})" if _part_files(cache) else None
         candidates = (
-            f"SELECT record_id, content_sha256, term, language FROM {parts}"
+            f"SELECT record_id, content_sha256, term, language, keyphrase, countable FROM {parts}"
             if parts
             else "SELECT NULL::VARCHAR AS record_id, NULL::VARCHAR AS content_sha256,"
-            " NULL::VARCHAR AS term, NULL::VARCHAR AS language WHERE false"
+            " NULL::VARCHAR AS term, NULL::VARCHAR AS language, NULL::BOOLEAN AS keyphrase,"
+            " NULL::BOOLEAN AS countable WHERE false"
         )
         terms = aggregate_emerging(
             con,

@@ -34,8 +34,8 @@ class Workspace:
         """Candidate phrases of records by content hash (Parquet parts), for emerging terms."""
         # v2: a phrase no longer spans title and body, nor holds the demo mark; v3: C-value
         # boundaries (adverbs, participle heads, modifiers, LaTeX accents); v4: a hyphenated
-        # compound is one token. Older parts are stale.
-        return self.home / "cache" / "candidates-v4"
+        # compound is one token; v5: `keyphrase` and `countable` columns. Older parts are stale.
+        return self.home / "cache" / "candidates-v5"
 
     def scan_dir(self, scan_id: str) -> Path:
         """Per-scan working files (crawl output, Scrapy job state, logs)."""

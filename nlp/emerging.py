@@ -27,7 +27,7 @@ from horizon.schemas import Sharing
 from nlp.burst import burst_weights
 from nlp.extract import record_text, term_index_for
 from nlp.normalize import detect_language, normalize_term, normalize_text
-from nlp.termhood import ends_with_known, head_termhood, head_word
+from nlp.termhood import document_ratio, ends_with_known, head_termhood, head_word
 from nlp.termhood import singular as _singular
 
 #: Candidate terms per burst computation (terms × weeks float matrices stay a few hundred MB).
@@ -45,7 +45,7 @@ BOILERPLATE_DIVERGENCE = 0.3
 #: Share of a term's documents that have a taxonomy domain, below which it does not lean to any
 #: technology (game theory, White House letterheads): half, a round figure.
 MIN_DOMAIN_SHARE = 0.5
-CANDIDATE_COLUMNS = ["record_id", "content_sha256", "term", "language"]
+CANDIDATE_COLUMNS = ["record_id", "content_sha256", "term", "language", "keyphrase", "countable"]
 EMERGING_COLUMNS = [
     "term", "language", "domain_hint", "first_seen_date", "weeks", "sources", "count", "growth",
     "burst_weight", "record_ids", "sharing",
@@ -97,7 +97,14 @@ def english_candidates(norm: str, max_n: int = 4) -> set[str]:
     inside, no participle as the head (the candidate extraction of C-value, Frantzi et al. 2000,
     with word lists and endings standing in for the part-of-speech filter). A hyphenated compound
     (words joined by "_" in `norm`) is one token, stopped by any stop word in it."""
-    out = set()
+    return set(english_windows(norm, max_n)[0])
+
+
+def english_windows(norm: str, max_n: int = 4) -> tuple[dict[str, int], set[str]]:
+    """`english_candidates` with the number of times each occurs in `norm`, and those that occur
+    right after an indefinite article ("a", "an")."""
+    out: dict[str, int] = {}
+    countable: set[str] = set()
     for clause in _CLAUSE.split(_LATEX_ACCENT.sub(r"\1", norm)):
         tokens = _TOKEN.findall(clause)
         kinds = [_token_kind(t) for t in tokens]
@@ -105,12 +112,16 @@ def english_candidates(norm: str, max_n: int = 4) -> set[str]:
             if kinds[i] is None:
                 continue
             words = kinds[i][0]
+            article = i > 0 and tokens[i - 1] in ("a", "an")
             for j in range(i + 1, min(i + max_n, len(tokens))):
                 if kinds[j] is None or (words := words + kinds[j][0]) > max_n:
                     break
                 if kinds[j][1]:
-                    out.add(" ".join(tokens[i : j + 1]).replace("_", " "))
-    return out
+                    term = " ".join(tokens[i : j + 1]).replace("_", " ")
+                    out[term] = out.get(term, 0) + 1
+                    if article:
+                        countable.add(term)
+    return out, countable
 
 
 @lru_cache(maxsize=65536)
@@ -121,6 +132,11 @@ def _token_kind(token: str) -> tuple[int, bool] | None:
     if any(w in _STOP for w in words) or _ADVERB.match(words[-1]) or sum(map(len, words)) < 2:
         return None
     return len(words), not _PARTICIPLE.match(words[-1]) and words[-1] not in _MODIFIER
+
+
+def _english_marks(text: str) -> tuple[dict[str, int], set[str]]:
+    """`english_windows` of a raw text (a hyphen inside a word kept as "_")."""
+    return english_windows(normalize_text(_HYPHEN.sub("_", text))[0])
 
 
 def japanese_candidates(norm: str) -> set[str]:
@@ -169,28 +185,42 @@ def record_candidates(records: pd.DataFrame) -> pd.DataFrame:
 
     Depends on the record's title and text only, so it can be kept by content hash; whether a
     phrase is already a taxonomy term is decided when counting (the taxonomy changes, texts do not).
+    `keyphrase`: the English record is about the phrase, which is in its title or occurs twice or
+    more; `countable`: "a" or "an" stands right before it (`nlp.termhood`'s keyphraseness and
+    countability); both False for Japanese, whose compounds are not weighed so.
     """
     n = len(records)
     shas = records["content_sha256"] if "content_sha256" in records else [""] * n
     texts = records["text"] if "text" in records else [""] * n
-    ids, hashes, terms, langs = [], [], [], []
+    ids, hashes, terms, langs, about, count = [], [], [], [], [], []
     for rid, sha, title, text in zip(
         records["record_id"], shas, records["title"], texts, strict=False
     ):
         full = record_text(title, text)
         lang = "ja" if detect_language(full) == "ja" else "en"
         if lang == "ja":
-            cands = japanese_candidates(normalize_text(full)[0])
+            cands = sorted(japanese_candidates(normalize_text(full)[0]))
+            about += [False] * len(cands)
+            count += [False] * len(cands)
         else:
-            cands = english_candidates(normalize_text(_HYPHEN.sub("_", full))[0])
+            # title and body apart: the normaliser turns the newline between them into a space
+            titled, countable = _english_marks(record_text(title, ""))
+            counts, in_body = _english_marks(record_text(text, ""))
+            for term, times in titled.items():
+                counts[term] = counts.get(term, 0) + times
+            countable |= in_body
+            cands = sorted(counts)
+            about += [counts[t] > 1 or t in titled for t in cands]
+            count += [t in countable for t in cands]
         ids += [rid] * len(cands)
         hashes += [sha or ""] * len(cands)
-        terms += sorted(cands)
+        terms += cands
         langs += [lang] * len(cands)
     return pd.DataFrame(
-        {"record_id": ids, "content_sha256": hashes, "term": terms, "language": langs},
+        {"record_id": ids, "content_sha256": hashes, "term": terms, "language": langs,
+         "keyphrase": np.array(about, dtype=bool), "countable": np.array(count, dtype=bool)},
         columns=CANDIDATE_COLUMNS,
-    )
+    )  # fmt: skip
 
 
 def record_stream(source: str, codes: object) -> str:
@@ -400,17 +430,22 @@ def aggregate_emerging(
         con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE hits AS
-            SELECT DISTINCT c.term, c.language, r.record_id, r.source, r.stream,
-                   (date_diff('day', ?::DATE, date_trunc('week', r.day)::DATE) // 7)::INTEGER AS week
+            SELECT c.term, c.language, r.record_id, r.source, r.stream,
+                   (date_diff('day', ?::DATE, date_trunc('week', r.day)::DATE) // 7)::INTEGER AS week,
+                   coalesce(bool_or(c.keyphrase), false) AS keyphrase,
+                   coalesce(bool_or(c.countable), false) AS countable
             FROM ({candidates}) c JOIN window_recs r
               ON c.record_id = r.record_id AND coalesce(c.content_sha256, '') = r.content_sha256
             WHERE c.term <> ''
+            GROUP BY ALL
             """,
             [first_week],
         )
         eligible = con.execute(
             """
-            SELECT term, language, count(DISTINCT record_id) AS n, count(DISTINCT source) AS s
+            SELECT term, language, count(DISTINCT record_id) AS n, count(DISTINCT source) AS s,
+                   count(*) FILTER (WHERE keyphrase) AS about,
+                   count(*) FILTER (WHERE countable) AS counted
             FROM hits GROUP BY term, language
             HAVING count(DISTINCT record_id) >= ? AND count(DISTINCT source) >= ?
             ORDER BY term, language
@@ -422,6 +457,10 @@ def aggregate_emerging(
         freq = eligible["n"].to_numpy(float)
         cvalue, nested_max = c_values(eligible["term"], eligible["language"], freq)
         termhood = _termhood(eligible, taxonomy)
+        keyphrase, countable = (
+            _english_ratio(eligible, "about"),
+            _english_ratio(eligible, "counted"),
+        )
         keep = ~fold_known(eligible["term"], eligible["language"], taxonomy)
         keep &= ~eligible["term"].map(normalize_term).isin(set(rejected)).to_numpy()
         # a term must stand on its own, outside longer candidates, in min_records documents, and
@@ -429,7 +468,12 @@ def aggregate_emerging(
         # fragment of that candidate ("multiple input" of "multiple input multiple output")
         keep &= cvalue >= min_records * np.log2(np.maximum(_lengths(eligible), 2))
         keep &= freq - nested_max > freq / 2
-        eligible = eligible[keep].assign(cvalue=cvalue[keep], termhood=termhood[keep])
+        eligible = eligible[keep].assign(
+            cvalue=cvalue[keep],
+            termhood=termhood[keep],
+            keyphrase=keyphrase[keep],
+            countable=countable[keep],
+        )
         eligible = eligible.reset_index(drop=True)
         if eligible.empty:
             return pd.DataFrame(columns=EMERGING_COLUMNS)
@@ -505,6 +549,17 @@ def _termhood(eligible: pd.DataFrame, taxonomy: Taxonomy) -> np.ndarray:
     return out
 
 
+def _english_ratio(eligible: pd.DataFrame, marked: str) -> np.ndarray:
+    """`nlp.termhood.document_ratio` of the English candidates' documents counted in column
+    `marked`, fitted over all of them (the known ones included); 1 for Japanese."""
+    out = np.ones(len(eligible))
+    english = (eligible["language"] == "en").to_numpy()
+    if english.any():
+        part = eligible[english]
+        out[english] = document_ratio(part[marked].to_numpy(), part["n"].to_numpy())
+    return out
+
+
 def _lengths(frame: pd.DataFrame) -> np.ndarray:
     return np.array(
         [
@@ -525,7 +580,7 @@ def rank_terms(
     con: duckdb.DuckDBPyConnection,
     keep_all: bool = False,
 ) -> pd.DataFrame:
-    """`eligible` (k, term, language, n, cvalue, termhood) with burst_weight, growth, recency,
+    """`eligible` (k, term, language, n, cvalue, termhood, keyphrase, countable) with burst_weight, growth, recency,
     spread and emerging_score, boilerplate dropped, best first.
 
     burst_weight: the largest Kleinberg weight of the term's weekly documents in one source
@@ -534,7 +589,8 @@ def rank_terms(
     bursts). Terms that burst and whose head makes them at least as likely as the average
     candidate to name a technology (termhood ≥ 1, `nlp.termhood`) come first (emerging means
     rising; a rising metric or filler phrase earns no precedence), each group by
-    emerging_score = C-value × termhood × (1 + burst_weight) × recency, recency = 2^(−age /
+    emerging_score = C-value × termhood × keyphrase × countable × (1 + burst_weight) × recency
+    (keyphrase, countable: `nlp.termhood.document_ratio`), recency = 2^(−age /
     RECENCY_HALF_LIFE_WEEKS) for the age in weeks of the term's median document. Of a plural and
     its singular only the better placed is kept. growth: `_growth`, against the same expectation.
     """
@@ -628,16 +684,20 @@ def stream_bursts(
 
 
 def order_terms(frame: pd.DataFrame) -> pd.DataFrame:
-    """`frame` (term, language, n, cvalue, termhood, burst_weight, recency) with `bursting` and
+    """`frame` (term, language, n, cvalue, termhood, keyphrase, countable, burst_weight, recency;
+    termhood, keyphrase and countable 1 where absent) with `bursting` and
     `emerging_score`, best first (see `rank_terms`); of a plural and its singular the better
     placed stands for both."""
     termhood = frame["termhood"] if "termhood" in frame else pd.Series(1.0, index=frame.index)
+    # a phrase's documents as evidence of what it names: a keyphrase of them, a count noun in them
+    evidence = frame.get("keyphrase", 1.0) * frame.get("countable", 1.0)
     out = frame.assign(
         bursting=(frame["burst_weight"] > 0) & (termhood >= 1),
-        emerging_score=frame["cvalue"] * termhood * (1 + frame["burst_weight"]) * frame["recency"],
+        emerging_score=frame["cvalue"] * termhood * evidence * (1 + frame["burst_weight"])
+        * frame["recency"],
     ).sort_values(
         ["bursting", "emerging_score", "n", "term"], ascending=[False, False, False, True]
-    )
+    )  # fmt: skip
     variant = pd.DataFrame(
         {
             "term": [

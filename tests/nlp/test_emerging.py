@@ -244,6 +244,56 @@ def test_a_hyphenated_compound_is_one_token_of_a_candidate():
                         "cache eviction", "turn dialogue", "turn dialogue agents"}  # fmt: skip
 
 
+def test_a_record_marks_the_phrases_it_is_about_and_those_it_counts():
+    from nlp.emerging import record_candidates
+
+    records = pd.DataFrame(
+        [{"record_id": "a", "title": "Kalman filter tracking of drones",
+          "text": "We train a graph transformer. The Fermi surface of the lattice is flat; an "
+                  "alternating optimization loop and the graph transformer converge in policy "
+                  "learning. A Kalman filter is on board."}]
+    )  # fmt: skip
+    got = record_candidates(records).set_index("term")
+    # about: in the title, or named twice; countable: right after "a" or "an"
+    about = {"kalman filter", "kalman filter tracking", "filter tracking", "graph transformer"}
+    assert set(got.index[got["keyphrase"]]) == about
+    assert set(got.index[got["countable"]]) == {
+        "graph transformer", "alternating optimization", "alternating optimization loop",
+        "kalman filter",
+    }  # fmt: skip
+    assert not got.loc[["fermi surface", "policy learning"], ["keyphrase", "countable"]].any().any()
+
+
+def test_no_english_phrase_runs_from_the_title_into_the_body():
+    from nlp.emerging import record_candidates
+
+    records = pd.DataFrame([{"record_id": "a", "title": "Quantum network",
+                             "text": "Security matters greatly"}])  # fmt: skip
+    assert set(record_candidates(records)["term"]) == {"quantum network", "security matters"}
+
+
+def test_a_phrase_its_documents_mark_outranks_one_named_in_passing():
+    from nlp.emerging import order_terms
+
+    frame = pd.DataFrame(
+        {
+            "term": ["policy learning", "graph transformer", "fermi surface"],
+            "language": ["en"] * 3,
+            "n": [10, 10, 10],
+            "cvalue": [10.0, 10.0, 10.0],
+            "termhood": [2.0, 1.0, 1.0],
+            "keyphrase": [0.5, 2.0, 1.0],
+            "countable": [0.5, 3.0, 0.25],
+            "burst_weight": [0.0, 0.0, 0.0],
+            "recency": [1.0, 1.0, 1.0],
+        }
+    )
+    out = order_terms(frame)
+    # 10 · 1 · 2 · 3 = 60; 10 · 2 · 0.5 · 0.5 = 5; 10 · 1 · 1 · 0.25 = 2.5
+    assert out["term"].tolist() == ["graph transformer", "policy learning", "fermi surface"]
+    assert out["emerging_score"].tolist() == pytest.approx([60.0, 5.0, 2.5])
+
+
 def _category_mix(weeks, *, grow_from, planted=None):
     """Generated records of one arXiv source over `weeks` weeks in two primary categories, each
     with its own ten phrases two a record in rotation (flat shares within the category): 40 a week

@@ -4,6 +4,7 @@ import pytest
 
 from nlp.termhood import (
     beta_binomial_prior,
+    document_ratio,
     ends_with_known,
     head_termhood,
     head_word,
@@ -75,3 +76,11 @@ def test_a_burst_earns_precedence_only_with_termhood_of_at_least_one_and_plurals
     assert out["term"].tolist() == ["movable antenna", "tight binding", "kv cache", "sum rate"]
     assert out["emerging_score"].tolist() == pytest.approx([100.0, 20.0, 10.0, 3.0])
     assert out["bursting"].tolist() == [True, False, False, False]
+
+
+def test_document_ratio_is_a_phrases_shrunk_share_of_marking_documents_over_the_overall_share():
+    # the counts of the prior test above (mean 1/3, alpha + beta = 3): (k + 1) / 7 · 3
+    got = document_ratio(np.array([1, 3, 0]), np.array([4, 4, 4]))
+    assert got.tolist() == pytest.approx([6 / 7, 12 / 7, 3 / 7])
+    # no document marks any phrase (a corpus without titles): every ratio is 1
+    assert document_ratio(np.zeros(3), np.array([4, 4, 4])).tolist() == [1.0] * 3
