@@ -8,13 +8,14 @@ Two measurements, both printed:
   inside a scan. This is what a process that stays up between weeks pays per week. Issue #18's
   goal: an unchanged re-run ≤ 0.2 of the first scan's wall time.
   A scan's stages are timed from the flow's progress reports (crawl, normalize, ..., brief).
-  Prefect 3's `flow.serve` (`horizon serve`) keeps the server and the runner up between runs but
+  Prefect 3.9's `flow.serve` (`horizon serve`) keeps the server and the runner up between runs but
   runs each flow run in a freshly spawned process, which imports the flow again: that cost is
   measured too ("served run start-up") and belongs to each week of a served deployment.
 - **two commands** (`--mode commands`): `horizon scan --demo` twice as separate commands, each
   paying its own imports and server start (the figure of earlier rounds, kept for comparison).
 
-Wall and CPU seconds; CPU counts the spiders and the Prefect server (children) too.
+Wall and CPU seconds; CPU counts the children waited for: the spiders, and in `commands` also
+Prefect's server (in one process the server outlives the scans, so its CPU is in no figure).
 
 Run: python benchmarks/bench_rerun.py [--mode both|process|commands] [--runs N] [--home DIR]
      [--json FILE]
@@ -61,7 +62,7 @@ def run_command(home: Path) -> dict[str, Any]:
 
 
 def _cpu() -> float:
-    """CPU seconds of this process and of the children it waited for (spiders, server)."""
+    """CPU seconds of this process and of the children it waited for (the spiders)."""
     own = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
