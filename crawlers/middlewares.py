@@ -27,7 +27,7 @@ from scrapy.http import Request, Response
 from crawlers.network import is_loopback, origin_of
 from crawlers.parsers.base import _SECRET_NAME
 from crawlers.parsers.common import redact_url
-from horizon.store import RawStore
+from horizon.raw_store import RawStore
 
 __all__ = ["is_loopback"]
 

@@ -90,12 +90,24 @@ def redact(frames: dict[str, pd.DataFrame], ids: frozenset[str], titles: frozens
         for col in frame.columns:
             if not (frame[col].dtype == object or pd.api.types.is_string_dtype(frame[col])):
                 continue
-            hit = frame[col].map(lambda v: isinstance(v, str) and leaks(v)).astype(bool)
+            hit = _leaking(frame[col], leaks)
             if hit.any():
                 frame[col] = frame[col].astype(object)
                 frame.loc[hit, col] = WITHHELD_TEXT
                 count += int(hit.sum())
     return count
+
+
+def _leaking(column: pd.Series, leaks: Any) -> pd.Series:
+    """Which cells of a column are text that `leaks`; each distinct text is tested once (a
+    briefing's columns repeat their domains, countries and titles row after row)."""
+    try:
+        found = {v for v in pd.unique(column) if isinstance(v, str) and leaks(v)}
+    except TypeError:  # unhashable cells (lists): test every one
+        return column.map(lambda v: isinstance(v, str) and leaks(v)).astype(bool)
+    if not found:
+        return pd.Series(False, index=column.index)
+    return column.isin(found).astype(bool)
 
 
 def _network(scoped: Scoped, tables: dict[str, pd.DataFrame], language: str = "en") -> Network:

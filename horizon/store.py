@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import gzip
-import hashlib
 import json
 import os
 import random
@@ -19,6 +17,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from horizon.raw_store import RawStore  # noqa: F401  (still importable from here)
 from horizon.schemas import TABLES, Table
 from horizon.write_errors import find_write_error
 
@@ -465,58 +464,6 @@ def _damaged(exc: BaseException) -> bool:
     return isinstance(exc, duckdb.IOException | duckdb.FatalException) or any(
         word in text for word in ("corrupt", "checksum", "could not read")
     )
-
-
-class RawStore:
-    """Response bodies kept immutable on disk, gzip-compressed, addressed by sha256."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = Path(root)
-
-    def path_for(self, sha256: str) -> Path:
-        """Where a body with this hash lives."""
-        return self.root / sha256[:2] / f"{sha256}.gz"
-
-    def put(self, body: bytes) -> tuple[str, Path]:
-        """Store a body once; returns its sha256 and path."""
-        sha = hashlib.sha256(body).hexdigest()
-        return sha, self._write(sha, lambda out: out.write(body))
-
-    def put_file(self, source: Path, chunk: int = 1024 * 1024) -> tuple[str, Path]:
-        """Store a body that is a file on disk (a bulk file), read in chunks, never whole."""
-        digest = hashlib.sha256()
-        with open(source, "rb") as fh:
-            while block := fh.read(chunk):
-                digest.update(block)
-        sha = digest.hexdigest()
-
-        def copy(out: Any) -> None:
-            with open(source, "rb") as fh:
-                while block := fh.read(chunk):
-                    out.write(block)
-
-        return sha, self._write(sha, copy)
-
-    def _write(self, sha256: str, write: Callable[[Any], object]) -> Path:
-        """The body's file, written once through `write(gzip file)` into a temporary file that
-        replaces the path when whole: a full disk leaves no half body behind."""
-        path = self.path_for(sha256)
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".tmp{time.monotonic_ns()}")
-            try:
-                with gzip.open(tmp, "wb", compresslevel=5) as out:
-                    write(out)
-                tmp.replace(path)
-            except BaseException:
-                tmp.unlink(missing_ok=True)
-                raise
-        return path
-
-    def get(self, sha256: str) -> bytes:
-        """A stored body."""
-        with gzip.open(self.path_for(sha256), "rb") as fh:
-            return fh.read()
 
 
 def fetch_frame(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> pd.DataFrame:

@@ -29,7 +29,7 @@ from crawlers.items import PageItem
 from crawlers.parsers import patents_uspto_bulk as bulk
 from crawlers.parsers.base import ParseContext, ParseError
 from crawlers.spiders.base import Chain, SourceSpider, rebase
-from horizon.store import RawStore
+from horizon.raw_store import RawStore
 
 #: The ODP product of weekly grant full text without images.
 PRODUCT = "PTGRXML"

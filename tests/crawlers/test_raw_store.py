@@ -38,3 +38,18 @@ def test_robots_txt_is_obeyed_but_not_stored_as_a_response(
     with pytest.raises(OSError):  # the robots body is nowhere in the raw store
         RawStore(tmp_path / "home" / "raw").get(hashlib.sha256(ROBOTS).hexdigest())
     assert RawStore(tmp_path / "home" / "raw").get(rows[0]["raw_sha256"])  # the works page is
+
+
+def test_a_crawl_process_imports_neither_pandas_nor_duckdb() -> None:
+    """Every spider is a process of its own: the warehouse's libraries would cost each one its
+    import time, and a crawl writes only raw bodies and JSON lines."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, crawlers.middlewares, crawlers.pipelines, crawlers.settings, crawlers.run\n"
+        "import crawlers.spiders.papers_openalex, crawlers.spiders.patents_uspto_bulk\n"
+        "print(sorted(m for m in ('pandas', 'duckdb') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

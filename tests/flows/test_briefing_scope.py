@@ -222,3 +222,25 @@ def test_redact_blanks_string_columns_naming_withheld_records():
     assert blanked == 2
     assert frames["t"]["note"].tolist() == [WITHHELD_TEXT, "open text"]
     assert frames["t"]["ids"].tolist() == [WITHHELD_TEXT, "doi:10.1/open"]
+
+
+def test_redact_blanks_every_repeat_of_a_text_and_reads_columns_of_lists():
+    import pandas as pd
+
+    from flows.briefing import WITHHELD_TEXT, redact
+
+    title = "Secret quantum radar"
+    frames = {
+        "t": pd.DataFrame(
+            {
+                "title": [title, "open", title, None, f"on {title}"],
+                "codes": [["a"], ["doi:10.1/withheld"], [], None, ["b"]],
+            }
+        )
+    }
+    blanked = redact(frames, frozenset({"doi:10.1/withheld"}), frozenset({title}))
+    titles = frames["t"]["title"]
+    assert titles.drop(index=3).tolist() == [WITHHELD_TEXT, "open", WITHHELD_TEXT, WITHHELD_TEXT]
+    assert pd.isna(titles[3])
+    assert frames["t"]["codes"].tolist() == [["a"], ["doi:10.1/withheld"], [], None, ["b"]]
+    assert blanked == 3
