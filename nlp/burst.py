@@ -51,6 +51,19 @@ def burst_states(
     return states, weight
 
 
+#: Largest count whose ln k! is looked up in a table (above it, computed cell by cell).
+TABLE_MAX = 1_000_000
+
+
+def _log_factorial(x: np.ndarray) -> np.ndarray:
+    """ln x! = gammaln(x + 1), value for value; whole counts are looked up in a table of the
+    same function (counts repeat: most cells of a term's weeks are 0)."""
+    top = float(x.max()) if x.size else 0.0
+    if x.size and x.min() >= 0 and top <= TABLE_MAX and np.array_equal(x, np.floor(x)):
+        return gammaln(np.arange(int(top) + 1, dtype=np.float64) + 1)[x.astype(np.int64)]
+    return gammaln(x + 1)
+
+
 def burst_weights(
     relevant: np.ndarray,
     totals: np.ndarray,
@@ -85,7 +98,7 @@ def burst_weights(
     p0 = np.clip(p0, 1e-9, 0.9999)  # a bin where none of the row's streams published expects 0
     p1 = np.minimum(s * p0, 0.9999)
     tau = gamma * math.log(n) if n > 1 else gamma
-    log_binom = gammaln(d + 1) - gammaln(r + 1) - gammaln(d - r + 1)
+    log_binom = gammaln(d + 1) - _log_factorial(r) - _log_factorial(d - r)
     empty = d == 0
     sigma0 = np.where(empty, 0.0, -(log_binom + r * np.log(p0) + (d - r) * np.log(1 - p0)))
     sigma1 = np.where(empty, 0.0, -(log_binom + r * np.log(p1) + (d - r) * np.log(1 - p1)))
