@@ -601,6 +601,7 @@ def rescore_visible(ctx: ScanContext, records: pd.DataFrame) -> dict[str, pd.Dat
     import pickle
 
     import scoring
+    from flows.briefing_scope import member
     from horizon.config import config_hashes
 
     key = hashlib.sha256()
@@ -632,13 +633,13 @@ def rescore_visible(ctx: ScanContext, records: pd.DataFrame) -> dict[str, pd.Dat
         except (OSError, EOFError, pickle.UnpicklingError, AttributeError):
             pass
     store = ctx.workspace.store()
-    ids = set(records["record_id"])
+    ids = records["record_id"]
     assignments = store.corpus("assignments", ctx.scan_id)
     entities = store.corpus("entities", ctx.scan_id, *SCORED_ENTITIES)
     result = scoring.score_domains(
         records,
-        assignments[assignments["record_id"].isin(ids)],
-        entities[entities["record_id"].isin(ids)],
+        assignments[member(assignments["record_id"], ids)],
+        entities[member(entities["record_id"], ids)],
         ctx.taxonomy(),
         ctx.weights(),
         as_of=_as_of(records, ctx.as_of),
