@@ -299,18 +299,21 @@ def emerging(ctx: ScanContext) -> dict[str, Any]:
         "records", ctx.scan_id, "record_id, content_sha256, published_date, source, sharing, codes"
     )
     folder = ctx.workspace.home / "cache" / "emerging"
-    key = _emerging_key(ctx, store, meta)
+    hints = _hints_once(store, ctx.scan_id)  # the key and the counting ask for the same window
+    key = _emerging_key(ctx, store, meta, hints)
     donor = reuse.find_donor(folder, key, store, ctx.scan_id)
     if donor is not None:  # the same records, hints and config: the same terms
         reuse.copy_rows(store, donor["scan_id"], ctx.scan_id, ["emerging_terms"])
         return {**donor["counts"], "candidates_computed": 0, "window_records": donor["window"]}
-    terms, computed, window = _emerging_terms(ctx, meta)
+    terms, computed, window = _emerging_terms(ctx, meta, hints)
     counts = {"emerging_terms": store.replace_rows("emerging_terms", ctx.scan_id, terms)}
     reuse.remember(folder, key, ctx.scan_id, counts, window=window)
     return {**counts, "candidates_computed": computed, "window_records": window}
 
 
-def _emerging_key(ctx: ScanContext, store: Any, meta: pd.DataFrame) -> str:
+def _emerging_key(
+    ctx: ScanContext, store: Any, meta: pd.DataFrame, hints: Callable[[list[str]], dict[str, str]]
+) -> str:
     """The fingerprint of what emerging terms are found from: every value of the records'
     dates, sources, labels and content hashes (a phrase is a function of the content), each
     window record's domain hint, the config (rejected terms included), the date, the code."""
@@ -325,7 +328,7 @@ def _emerging_key(ctx: ScanContext, store: Any, meta: pd.DataFrame) -> str:
         rows = np.sort(pd.util.hash_pandas_object(frame.astype(str), index=False).to_numpy())
     as_of = _as_of(meta, ctx.as_of)
     ids = list(window_records(meta, as_of)["record_id"])
-    hints = sorted(_domain_hints(store, ctx.scan_id, ids).items())
+    hinted = sorted(hints(ids).items())
     return reuse.stage_key(
         [
             "emerging",
@@ -333,12 +336,16 @@ def _emerging_key(ctx: ScanContext, store: Any, meta: pd.DataFrame) -> str:
             config_hashes(Path(ctx.config_dir)),
             reuse.code_digest("nlp"),
             hashlib.sha256(rows.tobytes()).hexdigest(),
-            hashlib.sha256(json.dumps(hints).encode()).hexdigest(),
+            hashlib.sha256(json.dumps(hinted).encode()).hexdigest(),
         ]
     )
 
 
-def _emerging_terms(ctx: ScanContext, meta: pd.DataFrame) -> tuple[pd.DataFrame, int, int]:
+def _emerging_terms(
+    ctx: ScanContext,
+    meta: pd.DataFrame,
+    hints: Callable[[list[str]], dict[str, str]] | None = None,
+) -> tuple[pd.DataFrame, int, int]:
     """Emerging terms of the records `meta` alone (record_id, content_sha256, published_date,
     source, sharing, codes): the terms, how many records' phrases were computed, records in
     the window.
@@ -395,7 +402,7 @@ def _emerging_terms(ctx: ScanContext, meta: pd.DataFrame) -> tuple[pd.DataFrame,
             recs,
             ctx.taxonomy(),
             as_of=as_of,
-            hints=lambda ids: _domain_hints(store, ctx.scan_id, ids),
+            hints=hints or _hints_once(store, ctx.scan_id),
             rejected=rejected_terms(Path(ctx.config_dir) / "rejected_terms.jsonl"),
         )
     finally:
@@ -441,6 +448,18 @@ def _write_part(cache: Path, scan_id: str, start: int, frame: pd.DataFrame) -> N
     tmp = cache / f".{name}.tmp"
     frame.to_parquet(tmp, index=False)
     os.replace(tmp, cache / name)
+
+
+def _hints_once(store: Any, scan_id: str) -> Callable[[list[str]], dict[str, str]]:
+    """`_domain_hints` of a scan, remembered for the last list of ids asked."""
+    last: dict[str, Any] = {}
+
+    def hints(ids: list[str]) -> dict[str, str]:
+        if last.get("ids") != ids:
+            last["ids"], last["hints"] = list(ids), _domain_hints(store, scan_id, ids)
+        return last["hints"]
+
+    return hints
 
 
 def _domain_hints(store: Any, scan_id: str, ids: list[str]) -> dict[str, str]:
@@ -604,6 +623,7 @@ def rescore_visible(ctx: ScanContext, records: pd.DataFrame) -> dict[str, pd.Dat
     import pickle
 
     import scoring
+    from flows.briefing_scope import member
     from horizon.config import config_hashes
 
     key = hashlib.sha256()
@@ -635,13 +655,13 @@ def rescore_visible(ctx: ScanContext, records: pd.DataFrame) -> dict[str, pd.Dat
         except (OSError, EOFError, pickle.UnpicklingError, AttributeError):
             pass
     store = ctx.workspace.store()
-    ids = set(records["record_id"])
+    ids = records["record_id"]
     assignments = store.corpus("assignments", ctx.scan_id)
     entities = store.corpus("entities", ctx.scan_id, *SCORED_ENTITIES)
     result = scoring.score_domains(
         records,
-        assignments[assignments["record_id"].isin(ids)],
-        entities[entities["record_id"].isin(ids)],
+        assignments[member(assignments["record_id"], ids)],
+        entities[member(entities["record_id"], ids)],
         ctx.taxonomy(),
         ctx.weights(),
         as_of=_as_of(records, ctx.as_of),

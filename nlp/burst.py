@@ -51,6 +51,22 @@ def burst_states(
     return states, weight
 
 
+#: How far below τ a series' largest possible saving must stay to be known not to burst: far
+#: above the rounding of the Viterbi's costs (~1e-12) and the TIE slack it may add over the bins.
+SURE = 1e-3
+#: Largest count whose ln k! is looked up in a table (above it, computed cell by cell).
+TABLE_MAX = 1_000_000
+
+
+def _log_factorial(x: np.ndarray) -> np.ndarray:
+    """ln x! = gammaln(x + 1), value for value; whole counts are looked up in a table of the
+    same function (counts repeat: most cells of a term's weeks are 0)."""
+    top = float(x.max()) if x.size else 0.0
+    if x.size and x.min() >= 0 and top <= TABLE_MAX and np.array_equal(x, np.floor(x)):
+        return gammaln(np.arange(int(top) + 1, dtype=np.float64) + 1)[x.astype(np.int64)]
+    return gammaln(x + 1)
+
+
 def burst_weights(
     relevant: np.ndarray,
     totals: np.ndarray,
@@ -74,7 +90,14 @@ def burst_weights(
     n = r.shape[1] if r.ndim == 2 else 0
     if n == 0 or d.sum() == 0:
         return out
+    tau = gamma * math.log(n) if n > 1 else gamma
     ok = r.sum(axis=1) > 0
+    if s > 1:
+        # A bin in the burst state saves at most r·ln s over the base state (p1 ≤ s·p0, and its
+        # d − r documents without the term only add cost), and entering the state costs τ: a
+        # series of fewer than τ / ln s documents in all never bursts, its weight is 0 unsearched.
+        few = r.sum(axis=1) * math.log(s) < tau - SURE
+        ok &= ~(few & (r <= d).all(axis=1))
     if not ok.any():
         return out
     r = r[ok]
@@ -84,8 +107,7 @@ def burst_weights(
         p0 = np.asarray(expected, dtype=np.float64)[ok] / np.where(d > 0, d, 1)
     p0 = np.clip(p0, 1e-9, 0.9999)  # a bin where none of the row's streams published expects 0
     p1 = np.minimum(s * p0, 0.9999)
-    tau = gamma * math.log(n) if n > 1 else gamma
-    log_binom = gammaln(d + 1) - gammaln(r + 1) - gammaln(d - r + 1)
+    log_binom = gammaln(d + 1) - _log_factorial(r) - _log_factorial(d - r)
     empty = d == 0
     sigma0 = np.where(empty, 0.0, -(log_binom + r * np.log(p0) + (d - r) * np.log(1 - p0)))
     sigma1 = np.where(empty, 0.0, -(log_binom + r * np.log(p1) + (d - r) * np.log(1 - p1)))

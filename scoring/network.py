@@ -9,6 +9,7 @@ import pandas as pd
 from horizon.config.taxonomy import Taxonomy
 from horizon.config.weights import Weights
 from scoring.bursts import detect_bursts
+from scoring.centrality import betweenness
 from scoring.inputs import sharing_label
 
 NODE_COLUMNS = [
@@ -66,7 +67,7 @@ def build_network(
     }
     # Brandes betweenness; sampled on large graphs (k sources, seeded).
     k = cfg.network.betweenness_k if len(g) > cfg.network.exact_betweenness_max else None
-    between = nx.betweenness_centrality(g, k=k, weight="distance", seed=seed) if len(g) > 2 else {}
+    between = betweenness(g, k=k, weight="distance", seed=seed) if len(g) > 2 else {}
 
     years = per[per["year"].notna()]
     lo, hi = (int(years["year"].min()), int(years["year"].max())) if len(years) else (0, -1)
