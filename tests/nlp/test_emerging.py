@@ -102,7 +102,7 @@ def test_vectorised_burst_weights_equal_the_viterbi_per_series():
 
 
 def test_demo_marks_never_become_candidate_terms():
-    from nlp.emerging import record_candidates
+    from nlp.candidates import record_candidates
 
     records = pd.DataFrame(
         [
@@ -185,7 +185,7 @@ def test_known_terms_their_variants_sub_and_super_phrases_are_folded():
     from pathlib import Path
 
     from horizon.config.taxonomy import load_taxonomy
-    from nlp.emerging import fold_known
+    from nlp.nesting import fold_known
 
     taxonomy = load_taxonomy(Path(__file__).resolve().parents[2] / "data/config/taxonomy.yaml")
     terms = ["quantum key distribution", "quantum key", "quantum key distributions",
@@ -211,7 +211,7 @@ def test_known_terms_their_variants_sub_and_super_phrases_are_folded():
 
 
 def test_c_value_discounts_a_phrase_by_the_longer_phrases_holding_it():
-    from nlp.emerging import c_values
+    from nlp.nesting import c_values
 
     terms = pd.Series(["policy learning", "diffusion policy learning", "robot arm"])
     cvalue, nested_max = c_values(terms, pd.Series(["en"] * 3), np.array([10.0, 8.0, 5.0]))
@@ -220,7 +220,7 @@ def test_c_value_discounts_a_phrase_by_the_longer_phrases_holding_it():
 
 
 def test_boilerplate_diverges_little_from_the_corpus_spread():
-    from nlp.emerging import spread_divergence
+    from nlp.ranking import spread_divergence
 
     corpus = np.array([40.0, 30.0, 20.0, 10.0])
     rows = np.array([[8.0, 6.0, 4.0, 2.0], [0.0, 0.0, 9.0, 1.0]])
@@ -230,7 +230,7 @@ def test_boilerplate_diverges_little_from_the_corpus_spread():
 
 
 def test_a_hyphenated_compound_is_one_token_of_a_candidate():
-    from nlp.emerging import record_candidates
+    from nlp.candidates import record_candidates
 
     records = pd.DataFrame(
         [{"record_id": "a", "title": "Non-convex optimization of KV-cache eviction",
@@ -245,7 +245,7 @@ def test_a_hyphenated_compound_is_one_token_of_a_candidate():
 
 
 def test_a_record_marks_the_phrases_it_is_about_and_those_it_counts():
-    from nlp.emerging import record_candidates
+    from nlp.candidates import record_candidates
 
     records = pd.DataFrame(
         [{"record_id": "a", "title": "Kalman filter tracking of drones",
@@ -265,7 +265,7 @@ def test_a_record_marks_the_phrases_it_is_about_and_those_it_counts():
 
 
 def test_no_english_phrase_runs_from_the_title_into_the_body():
-    from nlp.emerging import record_candidates
+    from nlp.candidates import record_candidates
 
     records = pd.DataFrame([{"record_id": "a", "title": "Quantum network",
                              "text": "Security matters greatly"}])  # fmt: skip
@@ -273,7 +273,7 @@ def test_no_english_phrase_runs_from_the_title_into_the_body():
 
 
 def test_a_phrase_its_documents_mark_outranks_one_named_in_passing():
-    from nlp.emerging import order_terms
+    from nlp.ranking import order_terms
 
     frame = pd.DataFrame(
         {

@@ -50,7 +50,7 @@ def test_head_termhood_is_the_shrunk_share_of_labelled_phrases_over_the_overall_
 
 
 def test_a_burst_earns_precedence_only_with_termhood_of_at_least_one_and_plurals_fold():
-    from nlp.emerging import order_terms
+    from nlp.ranking import order_terms
 
     frame = pd.DataFrame(
         {
