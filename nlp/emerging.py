@@ -24,7 +24,13 @@ from nlp.candidates import record_candidates
 from nlp.nesting import c_values, fold_known, known_words, term_lengths
 from nlp.normalize import normalize_term
 from nlp.ranking import rank_terms
-from nlp.termhood import document_ratio, ends_with_known, head_termhood, head_word
+from nlp.termhood import (
+    document_ratio,
+    ends_with_known,
+    head_selectivity,
+    head_termhood,
+    head_word,
+)
 
 #: Weeks of publication dates looked at, ending with the week of `as_of` (three years): emerging
 #: means recent, and the cost follows the intake of those weeks, not the whole corpus.
@@ -182,6 +188,7 @@ def aggregate_emerging(
             keyphrase=keyphrase[keep],
             countable=countable[keep],
         )
+        eligible["selectivity"] = _selectivity(eligible, con)
         eligible = eligible.reset_index(drop=True)
         if eligible.empty:
             return pd.DataFrame(columns=EMERGING_COLUMNS)
@@ -244,6 +251,23 @@ def _termhood(eligible: pd.DataFrame, taxonomy: Taxonomy) -> np.ndarray:
         terms = eligible["term"][english]
         labelled = ends_with_known(terms, known_words(taxonomy))
         out[english] = head_termhood(terms.map(head_word), labelled)
+    return out
+
+
+def _selectivity(eligible: pd.DataFrame, con: duckdb.DuckDBPyConnection) -> np.ndarray:
+    """`nlp.termhood.head_selectivity` of the English candidates, against every English candidate
+    phrase in the window's records (table `hits`); 1 for Japanese."""
+    out = np.ones(len(eligible))
+    english = (eligible["language"] == "en").to_numpy()
+    if english.any():
+        family = con.execute(
+            "SELECT term, count(DISTINCT record_id) AS n FROM hits WHERE language = 'en'"
+            " GROUP BY term"
+        ).df()
+        part = eligible[english]
+        out[english] = head_selectivity(
+            part["term"], part["n"].to_numpy(), family.set_index("term")["n"]
+        )
     return out
 
 

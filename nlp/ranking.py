@@ -163,6 +163,8 @@ def order_terms(frame: pd.DataFrame) -> pd.DataFrame:
     termhood = frame["termhood"] if "termhood" in frame else pd.Series(1.0, index=frame.index)
     # a phrase's documents as evidence of what it names: a keyphrase of them, a count noun in them
     evidence = frame.get("keyphrase", 1.0) * frame.get("countable", 1.0)
+    # P(head | modifiers): a generic premodifier makes a variant of its head, not a new name
+    evidence = evidence * frame.get("selectivity", 1.0)
     out = frame.assign(
         bursting=(frame["burst_weight"] > 0) & (termhood >= 1),
         emerging_score=frame["cvalue"] * termhood * evidence * (1 + frame["burst_weight"])
