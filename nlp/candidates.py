@@ -35,7 +35,9 @@ _STOP = ENGLISH_STOP_WORDS | DEMO_WORDS | {
     "i.e", "et", "al", "state", "art", "recent", "recently", "specific", "given", "make",
 }  # fmt: skip
 #: Modifiers that may open or sit inside a term ("low density parity check", "high entropy
-#: alloy") but never end one.
+#: alloy") but never end one, alone or opening a hyphenated compound ("multi-agent",
+#: "high-resolution", "non-convex"): such a compound is a premodifier ("hierarchical multi-agent
+#: reinforcement learning"), the same modifier with its complement.
 _MODIFIER = {
     "high", "low", "large", "small", "multi", "non", "self", "ultra", "semi", "model", "data",
 }  # fmt: skip
@@ -99,7 +101,8 @@ def _token_kind(token: str) -> tuple[int, bool] | None:
     words = token.split("_")
     if any(w in _STOP for w in words) or _ADVERB.match(words[-1]) or sum(map(len, words)) < 2:
         return None
-    return len(words), not _PARTICIPLE.match(words[-1]) and words[-1] not in _MODIFIER
+    head = not _PARTICIPLE.match(words[-1]) and words[-1] not in _MODIFIER
+    return len(words), head and (len(words) == 1 or words[0] not in _MODIFIER)
 
 
 def _english_marks(text: str) -> tuple[dict[str, int], set[str]]:

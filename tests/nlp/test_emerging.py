@@ -229,19 +229,31 @@ def test_boilerplate_diverges_little_from_the_corpus_spread():
     assert 0.3 < leaning <= 1.0
 
 
-def test_a_hyphenated_compound_is_one_token_of_a_candidate():
+def _terms_of(title: str, text: str) -> set[str]:
+    """The candidate phrases of one English record."""
     from nlp.candidates import record_candidates
 
-    records = pd.DataFrame(
-        [{"record_id": "a", "title": "Non-convex optimization of KV-cache eviction",
-          "text": "A token-level study of multi-turn dialogue agents."}]
-    )  # fmt: skip
-    terms = set(record_candidates(records)["term"])
+    records = pd.DataFrame([{"record_id": "a", "title": title, "text": text}])
+    return set(record_candidates(records)["term"])
+
+
+def test_a_hyphenated_compound_is_one_token_of_a_candidate():
+    terms = _terms_of("Non-convex optimization of KV-cache eviction",
+                      "A token-level study of multi-turn dialogue agents.")  # fmt: skip
     assert {"non convex optimization", "kv cache eviction", "multi turn dialogue agents",
             "dialogue agents"} <= terms  # fmt: skip
     # a compound alone is one word, and no candidate starts or ends inside one
     assert not terms & {"non convex", "kv cache", "token level", "multi turn", "convex optimization",
                         "cache eviction", "turn dialogue", "turn dialogue agents"}  # fmt: skip
+
+
+def test_a_hyphenated_compound_opening_with_a_modifier_ends_no_candidate():
+    terms = _terms_of("Hierarchical multi-agent reinforcement learning",
+                      "A hard x-ray source and lightweight high-resolution sensors.")  # fmt: skip
+    assert {"hierarchical multi agent reinforcement", "multi agent reinforcement learning",
+            "hard x ray", "lightweight high resolution sensors"} <= terms  # fmt: skip
+    # "multi-agent", "high-resolution" are premodifiers, as "multi", "high" alone; "x-ray" is not
+    assert not terms & {"hierarchical multi agent", "lightweight high resolution"}
 
 
 def test_a_record_marks_the_phrases_it_is_about_and_those_it_counts():
