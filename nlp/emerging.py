@@ -30,6 +30,7 @@ from nlp.termhood import (
     head_selectivity,
     head_termhood,
     head_word,
+    modifiers_of,
 )
 
 #: Weeks of publication dates looked at, ending with the week of `as_of` (three years): emerging
@@ -260,13 +261,18 @@ def _selectivity(eligible: pd.DataFrame, con: duckdb.DuckDBPyConnection) -> np.n
     out = np.ones(len(eligible))
     english = (eligible["language"] == "en").to_numpy()
     if english.any():
-        family = con.execute(
-            "SELECT term, count(DISTINCT record_id) AS n FROM hits WHERE language = 'en'"
-            " GROUP BY term"
-        ).df()
         part = eligible[english]
+        con.register("selective_mods", pd.DataFrame({"mods": modifiers_of(part["term"]).unique()}))
+        try:
+            # one hits row per phrase and record: the records of all phrases with these modifiers
+            totals = con.execute(
+                "SELECT mods, count(*) AS n FROM (SELECT regexp_replace(term, ' [^ ]+$', '') AS mods"
+                " FROM hits WHERE language = 'en') JOIN selective_mods USING (mods) GROUP BY mods"
+            ).df()
+        finally:
+            con.unregister("selective_mods")
         out[english] = head_selectivity(
-            part["term"], part["n"].to_numpy(), family.set_index("term")["n"]
+            part["term"], part["n"].to_numpy(), totals.set_index("mods")["n"]
         )
     return out
 

@@ -126,15 +126,15 @@ def document_ratio(marked: np.ndarray, documents: np.ndarray) -> np.ndarray:
     return shrunk_ratio(np.asarray(marked, dtype=float), np.asarray(documents, dtype=float))
 
 
-def head_selectivity(terms: pd.Series, freqs: np.ndarray, family: pd.Series) -> np.ndarray:
+def modifiers_of(phrases: pd.Series) -> pd.Series:
+    """The words of each phrase before its head (SQL: regexp_replace(term, ' [^ ]+$', ''))."""
+    return phrases.str.rsplit(" ", n=1).str[0]
+
+
+def head_selectivity(terms: pd.Series, freqs: np.ndarray, totals: pd.Series) -> np.ndarray:
     """Per phrase (2+ words): its records `freqs` over the records of all candidates with the same
-    words before the head (`family`: candidate → records, over every candidate of the scan),
+    words before the head (`totals`: `modifiers_of` → records, over every candidate of the scan),
     P(head | modifiers)."""
-
-    def modifiers(phrases: pd.Series) -> np.ndarray:
-        return phrases.str.rsplit(" ", n=1).str[0].to_numpy()
-
-    totals = family.groupby(modifiers(family.index.to_series())).sum()
     freqs = np.asarray(freqs, dtype=float)
-    own = pd.Series(modifiers(terms)).map(totals).to_numpy(dtype=float)
+    own = modifiers_of(terms.reset_index(drop=True)).map(totals).to_numpy(dtype=float)
     return freqs / np.maximum(np.nan_to_num(own), np.maximum(freqs, 1))

@@ -9,6 +9,7 @@ from nlp.termhood import (
     head_selectivity,
     head_termhood,
     head_word,
+    modifiers_of,
     singular,
 )
 
@@ -88,12 +89,13 @@ def test_document_ratio_is_a_phrases_shrunk_share_of_marking_documents_over_the_
 
 
 def test_head_selectivity_is_the_phrase_share_of_candidates_with_its_modifiers():
-    family = pd.Series(
+    records = pd.Series(
         {"hierarchical learning": 4, "hierarchical memory": 5, "hierarchical transformer": 3,
          "hierarchical planning": 8, "curriculum learning": 29, "curriculum design": 1,
          "model predictive control": 37, "model predictive controller": 3,
          "model predictive": 6}
     )  # fmt: skip
+    family = records.groupby(modifiers_of(records.index.to_series()).to_numpy()).sum()
     terms = pd.Series(["hierarchical learning", "curriculum learning", "model predictive control"])
     got = head_selectivity(terms, np.array([4, 29, 37]), family)
     # a generic premodifier spreads over heads; "model predictive" alone is another length
