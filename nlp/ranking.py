@@ -52,8 +52,8 @@ def rank_terms(
     con: duckdb.DuckDBPyConnection,
     keep_all: bool = False,
 ) -> pd.DataFrame:
-    """`eligible` (k, term, language, n, cvalue, termhood, keyphrase, countable) with burst_weight, growth, recency,
-    spread and emerging_score, boilerplate dropped, best first.
+    """`eligible` (k, term, language, n, cvalue, termhood, keyphrase, countable, selectivity) with
+    burst_weight, growth, recency, spread and emerging_score, boilerplate dropped, best first.
 
     burst_weight: the largest Kleinberg weight of the term's weekly documents in one source
     against the count expected from that source's streams (`stream_bursts`: a stream that grows,
@@ -61,8 +61,9 @@ def rank_terms(
     bursts). Terms that burst and whose head makes them at least as likely as the average
     candidate to name a technology (termhood ≥ 1, `nlp.termhood`) come first (emerging means
     rising; a rising metric or filler phrase earns no precedence), each group by
-    emerging_score = C-value × termhood × keyphrase × countable × (1 + burst_weight) × recency
-    (keyphrase, countable: `nlp.termhood.document_ratio`), recency = 2^(−age /
+    emerging_score = C-value × termhood × keyphrase × countable × selectivity × (1 + burst_weight)
+    × recency (keyphrase, countable: `nlp.termhood.document_ratio`; selectivity:
+    `nlp.termhood.head_selectivity`), recency = 2^(−age /
     RECENCY_HALF_LIFE_WEEKS) for the age in weeks of the term's median document. Of a plural and
     its singular only the better placed is kept. growth: `_growth`, against the same expectation.
     """
@@ -156,8 +157,9 @@ def stream_bursts(
 
 
 def order_terms(frame: pd.DataFrame) -> pd.DataFrame:
-    """`frame` (term, language, n, cvalue, termhood, keyphrase, countable, burst_weight, recency;
-    termhood, keyphrase and countable 1 where absent) with `bursting` and
+    """`frame` (term, language, n, cvalue, termhood, keyphrase, countable, selectivity,
+    burst_weight, recency; termhood, keyphrase, countable and selectivity 1 where absent) with
+    `bursting` and
     `emerging_score`, best first (see `rank_terms`); of a plural and its singular the better
     placed stands for both."""
     termhood = frame["termhood"] if "termhood" in frame else pd.Series(1.0, index=frame.index)
