@@ -355,7 +355,7 @@ def taxonomy_review(
 
     from horizon.api import open_store
     from horizon.store import StoreError
-    from nlp.emerging import fold_known
+    from nlp.nesting import fold_known
     from nlp.normalize import normalize_term
     from nlp.taxonomy_edit import rejected_terms
 

@@ -356,7 +356,8 @@ def _emerging_terms(
     import duckdb
 
     from horizon.store import DUCKDB_MEMORY
-    from nlp.emerging import aggregate_emerging, record_candidates, window_records
+    from nlp.candidates import record_candidates
+    from nlp.emerging import aggregate_emerging, window_records
     from nlp.taxonomy_edit import rejected_terms
 
     store = ctx.workspace.store()

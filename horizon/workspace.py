@@ -35,7 +35,7 @@ class Workspace:
         # v2: a phrase no longer spans title and body, nor holds the demo mark; v3: C-value
         # boundaries (adverbs, participle heads, modifiers, LaTeX accents); v4: a hyphenated
         # compound is one token; v5: `keyphrase` and `countable` columns. Older parts are stale.
-        return self.home / "cache" / "candidates-v5"
+        return self.home / "cache" / "candidates-v6"
 
     def scan_dir(self, scan_id: str) -> Path:
         """Per-scan working files (crawl output, Scrapy job state, logs)."""

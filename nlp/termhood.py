@@ -33,6 +33,17 @@ occurrences, other phrases in 2%); it is not learnt from the taxonomy because th
 terms include fields ("machine learning", "computer vision") and follow "a"/"an" no more often
 than the average candidate.
 
+Head selectivity: a generic premodifier ("hierarchical", "adaptive", "online", "iterative",
+"spin") goes before many heads, and the phrase it makes ("hierarchical memory", "online
+adaptation") is a variant of its head, not a new name; the modifiers of a technology's name select
+their head ("movable antenna", "model predictive control", "magnetic tunnel junction"). This is
+the paradigmatic modifiability of Wermter & Hahn (2005, *Paradigmatic modifiability statistics for
+the extraction of complex multi-word terms*, HLT/EMNLP): a term's words admit few substitutes. Here
+one slot only, the head's, is opened: the phrase's records over the records of all candidates of
+its length with the same modifiers, P(head | modifiers). The head's own slot is not opened because
+a productive head ("network", "learning") is what head termhood already weighs, and opening it
+would count against the technologies under it.
+
 For both marks a phrase's share of marking records is shrunk the same way as a head's share (the
 prior fitted over all phrases) and taken over the overall share.
 """
@@ -113,3 +124,17 @@ def document_ratio(marked: np.ndarray, documents: np.ndarray) -> np.ndarray:
     `marked` of `documents`) over the overall share; 1 for all when the counts carry no
     information."""
     return shrunk_ratio(np.asarray(marked, dtype=float), np.asarray(documents, dtype=float))
+
+
+def modifiers_of(phrases: pd.Series) -> pd.Series:
+    """The words of each phrase before its head (SQL: regexp_replace(term, ' [^ ]+$', ''))."""
+    return phrases.str.rsplit(" ", n=1).str[0]
+
+
+def head_selectivity(terms: pd.Series, freqs: np.ndarray, totals: pd.Series) -> np.ndarray:
+    """Per phrase (2+ words): its records `freqs` over the records of all candidates with the same
+    words before the head (`totals`: `modifiers_of` → records, over every candidate of the scan),
+    P(head | modifiers)."""
+    freqs = np.asarray(freqs, dtype=float)
+    own = modifiers_of(terms.reset_index(drop=True)).map(totals).to_numpy(dtype=float)
+    return freqs / np.maximum(np.nan_to_num(own), np.maximum(freqs, 1))

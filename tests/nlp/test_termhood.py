@@ -6,8 +6,10 @@ from nlp.termhood import (
     beta_binomial_prior,
     document_ratio,
     ends_with_known,
+    head_selectivity,
     head_termhood,
     head_word,
+    modifiers_of,
     singular,
 )
 
@@ -50,7 +52,7 @@ def test_head_termhood_is_the_shrunk_share_of_labelled_phrases_over_the_overall_
 
 
 def test_a_burst_earns_precedence_only_with_termhood_of_at_least_one_and_plurals_fold():
-    from nlp.emerging import order_terms
+    from nlp.ranking import order_terms
 
     frame = pd.DataFrame(
         {
@@ -84,3 +86,38 @@ def test_document_ratio_is_a_phrases_shrunk_share_of_marking_documents_over_the_
     assert got.tolist() == pytest.approx([6 / 7, 12 / 7, 3 / 7])
     # no document marks any phrase (a corpus without titles): every ratio is 1
     assert document_ratio(np.zeros(3), np.array([4, 4, 4])).tolist() == [1.0] * 3
+
+
+def test_head_selectivity_is_the_phrase_share_of_candidates_with_its_modifiers():
+    records = pd.Series(
+        {"hierarchical learning": 4, "hierarchical memory": 5, "hierarchical transformer": 3,
+         "hierarchical planning": 8, "curriculum learning": 29, "curriculum design": 1,
+         "model predictive control": 37, "model predictive controller": 3,
+         "model predictive": 6}
+    )  # fmt: skip
+    family = records.groupby(modifiers_of(records.index.to_series()).to_numpy()).sum()
+    terms = pd.Series(["hierarchical learning", "curriculum learning", "model predictive control"])
+    got = head_selectivity(terms, np.array([4, 29, 37]), family)
+    # a generic premodifier spreads over heads; "model predictive" alone is another length
+    assert got.tolist() == pytest.approx([4 / 20, 29 / 30, 37 / 40])
+    # a phrase whose family was not counted stands for itself
+    assert head_selectivity(pd.Series(["kv cache"]), np.array([10]), family).tolist() == [1.0]
+
+
+def test_a_generic_premodifier_ranks_below_a_selective_one():
+    from nlp.ranking import order_terms
+
+    frame = pd.DataFrame(
+        {
+            "term": ["hierarchical memory", "movable antenna"],
+            "language": ["en"] * 2,
+            "n": [10, 10],
+            "cvalue": [10.0, 5.0],
+            "selectivity": [0.1, 0.9],
+            "burst_weight": [0.0, 0.0],
+            "recency": [1.0, 1.0],
+        }
+    )
+    out = order_terms(frame)
+    assert out["term"].tolist() == ["movable antenna", "hierarchical memory"]
+    assert out["emerging_score"].tolist() == pytest.approx([4.5, 1.0])

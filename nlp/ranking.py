@@ -1,0 +1,223 @@
+"""Ranking of emerging-term candidates: per-source bursts, growth, recency, spread over domains."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from nlp.burst import burst_weights
+from nlp.termhood import singular as _singular
+
+#: Candidate terms per burst computation (terms × weeks float matrices stay a few hundred MB).
+BURST_CHUNK = 2000
+#: Half-life, in weeks, of a term's recency weight in the ranking (a quarter).
+RECENCY_HALF_LIFE_WEEKS = 13
+#: Jensen–Shannon divergence (bits) from the corpus's spread over domains below which a phrase is
+#: boilerplate. Chosen by looking at
+#: the arXiv benchmark (benchmarks/bench_emerging.py): "real world", "extensive experiments",
+#: "closed form", "lower bound" sit at 0.10–0.16, phrases of one field at 0.35–0.75.
+BOILERPLATE_DIVERGENCE = 0.3
+#: Share of a term's documents that have a taxonomy domain, below which it does not lean to any
+#: technology (game theory, White House letterheads): half, a round figure.
+MIN_DOMAIN_SHARE = 0.5
+
+
+def spread_divergence(term_counts: np.ndarray, corpus_counts: np.ndarray) -> np.ndarray:
+    """Jensen–Shannon divergence (bits, 0..1) of each row's distribution over the columns
+    (domains) from the whole corpus's: near 0 for a phrase spread the
+    way all documents are (boilerplate: "real world", "extensive experiments"), high for one that
+    leans to a few."""
+    p = term_counts / np.maximum(term_counts.sum(axis=1, keepdims=True), 1)
+    q = corpus_counts / max(corpus_counts.sum(), 1)
+    m = (p + q) / 2
+
+    def kl(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(a > 0, a * np.log2(a / np.where(b > 0, b, 1)), 0.0).sum(axis=1)
+
+    return (kl(p, m) + kl(np.broadcast_to(q, p.shape), m)) / 2
+
+
+def rank_terms(
+    eligible: pd.DataFrame,
+    cells: pd.DataFrame,
+    recs: pd.DataFrame,
+    first_week: dt.date,
+    n_bins: int,
+    recent_weeks: int,
+    hint_of: dict[str, str],
+    con: duckdb.DuckDBPyConnection,
+    keep_all: bool = False,
+) -> pd.DataFrame:
+    """`eligible` (k, term, language, n, cvalue, termhood, keyphrase, countable, selectivity) with
+    burst_weight, growth, recency, spread and emerging_score, boilerplate dropped, best first.
+
+    burst_weight: the largest Kleinberg weight of the term's weekly documents in one source
+    against the count expected from that source's streams (`stream_bursts`: a stream that grows,
+    or a week whose sample holds more of one arXiv category, raises its baseline, not its terms'
+    bursts). Terms that burst and whose head makes them at least as likely as the average
+    candidate to name a technology (termhood ≥ 1, `nlp.termhood`) come first (emerging means
+    rising; a rising metric or filler phrase earns no precedence), each group by
+    emerging_score = C-value × termhood × keyphrase × countable × selectivity × (1 + burst_weight)
+    × recency (keyphrase, countable: `nlp.termhood.document_ratio`; selectivity:
+    `nlp.termhood.head_selectivity`), recency = 2^(−age /
+    RECENCY_HALF_LIFE_WEEKS) for the age in weeks of the term's median document. Of a plural and
+    its singular only the better placed is kept. growth: `_growth`, against the same expectation.
+    """
+    weeks = (
+        (recs["day"].to_numpy().astype("datetime64[D]") - np.datetime64(first_week, "D"))
+        .astype(np.int64) // 7
+    )  # fmt: skip
+    rows = len(eligible)
+    recent_start = n_bins - recent_weeks
+    periods = (max(recent_start - recent_weeks, 0), max(recent_start, 0), n_bins)
+    weights, expected = stream_bursts(cells, recs, weeks, n_bins, rows, periods)
+    per_week = np.zeros((rows, n_bins))
+    np.add.at(per_week, (cells["k"].to_numpy(), cells["week"].to_numpy()), cells["n"].to_numpy())
+    recent = per_week[:, periods[1] :].sum(axis=1)
+    before = per_week[:, periods[0] : periods[1]].sum(axis=1)
+    cumulative = per_week.cumsum(axis=1)
+    median_bin = (cumulative >= cumulative[:, -1:] / 2).argmax(axis=1)
+    age = n_bins - 1 - median_bin
+    out = eligible.assign(
+        burst_weight=weights,
+        growth=_growth(recent, before, expected),
+        recency=np.power(0.5, age / RECENCY_HALF_LIFE_WEEKS),
+    )
+    out = pd.concat([out, _spread(eligible, recs, hint_of, con).set_index(out.index)],
+                    axis=1)  # fmt: skip
+    if keep_all:
+        return out
+    if out["domain_divergence"].notna().any():  # without domain hints nothing is dropped here
+        out = out[
+            (out["domain_divergence"] >= BOILERPLATE_DIVERGENCE)
+            & (out["domain_share"] >= MIN_DOMAIN_SHARE)
+        ]
+    return order_terms(out)
+
+
+def _growth(recent: np.ndarray, before: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    """(recent − before′) / max(before′, 1), before′ = the earlier weeks' documents scaled by how
+    the term's streams' volume changed between the two periods (`expected`: rows × [before,
+    recent] expected counts; unscaled where nothing was expected before)."""
+    scale = np.where(expected[:, 0] > 0, expected[:, 1] / np.maximum(expected[:, 0], 1e-12), 1.0)
+    base = before * scale
+    return (recent - base) / np.maximum(base, 1)
+
+
+def stream_bursts(
+    cells: pd.DataFrame,
+    recs: pd.DataFrame,
+    weeks: np.ndarray,
+    n_bins: int,
+    rows: int,
+    periods: tuple[int, int, int],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per term k < `rows`, the largest over sources of the Kleinberg weight of its weekly
+    documents in the source (`cells`: k, source, stream, week, n) against the count expected under
+    the week's mix of the source's streams (`recs`: source, stream; `weeks`: each record's bin):
+    E_t = Σ_c V_ct · n_c / V_c, V = a stream's documents, n_c = the term's over the window
+    (indirect standardisation). A term bursts only when its share within its own stream rises;
+    with one stream per source E_t = d_t · Σn / Σd, Kleinberg's constant base rate. Also the
+    term's expected documents summed over sources in bins [a, b) and [b, c), `periods` = (a, b, c)
+    (rows × 2), for growth."""
+    a, b, c = periods
+    weights = np.zeros(rows)
+    totals = np.zeros((rows, 2))
+    for source in sorted(set(recs["source"])):
+        mine = (recs["source"] == source).to_numpy()
+        names, codes = np.unique(recs["stream"].to_numpy()[mine], return_inverse=True)
+        volume = np.zeros((len(names), n_bins))
+        np.add.at(volume, (codes, weeks[mine]), 1)
+        mix = volume / np.maximum(volume.sum(axis=1, keepdims=True), 1)  # V_ct / V_c
+        part = cells[cells["source"] == source]
+        k = part["k"].to_numpy()
+        stream = np.searchsorted(names, part["stream"].to_numpy())
+        ks = np.unique(k)
+        for start in range(0, len(ks), BURST_CHUNK):
+            chunk = ks[start : start + BURST_CHUNK]
+            pos = np.searchsorted(chunk, k)
+            inside = (pos < len(chunk)) & (chunk[np.minimum(pos, len(chunk) - 1)] == k)
+            n = part["n"].to_numpy()[inside]
+            counts = np.zeros((len(chunk), n_bins))
+            np.add.at(counts, (pos[inside], part["week"].to_numpy()[inside]), n)
+            by_stream = np.zeros((len(chunk), len(names)))
+            np.add.at(by_stream, (pos[inside], stream[inside]), n)
+            expected = by_stream @ mix
+            totals[chunk] += np.stack(
+                [expected[:, a:b].sum(axis=1), expected[:, b:c].sum(axis=1)], axis=1
+            )
+            weights[chunk] = np.maximum(
+                weights[chunk], burst_weights(counts, volume.sum(axis=0), expected=expected)
+            )
+    return weights, totals
+
+
+def order_terms(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` (term, language, n, cvalue, termhood, keyphrase, countable, selectivity,
+    burst_weight, recency; termhood, keyphrase, countable and selectivity 1 where absent) with
+    `bursting` and
+    `emerging_score`, best first (see `rank_terms`); of a plural and its singular the better
+    placed stands for both."""
+    termhood = frame["termhood"] if "termhood" in frame else pd.Series(1.0, index=frame.index)
+    # a phrase's documents as evidence of what it names: a keyphrase of them, a count noun in them
+    evidence = frame.get("keyphrase", 1.0) * frame.get("countable", 1.0)
+    # P(head | modifiers): a generic premodifier makes a variant of its head, not a new name
+    evidence = evidence * frame.get("selectivity", 1.0)
+    out = frame.assign(
+        bursting=(frame["burst_weight"] > 0) & (termhood >= 1),
+        emerging_score=frame["cvalue"] * termhood * evidence * (1 + frame["burst_weight"])
+        * frame["recency"],
+    ).sort_values(
+        ["bursting", "emerging_score", "n", "term"], ascending=[False, False, False, True]
+    )  # fmt: skip
+    variant = pd.DataFrame(
+        {
+            "term": [
+                t if lang == "ja" else " ".join(_singular(w) for w in t.split())
+                for t, lang in zip(out["term"], out["language"], strict=False)
+            ],
+            "language": out["language"].to_numpy(),
+        }
+    )
+    return out[~variant.duplicated().to_numpy()].reset_index(drop=True)
+
+
+def _spread(
+    eligible: pd.DataFrame,
+    recs: pd.DataFrame,
+    hint_of: dict[str, str],
+    con: duckdb.DuckDBPyConnection,
+) -> pd.DataFrame:
+    """Per term: divergence from the corpus over domains, records without a domain one more
+    column (`domain_divergence`), and the share of its documents that have a domain
+    (`domain_share`); NaN without domain hints."""
+    rows = len(eligible)
+    out = pd.DataFrame(
+        {"domain_divergence": np.full(rows, np.nan), "domain_share": np.full(rows, np.nan)}
+    )
+    if not hint_of:
+        return out
+    dom = pd.DataFrame(
+        {
+            "record_id": recs["record_id"].to_numpy(),
+            "domain": [hint_of.get(r, "") for r in recs["record_id"]],
+        }
+    )
+    dcodes, dnames = pd.factorize(dom["domain"])
+    con.register("term_hints", dom.assign(d=dcodes))
+    pairs = con.execute(
+        "SELECT e.k, t.d, count(*) AS n FROM hits h JOIN eligible_terms e USING (term, language)"
+        " JOIN term_hints t USING (record_id) GROUP BY e.k, t.d"
+    ).fetchnumpy()
+    term_dom = np.zeros((rows, len(dnames)))
+    np.add.at(term_dom, (pairs["k"], pairs["d"]), pairs["n"])
+    corpus_dom = np.bincount(dcodes, minlength=len(dnames)).astype(float)
+    out["domain_divergence"] = spread_divergence(term_dom, corpus_dom)
+    none = [i for i, name in enumerate(dnames) if name == ""]
+    hinted = term_dom.sum(axis=1) - (term_dom[:, none].sum(axis=1) if none else 0)
+    out["domain_share"] = hinted / np.maximum(term_dom.sum(axis=1), 1)
+    return out
