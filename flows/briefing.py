@@ -13,6 +13,7 @@ import re
 import shutil
 import time
 import uuid
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from flows.briefing_checks import restricted_names, scoped_checks, scoped_message
+from flows.briefing_corpus import country_counts, source_snapshots, visible_labels, yearly_counts
 from flows.briefing_excel import write_workbook
 from flows.briefing_html import render_report
 from flows.briefing_scope import (
@@ -29,6 +31,8 @@ from flows.briefing_scope import (
     BriefingError,
     Rescore,
     Scoped,
+    member,
+    read_assignments,
     read_scan,
     scope_scan,
 )
@@ -43,7 +47,6 @@ from flows.common import RECORDED_NOTE, UNFINISHED_NOTE, scan_data
 from horizon.api import (
     Network,
     Reader,
-    country_counts,
     network_from_assignments,
     normalise_network,
 )
@@ -155,24 +158,6 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _snapshots(records: pd.DataFrame) -> dict[str, dict[str, Any]]:
-    """Per source: visible records and the span of their fetch dates."""
-    if records.empty:
-        return {}
-    rows = records.assign(source=records["source"].astype(str).str.split(",")).explode("source")
-    rows["source"] = rows["source"].str.strip()
-    fetched = pd.to_datetime(rows["fetched_at"], errors="coerce")
-    out = {}
-    for source, idx in rows.groupby("source").groups.items():
-        f = fetched.loc[idx].dropna()
-        out[str(source)] = {
-            "records": len(idx),
-            "first_fetched": f.min().isoformat() if len(f) else None,
-            "last_fetched": f.max().isoformat() if len(f) else None,
-        }
-    return out
-
-
 #: A brief's work folders: `.NAME.tmp-PID-HEX` (being written), `.NAME.old-PID-HEX` (being
 #: replaced), and `.NAME.tmp-HEX` as briefs wrote them before they carried their pid.
 _WORK_DIR = re.compile(r"^\..+\.(?:tmp|old)-(?:(?P<pid>\d+)-)?[0-9a-f]{8}$")
@@ -256,15 +241,15 @@ def build_briefing(
         restricted is None,
     )
     if shared is not None and key in shared:
-        scoped, previous, prev_id, checks, rescored, countries = shared[key]
+        scoped, previous, prev_id, checks, rescored, counts = shared[key]
     else:
-        scoped, previous, prev_id, checks, rescored, countries = _scope_both(
+        scoped, previous, prev_id, checks, rescored, counts = _scope_both(
             store, scan_id, audience, rescore, taxonomy, weights, mark_withheld, restricted
         )
         if shared is not None:
             shared.clear()  # one audience's at a time
-            shared[key] = (scoped, previous, prev_id, checks, rescored, countries)
-    tables = build_tables(scoped, previous, language, taxonomy)
+            shared[key] = (scoped, previous, prev_id, checks, rescored, counts)
+    tables = build_tables(scoped, previous, language, taxonomy, counts.trends)
     network = _network(scoped, tables, language)
     ids, titles = scoped.withheld_ids, scoped.withheld_titles
     if previous is not None:
@@ -326,7 +311,7 @@ def build_briefing(
                 calibration=_calibration(checks),
                 coverage=(checks or {}).get("coverage"),
                 probabilities=_probabilities(store, scan_id, scoped, rescored),
-                countries=countries,
+                countries=counts.countries,
             ),
             encoding="utf-8",
         )
@@ -346,10 +331,10 @@ def build_briefing(
             },
             "config_sha256": _json_or_empty(scan.get("config_sha256")),
             "checks": checks,
-            "source_snapshots": _snapshots(scoped.frames.records),
+            "source_snapshots": counts.snapshots,
             "previous_scan_id": prev_id,
             "counts": {
-                "documents_visible": len(scoped.frames.records),
+                "documents_visible": counts.documents,
                 **{n: len(f) for n, f in tables.items()},
             },
             "redacted_cells": redacted,
@@ -390,22 +375,35 @@ def _scope_both(
     weights: Any,
     mark_withheld: bool,
     restricted: set[str] | None,
-) -> tuple[Scoped, Scoped | None, str | None, dict[str, Any] | None, list[Any], pd.DataFrame]:
+) -> tuple[Scoped, Scoped | None, str | None, dict[str, Any] | None, list[Any], Counts]:
     """The scan and the previous one as the audience sees them, the scan's checks for it, the
-    re-scorings made, and the counts per domain and country of the report's map."""
+    re-scorings made, and the counts over the visible corpus (the report's map, the trends, the
+    sources); the scan's documents are then dropped but for the evidence's."""
     rescored: list[Any] = []
     scoped = scope_scan(
-        read_scan(store, scan_id),
+        read_scan(store, scan_id, audience=audience),
         audience,
         rescore=_keeping(rescore, rescored) if rescore is not None else None,
         taxonomy=taxonomy,
         weights=weights,
         mark_withheld=mark_withheld,
     )
+    # read once the re-scoring is done with its memory: the rows of 4-5 per record
+    assignments = read_assignments(store, scan_id, audience)
+    scoped = replace(scoped, frames=replace(scoped.frames, assignments=assignments))
+    checks = scoped_checks(store, scoped, restricted, taxonomy, weights)
+    labels = visible_labels(store, audience)
+    counts = Counts(
+        documents=len(scoped.frames.records),
+        countries=country_counts(store, scan_id, labels),
+        trends=yearly_counts(store, scan_id, labels),
+        snapshots=source_snapshots(store, scan_id, labels),
+    )
+    scoped = _slim(scoped)  # before the previous scan is read and scoped beside it
     prev_id = previous_scan_id(store, scan_id)
     previous = (
         scope_scan(
-            read_scan(store, prev_id, documents=False),  # its scores, as the audience sees them
+            read_scan(store, prev_id, documents=False, audience=audience),  # its scores, as seen
             audience,
             rescore=rescore,
             taxonomy=taxonomy,
@@ -415,9 +413,34 @@ def _scope_both(
         if prev_id
         else None
     )
-    checks = scoped_checks(store, scoped, restricted, taxonomy, weights)
-    countries = country_counts(scoped.frames.records, scoped.frames.assignments)
-    return scoped, previous, prev_id, checks, rescored, countries
+    if previous is not None:  # its figures are what the briefing takes of it
+        previous = replace(previous, frames=replace(previous.frames, records=_no_rows(previous)))
+    return scoped, previous, prev_id, checks, rescored, counts
+
+
+@dataclass(frozen=True)
+class Counts:
+    """What a briefing counts over the visible corpus, computed once for every language."""
+
+    documents: int
+    countries: pd.DataFrame
+    trends: pd.DataFrame
+    snapshots: dict[str, dict[str, Any]]
+
+
+def _no_rows(scoped: Scoped) -> pd.DataFrame:
+    return scoped.frames.records.iloc[:0]
+
+
+def _slim(scoped: Scoped) -> Scoped:
+    """The scoped scan with only the documents the tables still read: the evidence's records, and
+    the assignments where the network is drawn from them (no stored network)."""
+    f = scoped.frames
+    ids = f.evidence["record_id"].dropna().unique() if "record_id" in f.evidence else []
+    records = f.records[member(f.records["record_id"], ids)] if len(f.records) else f.records
+    drawn = f.network_nodes.empty and f.network_edges.empty
+    assignments = f.assignments if drawn else f.assignments.iloc[:0]
+    return replace(scoped, frames=replace(f, records=records, assignments=assignments))
 
 
 def _kept(scoped: Scoped, previous: Scoped | None) -> dict[str, str]:
