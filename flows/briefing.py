@@ -13,7 +13,6 @@ import re
 import shutil
 import time
 import uuid
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from flows.briefing_checks import restricted_names, scoped_checks, scoped_message
-from flows.briefing_corpus import country_counts, source_snapshots, visible_labels, yearly_counts
+from flows.briefing_checks import restricted_names, scoped_message
 from flows.briefing_excel import write_workbook
 from flows.briefing_html import render_report
 from flows.briefing_scope import (
@@ -31,11 +29,8 @@ from flows.briefing_scope import (
     BriefingError,
     Rescore,
     Scoped,
-    member,
-    read_assignments,
-    read_scan,
-    scope_scan,
 )
+from flows.briefing_shared import previous_scan_id, scope_both
 from flows.briefing_tables import (
     EXPORT_TABLES,
     WITHHELD_NOTE,
@@ -46,7 +41,6 @@ from flows.briefing_tables import (
 from flows.common import RECORDED_NOTE, UNFINISHED_NOTE, scan_data
 from horizon.api import (
     Network,
-    Reader,
     network_from_assignments,
     normalise_network,
 )
@@ -59,11 +53,6 @@ __all__ = ["BriefingError", "build_briefing", "previous_scan_id"]
 LANGUAGES = ("ja", "en")
 _TOKEN_SPLIT = re.compile(r"[\s\"'\[\]{}(),;<>]+")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def previous_scan_id(store: Store, scan_id: str) -> str | None:
-    """The newest completed scan that started before `scan_id`."""
-    return Reader(store).previous_scan(scan_id)
 
 
 def redact(frames: dict[str, pd.DataFrame], ids: frozenset[str], titles: frozenset[str]) -> int:
@@ -243,7 +232,7 @@ def build_briefing(
     if shared is not None and key in shared:
         scoped, previous, prev_id, checks, rescored, counts = shared[key]
     else:
-        scoped, previous, prev_id, checks, rescored, counts = _scope_both(
+        scoped, previous, prev_id, checks, rescored, counts = scope_both(
             store, scan_id, audience, rescore, taxonomy, weights, mark_withheld, restricted
         )
         if shared is not None:
@@ -366,83 +355,6 @@ def build_briefing(
     return out_dir
 
 
-def _scope_both(
-    store: Store,
-    scan_id: str,
-    audience: Sharing,
-    rescore: Rescore | None,
-    taxonomy: Any,
-    weights: Any,
-    mark_withheld: bool,
-    restricted: set[str] | None,
-) -> tuple[Scoped, Scoped | None, str | None, dict[str, Any] | None, list[Any], Counts]:
-    """The scan and the previous one as the audience sees them, the scan's checks for it, the
-    re-scorings made, and the counts over the visible corpus (the report's map, the trends, the
-    sources); the scan's documents are then dropped but for the evidence's."""
-    rescored: list[Any] = []
-    scoped = scope_scan(
-        read_scan(store, scan_id, audience=audience),
-        audience,
-        rescore=_keeping(rescore, rescored) if rescore is not None else None,
-        taxonomy=taxonomy,
-        weights=weights,
-        mark_withheld=mark_withheld,
-    )
-    # read once the re-scoring is done with its memory: the rows of 4-5 per record
-    assignments = read_assignments(store, scan_id, audience)
-    scoped = replace(scoped, frames=replace(scoped.frames, assignments=assignments))
-    checks = scoped_checks(store, scoped, restricted, taxonomy, weights)
-    labels = visible_labels(store, audience)
-    counts = Counts(
-        documents=len(scoped.frames.records),
-        countries=country_counts(store, scan_id, labels),
-        trends=yearly_counts(store, scan_id, labels),
-        snapshots=source_snapshots(store, scan_id, labels),
-    )
-    scoped = _slim(scoped)  # before the previous scan is read and scoped beside it
-    prev_id = previous_scan_id(store, scan_id)
-    previous = (
-        scope_scan(
-            read_scan(store, prev_id, documents=False, audience=audience),  # its scores, as seen
-            audience,
-            rescore=rescore,
-            taxonomy=taxonomy,
-            weights=weights,
-            mark_withheld=mark_withheld,
-        )
-        if prev_id
-        else None
-    )
-    if previous is not None:  # its figures are what the briefing takes of it
-        previous = replace(previous, frames=replace(previous.frames, records=_no_rows(previous)))
-    return scoped, previous, prev_id, checks, rescored, counts
-
-
-@dataclass(frozen=True)
-class Counts:
-    """What a briefing counts over the visible corpus, computed once for every language."""
-
-    documents: int
-    countries: pd.DataFrame
-    trends: pd.DataFrame
-    snapshots: dict[str, dict[str, Any]]
-
-
-def _no_rows(scoped: Scoped) -> pd.DataFrame:
-    return scoped.frames.records.iloc[:0]
-
-
-def _slim(scoped: Scoped) -> Scoped:
-    """The scoped scan with only the documents the tables still read: the evidence's records, and
-    the assignments where the network is drawn from them (no stored network)."""
-    f = scoped.frames
-    ids = f.evidence["record_id"].dropna().unique() if "record_id" in f.evidence else []
-    records = f.records[member(f.records["record_id"], ids)] if len(f.records) else f.records
-    drawn = f.network_nodes.empty and f.network_edges.empty
-    assignments = f.assignments if drawn else f.assignments.iloc[:0]
-    return replace(scoped, frames=replace(f, records=records, assignments=assignments))
-
-
 def _kept(scoped: Scoped, previous: Scoped | None) -> dict[str, str]:
     """What of the export was computed with withheld documents and kept, table by table."""
     kept = dict(scoped.kept)
@@ -490,16 +402,6 @@ def _plain(value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value.item() if hasattr(value, "item") else value
-
-
-def _keeping(rescore: Rescore, results: list[Any]) -> Rescore:
-    """`rescore`, keeping each result (its class probabilities go to the report)."""
-
-    def run(records: pd.DataFrame) -> Any:
-        results.append(rescore(records))
-        return results[-1]
-
-    return run
 
 
 def _probabilities(
