@@ -54,14 +54,15 @@ def scope_both(
     assignments = read_assignments(store, scan_id, audience)
     scoped = replace(scoped, frames=replace(scoped.frames, assignments=assignments))
     checks = scoped_checks(store, scoped, restricted, taxonomy, weights)
+    documents = len(scoped.frames.records)
+    scoped = _slim(scoped)  # before the counts' rows and the previous scan are read beside it
     labels = visible_labels(store, audience)
     counts = Counts(
-        documents=len(scoped.frames.records),
+        documents=documents,
         countries=country_counts(store, scan_id, labels),
         trends=yearly_counts(store, scan_id, labels),
         snapshots=source_snapshots(store, scan_id, labels),
     )
-    scoped = _slim(scoped)  # before the previous scan is read and scoped beside it
     prev_id = previous_scan_id(store, scan_id)
     previous = (
         scope_scan(
