@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from flows.briefing_checks import restricted_names, scoped_checks, scoped_message
+from flows.briefing_checks import restricted_names, scoped_message
 from flows.briefing_excel import write_workbook
 from flows.briefing_html import render_report
 from flows.briefing_scope import (
@@ -29,9 +29,8 @@ from flows.briefing_scope import (
     BriefingError,
     Rescore,
     Scoped,
-    read_scan,
-    scope_scan,
 )
+from flows.briefing_shared import previous_scan_id, scope_both
 from flows.briefing_tables import (
     EXPORT_TABLES,
     WITHHELD_NOTE,
@@ -42,8 +41,6 @@ from flows.briefing_tables import (
 from flows.common import RECORDED_NOTE, UNFINISHED_NOTE, scan_data
 from horizon.api import (
     Network,
-    Reader,
-    country_counts,
     network_from_assignments,
     normalise_network,
 )
@@ -56,11 +53,6 @@ __all__ = ["BriefingError", "build_briefing", "previous_scan_id"]
 LANGUAGES = ("ja", "en")
 _TOKEN_SPLIT = re.compile(r"[\s\"'\[\]{}(),;<>]+")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def previous_scan_id(store: Store, scan_id: str) -> str | None:
-    """The newest completed scan that started before `scan_id`."""
-    return Reader(store).previous_scan(scan_id)
 
 
 def redact(frames: dict[str, pd.DataFrame], ids: frozenset[str], titles: frozenset[str]) -> int:
@@ -167,24 +159,6 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _snapshots(records: pd.DataFrame) -> dict[str, dict[str, Any]]:
-    """Per source: visible records and the span of their fetch dates."""
-    if records.empty:
-        return {}
-    rows = records.assign(source=records["source"].astype(str).str.split(",")).explode("source")
-    rows["source"] = rows["source"].str.strip()
-    fetched = pd.to_datetime(rows["fetched_at"], errors="coerce")
-    out = {}
-    for source, idx in rows.groupby("source").groups.items():
-        f = fetched.loc[idx].dropna()
-        out[str(source)] = {
-            "records": len(idx),
-            "first_fetched": f.min().isoformat() if len(f) else None,
-            "last_fetched": f.max().isoformat() if len(f) else None,
-        }
-    return out
-
-
 #: A brief's work folders: `.NAME.tmp-PID-HEX` (being written), `.NAME.old-PID-HEX` (being
 #: replaced), and `.NAME.tmp-HEX` as briefs wrote them before they carried their pid.
 _WORK_DIR = re.compile(r"^\..+\.(?:tmp|old)-(?:(?P<pid>\d+)-)?[0-9a-f]{8}$")
@@ -268,15 +242,15 @@ def build_briefing(
         restricted is None,
     )
     if shared is not None and key in shared:
-        scoped, previous, prev_id, checks, rescored, countries = shared[key]
+        scoped, previous, prev_id, checks, rescored, counts = shared[key]
     else:
-        scoped, previous, prev_id, checks, rescored, countries = _scope_both(
+        scoped, previous, prev_id, checks, rescored, counts = scope_both(
             store, scan_id, audience, rescore, taxonomy, weights, mark_withheld, restricted
         )
         if shared is not None:
             shared.clear()  # one audience's at a time
-            shared[key] = (scoped, previous, prev_id, checks, rescored, countries)
-    tables = build_tables(scoped, previous, language, taxonomy)
+            shared[key] = (scoped, previous, prev_id, checks, rescored, counts)
+    tables = build_tables(scoped, previous, language, taxonomy, counts.trends)
     network = _network(scoped, tables, language)
     ids, titles = scoped.withheld_ids, scoped.withheld_titles
     if previous is not None:
@@ -338,7 +312,7 @@ def build_briefing(
                 calibration=_calibration(checks),
                 coverage=(checks or {}).get("coverage"),
                 probabilities=_probabilities(store, scan_id, scoped, rescored),
-                countries=countries,
+                countries=counts.countries,
             ),
             encoding="utf-8",
         )
@@ -358,10 +332,10 @@ def build_briefing(
             },
             "config_sha256": _json_or_empty(scan.get("config_sha256")),
             "checks": checks,
-            "source_snapshots": _snapshots(scoped.frames.records),
+            "source_snapshots": counts.snapshots,
             "previous_scan_id": prev_id,
             "counts": {
-                "documents_visible": len(scoped.frames.records),
+                "documents_visible": counts.documents,
                 **{n: len(f) for n, f in tables.items()},
             },
             "redacted_cells": redacted,
@@ -391,45 +365,6 @@ def build_briefing(
         },
     )
     return out_dir
-
-
-def _scope_both(
-    store: Store,
-    scan_id: str,
-    audience: Sharing,
-    rescore: Rescore | None,
-    taxonomy: Any,
-    weights: Any,
-    mark_withheld: bool,
-    restricted: set[str] | None,
-) -> tuple[Scoped, Scoped | None, str | None, dict[str, Any] | None, list[Any], pd.DataFrame]:
-    """The scan and the previous one as the audience sees them, the scan's checks for it, the
-    re-scorings made, and the counts per domain and country of the report's map."""
-    rescored: list[Any] = []
-    scoped = scope_scan(
-        read_scan(store, scan_id),
-        audience,
-        rescore=_keeping(rescore, rescored) if rescore is not None else None,
-        taxonomy=taxonomy,
-        weights=weights,
-        mark_withheld=mark_withheld,
-    )
-    prev_id = previous_scan_id(store, scan_id)
-    previous = (
-        scope_scan(
-            read_scan(store, prev_id, documents=False),  # its scores, as the audience sees them
-            audience,
-            rescore=rescore,
-            taxonomy=taxonomy,
-            weights=weights,
-            mark_withheld=mark_withheld,
-        )
-        if prev_id
-        else None
-    )
-    checks = scoped_checks(store, scoped, restricted, taxonomy, weights)
-    countries = country_counts(scoped.frames.records, scoped.frames.assignments)
-    return scoped, previous, prev_id, checks, rescored, countries
 
 
 def _kept(scoped: Scoped, previous: Scoped | None) -> dict[str, str]:
@@ -479,16 +414,6 @@ def _plain(value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value.item() if hasattr(value, "item") else value
-
-
-def _keeping(rescore: Rescore, results: list[Any]) -> Rescore:
-    """`rescore`, keeping each result (its class probabilities go to the report)."""
-
-    def run(records: pd.DataFrame) -> Any:
-        results.append(rescore(records))
-        return results[-1]
-
-    return run
 
 
 def _probabilities(

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from flows.briefing_scope import WITHHELD_TEXT, Scoped, member
+from flows.briefing_corpus import visible_labels, visible_records
+from flows.briefing_scope import WITHHELD_TEXT, Scoped
 from horizon.schemas import Sharing
 from horizon.store import Store
 
@@ -143,9 +144,8 @@ def _recheck(
 
     f = scoped.frames
     scan_id = f.scan["scan_id"]
-    ids = set(f.records["record_id"])
-    extra = store.corpus("records", scan_id, "record_id, language, codes")
-    extra = extra[member(extra["record_id"], ids)]
+    labels = visible_labels(store, scoped.audience)  # the records of f.records, chosen in DuckDB
+    extra = visible_records(store, scan_id, labels, "record_id, language, codes")
     records = f.records.drop(columns=["language", "codes"], errors="ignore").merge(
         extra, on="record_id", how="left"
     )

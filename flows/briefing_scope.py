@@ -18,6 +18,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from flows.briefing_corpus import (
+    hidden_records,
+    label_ok,
+    visible_assignments,
+    visible_labels,
+    visible_records,
+)
 from horizon.api import id_list, read_tables
 from horizon.schemas import Sharing
 from horizon.store import Store
@@ -47,6 +54,10 @@ class ScanFrames:
     emerging_terms: pd.DataFrame
     network_nodes: pd.DataFrame
     network_edges: pd.DataFrame
+    #: Set when read for one audience: records and assignments hold what it may see, `hidden`
+    #: the id, title and label of every other record.
+    hidden: pd.DataFrame | None = None
+    audience: Sharing | None = None
 
 
 @dataclass(frozen=True)
@@ -88,26 +99,37 @@ RECORD_COLUMNS = ", ".join(
 #: What a briefing uses of assignments (counts, trends, the network) and of entities (what an
 #: audience may see of the network, and how many entity rows were withheld).
 ASSIGNMENT_COLUMNS = '"record_id", "domain", "share", "sharing"'
+_IN_A = ", ".join(f"a.{c}" for c in ASSIGNMENT_COLUMNS.split(", "))
 #: Entities are read counted by these and by their record's label (`record_sharing`, `n`): a
 #: briefing needs how many rows an audience may see and which names, never the rows themselves.
 ENTITY_KEYS = ["text", "term_id", "subtech", "domain", "sharing"]
 
 
-def read_scan(store: Store, scan_id: str, *, documents: bool = True) -> ScanFrames:
+def read_scan(
+    store: Store, scan_id: str, *, documents: bool = True, audience: Sharing | None = None
+) -> ScanFrames:
     """Read every table of a scan a briefing needs (absent optional tables come back empty).
 
     `documents=False` leaves the assignments and entities out (empty, with their columns): what
-    a briefing takes of the previous scan is its figures, scoped by its records.
+    a briefing takes of the previous scan is its figures, scoped by its records. With `audience`,
+    the records are chosen by label in DuckDB (the others' ids and titles apart) and the
+    assignments left out too: `read_assignments` reads the audience's when they are needed.
     """
-    corpus = {
-        "records": store.corpus("records", scan_id, RECORD_COLUMNS),
-        "assignments": store.corpus("assignments", scan_id, ASSIGNMENT_COLUMNS, "false")
-        if not documents
-        else store.corpus("assignments", scan_id, ASSIGNMENT_COLUMNS),
-        "entities": store.corpus_counts("entities", scan_id, ENTITY_KEYS)
+    if audience is not None:
+        labels = visible_labels(store, audience)
+        records = visible_records(store, scan_id, labels, RECORD_COLUMNS)
+        hidden = hidden_records(store, scan_id, labels)
+    else:
+        records = store.corpus("records", scan_id, RECORD_COLUMNS)
+        hidden = None
+    assignments = store.corpus(
+        "assignments", scan_id, ASSIGNMENT_COLUMNS, "" if documents and not audience else "false"
+    )
+    entities = (
+        store.corpus_counts("entities", scan_id, ENTITY_KEYS)
         if documents
-        else pd.DataFrame(columns=["record_sharing", *ENTITY_KEYS, "n"]),
-    }
+        else pd.DataFrame(columns=["record_sharing", *ENTITY_KEYS, "n"])
+    )
     tables = (
         "scores",
         "indicators",
@@ -117,15 +139,26 @@ def read_scan(store: Store, scan_id: str, *, documents: bool = True) -> ScanFram
         "network_edges",
     )
     return ScanFrames(
-        scan=store.scan(scan_id), **corpus, **read_tables(store, list(tables), scan_id)
+        scan=store.scan(scan_id),
+        records=records,
+        assignments=assignments,
+        entities=entities,
+        **read_tables(store, list(tables), scan_id),
+        hidden=hidden,
+        audience=audience,
     )
+
+
+def read_assignments(store: Store, scan_id: str, audience: Sharing) -> pd.DataFrame:
+    """The assignments `scope_scan` keeps for the audience, chosen by label in DuckDB."""
+    return visible_assignments(store, scan_id, visible_labels(store, audience), _IN_A)
 
 
 def visible_mask(labels: pd.Series, audience: Sharing) -> pd.Series:
     """True where a label is at or below the audience; unknown or missing labels are withheld."""
     if not len(labels):
         return pd.Series([], dtype=bool)
-    ok = [v for v in labels.dropna().unique() if _label_ok(v, audience)]  # a few distinct labels
+    ok = [v for v in labels.dropna().unique() if label_ok(v, audience)]  # a few distinct labels
     return pd.Series(member(labels, ok), index=labels.index)
 
 
@@ -149,15 +182,51 @@ def _own_label_ok(frame: pd.DataFrame, audience: Sharing) -> pd.Series:
     return frame["sharing"].isna() | visible_mask(frame["sharing"], audience)
 
 
-def _by_record(frame: pd.DataFrame, visible_ids: set[str], audience: Sharing) -> pd.DataFrame:
+def _by_record(frame: pd.DataFrame, visible_ids: pd.Series, audience: Sharing) -> pd.DataFrame:
     """Rows of a per-record table whose record is visible and whose own label is too."""
     if frame.empty or "record_id" not in frame.columns:
         return frame
-    keep = member(frame["record_id"], visible_ids) & _own_label_ok(frame, audience).to_numpy()
+    # the visible ids among the frame's: one hash lookup each way, no set of the whole corpus
+    known = visible_ids[member(visible_ids, frame["record_id"].dropna().unique())]
+    keep = member(frame["record_id"], known) & _own_label_ok(frame, audience).to_numpy()
     return frame[keep].reset_index(drop=True)
 
 
-def _scope_entities(frame: pd.DataFrame, visible_ids: set[str], audience: Sharing) -> pd.DataFrame:
+def _split(frames: ScanFrames, audience: Sharing) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The records the audience may see, and the id, title and label of the others."""
+    if frames.audience is not None:
+        if frames.audience != audience:
+            raise ValueError(f"frames read for TLP:{frames.audience.value}, not {audience.value}")
+        return frames.records, frames.hidden
+    records = frames.records
+    if records.empty:
+        return records, records
+    visible = visible_mask(records["sharing"], audience).to_numpy(dtype=bool)
+    return records[visible].reset_index(drop=True), records.loc[~visible, ["record_id", "title"]]
+
+
+def _withheld_titles(records: pd.DataFrame, hidden: pd.DataFrame) -> set[Any]:
+    """Titles of withheld records that no visible record has."""
+    if hidden.empty:
+        return set()
+    titles = set(hidden["title"])
+    named = [t for t in titles if isinstance(t, str)]
+    shown = set(records["title"][member(records["title"], named)]) if len(records) else set()
+    if len(records) and records["title"].isna().any():  # a missing title is shown as well
+        shown |= {t for t in titles if not isinstance(t, str)}
+    return titles - shown
+
+
+def _term_labels(records: pd.DataFrame, terms: pd.DataFrame) -> dict[str, str]:
+    """Visible record id → its label, for the records the terms name."""
+    if terms.empty or records.empty or "record_ids" not in terms.columns:
+        return {}
+    named = {i for cell in terms["record_ids"] for i in id_list(cell)}
+    rows = records[member(records["record_id"], named)]
+    return dict(zip(rows["record_id"], rows["sharing"], strict=True))
+
+
+def _scope_entities(frame: pd.DataFrame, visible_ids: pd.Series, audience: Sharing) -> pd.DataFrame:
     """Entity rows the audience may see: by record (rows), or by record label (counted rows, as
     `read_scan` reads them: a record is visible exactly when its label is)."""
     if "record_sharing" not in frame.columns:
@@ -201,7 +270,7 @@ def scope_terms(
         return terms
     rows = []
     for row in terms.to_dict("records"):
-        if _label_ok(row.get("sharing"), audience):
+        if label_ok(row.get("sharing"), audience):
             if not mark_withheld and "burst_weight" in row:
                 row["burst_weight"] = None
             rows.append(row)
@@ -213,13 +282,6 @@ def scope_terms(
         row["sharing"] = max((Sharing.parse(labels[i]) for i in ids), key=lambda s: s.level).value
         rows.append(row)
     return pd.DataFrame(rows, columns=terms.columns)
-
-
-def _label_ok(value: Any, audience: Sharing) -> bool:
-    try:
-        return Sharing.parse(str(value)).level <= audience.level
-    except (ValueError, TypeError):
-        return False
 
 
 def _public_nodes(
@@ -253,33 +315,21 @@ def scope_scan(
     mark_withheld: bool = False,
 ) -> Scoped:
     """The scan as `audience` may see it: documents filtered, figures recomputed or marked."""
-    records = frames.records
-    visible = (
-        visible_mask(records["sharing"], audience)
-        if not records.empty
-        else pd.Series([], dtype=bool)
-    )
-    visible_ids = set(records.loc[visible, "record_id"]) if not records.empty else set()
-    hidden = records[~visible] if not records.empty else records
+    records, hidden = _split(frames, audience)
+    visible_ids = records["record_id"] if not records.empty else pd.Series([], dtype=object)
     withheld_ids = set(hidden["record_id"]) if not hidden.empty else set()
-    labels = (
-        dict(zip(records.loc[visible, "record_id"], records.loc[visible, "sharing"], strict=True))
-        if not records.empty
-        else {}
-    )
-    visible_titles = set(records.loc[visible, "title"]) if not records.empty else set()
-    withheld_titles = {
-        t for t in (hidden["title"] if not hidden.empty else []) if t not in visible_titles
-    }
-
+    withheld_titles = _withheld_titles(records, hidden)
     out = replace(
         frames,
-        records=records[visible].reset_index(drop=True) if not records.empty else records,
-        assignments=_by_record(frames.assignments, visible_ids, audience),
+        records=records,
+        assignments=frames.assignments
+        if frames.audience is not None  # left to read_assignments
+        else _by_record(frames.assignments, visible_ids, audience),
         entities=_scope_entities(frames.entities, visible_ids, audience),
         emerging_terms=frames.emerging_terms[_own_label_ok(frames.emerging_terms, audience)]
         if withheld_ids
         else frames.emerging_terms,
+        hidden=None,
     )
     kept: dict[str, str] = {}
     if withheld_ids:
@@ -299,7 +349,10 @@ def scope_scan(
                 figures["emerging_terms"] = terms[_own_label_ok(terms, audience)]
             else:
                 figures["emerging_terms"] = scope_terms(
-                    frames.emerging_terms, labels, audience, mark_withheld=False
+                    frames.emerging_terms,
+                    _term_labels(records, frames.emerging_terms),
+                    audience,
+                    mark_withheld=False,
                 )
             figures["scores"] = _with_labels(figures["scores"], frames.scores, taxonomy)
             out = replace(out, **figures)
@@ -311,7 +364,10 @@ def scope_scan(
                 out,
                 network_nodes=frames.network_nodes[keep].reset_index(drop=True),
                 emerging_terms=scope_terms(
-                    frames.emerging_terms, labels, audience, mark_withheld=True
+                    frames.emerging_terms,
+                    _term_labels(records, frames.emerging_terms),
+                    audience,
+                    mark_withheld=True,
                 ),
             )
         else:

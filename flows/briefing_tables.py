@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 
 from flows.briefing_dictionary import describe
-from horizon.api import diff_scores, join_evidence, yearly_counts
+from horizon.api import diff_scores, join_evidence
 from horizon.schemas import TABLES, Column, ColumnType
 
 Language = str  # "ja" | "en"
@@ -336,9 +336,10 @@ def priority_table(
 
 
 def build_tables(
-    scoped: Any, previous: Any | None, language: Language, taxonomy: Any
+    scoped: Any, previous: Any | None, language: Language, taxonomy: Any, trends: pd.DataFrame
 ) -> dict[str, pd.DataFrame]:
-    """Every briefing table, conformed, from a scoped scan (and the scoped previous scan)."""
+    """Every briefing table, conformed, from a scoped scan (and the scoped previous scan) and the
+    visible corpus's yearly counts (`flows.briefing_corpus.yearly_counts`)."""
     f = scoped.frames
     labels = _labels(f.scores, language, taxonomy)
     evidence = (
@@ -368,7 +369,7 @@ def build_tables(
             previous.frames.scan["scan_id"] if previous is not None else None
         )
     tables["changes"] = changes
-    tables["trends"] = yearly_counts(f.records, f.assignments)
+    tables["trends"] = trends.copy()
     marked = scoped.includes_withheld or (previous is not None and previous.includes_withheld)
     for name, frame in tables.items():
         if "domain" in frame.columns and "domain_label" not in frame.columns:

@@ -108,10 +108,14 @@ def yearly_counts(records: pd.DataFrame, assignments: pd.DataFrame) -> pd.DataFr
     """Fractional record counts per domain and publication year (domain, year, records)."""
     merged = record_shares(records, assignments)
     merged["year"] = pd.to_datetime(merged["published_date"], errors="coerce").dt.year
-    merged = merged.dropna(subset=["year"])
-    if merged.empty:
+    return sum_by_year(merged.dropna(subset=["year"]))
+
+
+def sum_by_year(rows: pd.DataFrame) -> pd.DataFrame:
+    """`yearly_counts` of (domain, year, share) rows, one per record and domain with a year."""
+    if rows.empty:
         return pd.DataFrame({"domain": [], "year": [], "records": []})
-    out = merged.groupby(["domain", "year"], as_index=False)["share"].sum()
+    out = rows.groupby(["domain", "year"], as_index=False)["share"].sum()
     out["year"] = out["year"].astype(int)
     return (
         out.rename(columns={"share": "records"})
@@ -148,9 +152,14 @@ def country_counts(records: pd.DataFrame, assignments: pd.DataFrame) -> pd.DataF
             columns=["domain", "country", "records"],
         )
     )
-    if out.empty:
-        return out.assign(share=pd.Series(dtype=float))
-    out = out.groupby(["domain", "country"], as_index=False)["records"].sum()
+    return sum_by_country(out)
+
+
+def sum_by_country(rows: pd.DataFrame) -> pd.DataFrame:
+    """`country_counts` of (domain, country, records) rows, one per record, domain and country."""
+    if rows.empty:
+        return rows.assign(share=pd.Series(dtype=float))
+    out = rows.groupby(["domain", "country"], as_index=False)["records"].sum()
     out["share"] = out["records"] / out.groupby("domain")["records"].transform("sum")
     return out.sort_values(["domain", "records"], ascending=[True, False]).reset_index(drop=True)
 

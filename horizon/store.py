@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -362,6 +363,26 @@ class Store:
         """
         with self.connect() as con:
             return fetch_frame(con, sql, [scan_id, scan_id])
+
+    def corpus_query(
+        self, sql: str, scan_id: str, params: list | None = None, *, order_of: str = ""
+    ) -> pd.DataFrame:
+        """`sql` with `{records}` standing for the corpus's records as of a scan (every column and
+        `_row`, the row's rowid); `{records}` must come before the query's own `?` parameters.
+
+        With `order_of` (a record-keyed table), the relation `_order(_k, _p)` gives each rowid of
+        that table the place of its row in what `corpus(order_of)` returns: a query ordered by
+        it returns rows as `corpus` does (no order of DuckDB's own), so sums over them add alike.
+        """
+        inner = self._corpus_sql("records", "t.*, t.rowid AS _row")
+        with self.connect() as con:
+            if order_of:
+                sql_order = self._corpus_sql(order_of, "t.rowid AS _k")
+                # through Arrow as `corpus` reads (DuckDB's numpy fetch returns another order)
+                keys = fetch_frame(con, sql_order, [scan_id, scan_id])["_k"].to_numpy()
+                order = pa.table({"_k": keys, "_p": np.arange(len(keys), dtype=np.int64)})
+                con.register("_order", order)
+            return fetch_frame(con, sql.format(records=inner), [scan_id, scan_id, *(params or [])])
 
     @staticmethod
     def _corpus_sql(table: str, columns: str = "*", where: str = "") -> str:
