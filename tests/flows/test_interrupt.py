@@ -13,7 +13,7 @@ import pytest
 
 from horizon.store import StoreError
 from horizon.workspace import Workspace
-from tests.flows.test_process_hygiene import CLI, REPO, scan_env
+from tests.flows.test_process_hygiene import CLI, REPO, as_foreground, scan_env
 
 #: Two demo scans (~1–2 min each on 2 cores): outside the quick `-m "not slow"` profile.
 pytestmark = pytest.mark.slow
@@ -33,7 +33,7 @@ def test_ctrl_c_stops_the_scan_in_one_line_and_a_plain_rerun_continues_it(tmp_pa
     home = tmp_path / "ws"
     cmd = [*CLI, "scan", "--demo", "--home", str(home)]
     proc = subprocess.Popen(cmd, cwd=REPO, env=scan_env(tmp_path), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+                            stderr=subprocess.PIPE, text=True, preexec_fn=as_foreground)  # fmt: skip
     deadline = time.monotonic() + 600
     while "normalize" not in _stage_counts(home) and time.monotonic() < deadline:
         assert proc.poll() is None, proc.communicate()[1][-2000:]

@@ -53,6 +53,12 @@ def wait_gone(pids: dict[int, str], seconds: float) -> dict[int, str]:
     return alive
 
 
+def as_foreground() -> None:
+    """preexec_fn: SIGINT as a terminal's foreground command has it. A test run started in the
+    background by a shell without job control inherits SIGINT ignored, and Ctrl-C would not reach."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def scan_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     """The environment of a `horizon` child: its own Prefect home, no Prefect server to use."""
     env = {
@@ -136,6 +142,7 @@ def test_ctrl_c_on_horizon_crawl_stops_its_crawl(tmp_path):
             [*CLI, "crawl", "papers_openalex", "--base-url", base, "--config-dir", str(demo),
              "--home", str(tmp_path / "ws"), "--out", str(tmp_path / "out")],
             cwd=REPO, env=scan_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            preexec_fn=as_foreground,
         )  # fmt: skip
         crawl: dict[int, str] = {}
         deadline = time.monotonic() + 120
