@@ -41,6 +41,17 @@ def rss(slug: str) -> bytes:
     ).encode()
 
 
+def reparse(home: Path, config: Path, rows: list[dict], out: Path, tail: str = ""):
+    """Write one crawl's responses (`tail`: raw lines after them) and run `horizon reparse`."""
+    crawl = home / "crawls" / "policy_feed-20261101T090000Z"
+    crawl.mkdir(parents=True)
+    (crawl / "responses.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows) + tail)
+    return CliRunner().invoke(
+        app, ["reparse", "--source", "policy_feed", "--home", str(home), "--out", str(out),
+              "--config-dir", str(config)],
+    )  # fmt: skip
+
+
 def test_reparse_keeps_each_bodys_feed_label(tmp_path: Path):
     home, config = tmp_path / "ws", tmp_path / "config"
     config.mkdir()
@@ -58,14 +69,8 @@ def test_reparse_keeps_each_bodys_feed_label(tmp_path: Path):
         rows.append({"source": "policy_feed", "url": url, "raw_sha256": sha, "path": str(path),
                      "status": 200, "content_type": "application/rss+xml",
                      "fetched_at": "2026-11-01T09:00:00"})  # fmt: skip
-    crawl = home / "crawls" / "policy_feed-20261101T090000Z"
-    crawl.mkdir(parents=True)
-    (crawl / "responses.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     out = tmp_path / "records.jsonl"
-    result = CliRunner().invoke(
-        app, ["reparse", "--source", "policy_feed", "--home", str(home), "--out", str(out),
-              "--config-dir", str(config)],
-    )  # fmt: skip
+    result = reparse(home, config, rows, out)
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in out.read_text().splitlines()]
     labels = {r["url"].rsplit("/", 1)[-1]: r["sharing"] for r in records}
@@ -90,17 +95,9 @@ def test_reparse_reports_an_unreadable_store_and_skips_robots_answers(tmp_path: 
         sha, path = raw.put(body)
         rows.append({"source": "policy_feed", "url": url, "raw_sha256": sha, "path": str(path),
                      "status": 200, "content_type": "text/plain", "fetched_at": "2026-11-01T09:00:00"})  # fmt: skip
-    crawl = home / "crawls" / "policy_feed-20261101T090000Z"
-    crawl.mkdir(parents=True)
-    (crawl / "responses.jsonl").write_text(
-        "".join(json.dumps(r) + "\n" for r in rows) + "{broken\n"
-    )
     (home / "warehouse.duckdb").write_bytes(b"not a duckdb file")
     out = tmp_path / "records.jsonl"
-    result = CliRunner().invoke(
-        app, ["reparse", "--source", "policy_feed", "--home", str(home), "--out", str(out),
-              "--config-dir", str(config)],
-    )  # fmt: skip
+    result = reparse(home, config, rows, out, tail="{broken\n")
     assert result.exit_code == 1, result.output
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 2 and "1 unreadable lines in" in errors[0]
