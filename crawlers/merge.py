@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from horizon.record_batch import ROW_SCHEMA, lists_ok, record_rows, rows_table
 from horizon.schemas import Codes, Record
 
 #: Identifier schemes in the order a merged record takes its record_id from.
@@ -175,3 +180,82 @@ def merge_records(
         merge_group(group, preference, source_preference) for group in group_records(list(records))
     ]
     return sorted(merged, key=lambda r: r.record_id)
+
+
+#: Rows made at once by `record_rows` (bounds the memory of one slice's JSON and hash payloads).
+ROWS_AT_ONCE = 50_000
+
+
+def _merged_alone_as_is(table: pa.Table) -> np.ndarray:
+    """Per row: what `_merge_one` makes of it is the row itself, an empty url aside (one source
+    name, no organization or code repeated)."""
+    ok = pc.fill_null(pc.match_substring_regex(table["source"], "^[A-Za-z0-9_.-]+$"), False)
+    ok = ok.to_numpy(zero_copy_only=False).astype(bool)
+    ok &= lists_ok(table["organizations"], unique=True)
+    for name in Codes.model_fields:
+        ok &= lists_ok(pc.struct_field(table["codes"], name), unique=True)
+    return ok
+
+
+def _sharing_an_id(table: pa.Table, rows: np.ndarray, others: Sequence[Record]) -> np.ndarray:
+    """Per row of `table`: it shares an identifier with another of `rows` or of `others`."""
+    index = pa.array(np.flatnonzero(rows))
+    ids = pc.take(table["ids"], index)
+    other_keys = [(n, key) for n, r in enumerate(others, start=len(table)) for key in _keys(r)]
+    row = np.concatenate(
+        [
+            index.to_numpy(),
+            index.to_numpy()[pc.list_parent_indices(ids).to_numpy()],
+            np.array([n for n, _ in other_keys], dtype=np.int64),
+        ]
+    )
+    key = pa.chunked_array(
+        [
+            *pc.take(table["record_id"], index).chunks,
+            *pc.list_flatten(ids).chunks,
+            pa.array([k for _, k in other_keys], pa.string()),
+        ],
+        type=pa.string(),
+    )
+    pairs = pa.table({"row": row, "key": key})
+    per_key = pairs.group_by("key").aggregate([("row", "count_distinct")])
+    shared = per_key.filter(pc.greater(per_key["row_count_distinct"], 1))["key"]
+    hit = pc.unique(pairs.filter(pc.is_in(pairs["key"], value_set=shared))["row"]).to_numpy()
+    out = np.zeros(len(table), dtype=bool)
+    out[hit[hit < len(table)]] = True
+    return out
+
+
+def merge_table(
+    table: pa.Table,
+    certain: np.ndarray,
+    others: Sequence[Record],
+    originals: Callable[[np.ndarray], list[Record]],
+    *,
+    demo: bool = False,
+) -> pa.Table:
+    """Rows of the `records` table for `merge_records` of the `certain` rows of `table` and
+    `others`, sorted by record_id; works seen once are merged and made rows as a set.
+
+    `certain` marks rows `Record` accepts as they are (`horizon.record_batch.certain_rows`);
+    `originals(index)` gives the `Record`s of those rows from their original input, for the works
+    seen in several rows, which go through `merge_records` itself.
+    """
+    alone = certain & _merged_alone_as_is(table) & ~_sharing_an_id(table, certain, others)
+    rest = merge_records([*originals(np.flatnonzero(certain & ~alone)), *others])
+    lone = table.filter(pa.array(alone))
+    url = lone["url"]
+    lone = lone.set_column(
+        lone.schema.get_field_index("url"), "url",
+        pc.if_else(pc.equal(url, ""), pa.scalar(None, pa.string()), url),
+    )  # fmt: skip
+    # in slices: a whole scan's texts in one string column could pass Arrow's 2 GB per column
+    made = [record_rows(lone.slice(i, ROWS_AT_ONCE), demo=demo)
+            for i in range(0, lone.num_rows, ROWS_AT_ONCE)]  # fmt: skip
+    rows = pa.concat_tables([*made, rows_table([r.to_row(demo=demo) for r in rest])])
+    if not rows.num_rows:
+        return ROW_SCHEMA.empty_table()
+    order = pc.sort_indices(rows["record_id"])
+    return pa.concat_tables(
+        [rows.take(order.slice(i, ROWS_AT_ONCE)) for i in range(0, len(order), ROWS_AT_ONCE)]
+    )

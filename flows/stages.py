@@ -12,7 +12,7 @@ import hashlib
 import json
 import os
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from horizon.config import Taxonomy, Weights, load_taxonomy, load_weights
-from horizon.schemas import TABLES, Record, Reject
+from horizon.schemas import TABLES
 from horizon.workspace import Workspace
 
 
@@ -58,65 +58,29 @@ class ScanContext:
 on_reach: Callable[[str], None] = lambda point: None  # noqa: E731
 
 
-def _jsonl(path: Path) -> Iterator[dict[str, Any]]:
-    """Rows of a JSON Lines file; a torn last line (a crawl killed mid-write) is skipped."""
-    if not path.exists():
-        return
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                try:
-                    yield json.loads(line)
-                except json.JSONDecodeError:
-                    continue
-
-
 def normalize(ctx: ScanContext, sources: list[str]) -> dict[str, Any]:
-    """Load each source's crawl output, merge works found in several sources, write `records`."""
-    from crawlers.merge import merge_records
+    """Load each source's crawl output, merge works found in several sources, write `records`.
+
+    Validation and merging run as a set (`flows.crawl_output`), with the schema's own refusals.
+    """
+    from flows.crawl_output import read_crawl_output
 
     store = ctx.workspace.store()
-    records: list[Record] = []
-    rejects: list[dict[str, Any]] = []
-    responses: list[dict[str, Any]] = []
-    per_source: dict[str, dict[str, int]] = {}
-    for source in sources:
-        out = ctx.crawl_dir(source)
-        n_ok = n_bad = 0
-        for row in _jsonl(out / "records.jsonl"):
-            try:
-                records.append(Record.model_validate(row))
-                n_ok += 1
-            except ValueError as exc:
-                rejects.append(
-                    Reject(
-                        source=source,
-                        reason=f"record schema: {str(exc).splitlines()[0]}",
-                        item=str(row.get("record_id"))[:200],
-                    ).model_dump()
-                )
-                n_bad += 1
-        for row in _jsonl(out / "quarantine.jsonl"):
-            rejects.append(row)
-            n_bad += 1
-        responses.extend(_jsonl(out / "responses.jsonl"))
-        per_source[source] = {"records": n_ok, "quarantined": n_bad}
-    merged = merge_records(records)
-    frame = pd.DataFrame([r.to_row(demo=ctx.demo) for r in merged])
-    store.replace_rows("records", ctx.scan_id, frame)
+    crawl = read_crawl_output({s: ctx.crawl_dir(s) for s in sources}, demo=ctx.demo)
+    store.replace_rows("records", ctx.scan_id, crawl.rows)
     on_reach("normalize")
-    if rejects:
-        store.replace_rows("quarantine", ctx.scan_id, pd.DataFrame(rejects))
+    if crawl.rejects:
+        store.replace_rows("quarantine", ctx.scan_id, pd.DataFrame(crawl.rejects))
     n_responses = 0
-    if responses:  # a resumed crawl may have fetched its last page twice: keep it once
-        resp = pd.DataFrame(responses).drop_duplicates(subset=["raw_sha256", "url"])
+    if crawl.responses:  # a resumed crawl may have fetched its last page twice: keep it once
+        resp = pd.DataFrame(crawl.responses).drop_duplicates(subset=["raw_sha256", "url"])
         n_responses = store.replace_rows("raw_responses", ctx.scan_id, resp)
     return {
-        "records": len(merged),
-        "parsed": len(records),
-        "quarantined": len(rejects),
+        "records": crawl.rows.num_rows,
+        "parsed": crawl.parsed,
+        "quarantined": len(crawl.rejects),
         "responses": n_responses,
-        "per_source": per_source,
+        "per_source": crawl.per_source,
     }
 
 

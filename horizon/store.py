@@ -275,10 +275,10 @@ class Store:
         return row[0] if row else None
 
     # -- tables -------------------------------------------------------------------------------
-    def replace_rows(self, table: str, scan_id: str, frame: pd.DataFrame) -> int:
+    def replace_rows(self, table: str, scan_id: str, frame: pd.DataFrame | pa.Table) -> int:
         """Replace a scan's rows of `table` with `frame` atomically (re-runs are idempotent)."""
         schema = TABLES[table]
-        frame = conform(frame.assign(scan_id=scan_id), schema)
+        frame = conform(_with_scan_id(frame, scan_id), schema)
         with self.connect() as con:
             con.execute("BEGIN TRANSACTION")
             try:
@@ -294,7 +294,7 @@ class Store:
                 raise
         return len(frame)
 
-    def append_rows(self, table: str, frame: pd.DataFrame) -> int:
+    def append_rows(self, table: str, frame: pd.DataFrame | pa.Table) -> int:
         """Append rows (tables without a per-scan replace, e.g. raw_responses, quarantine)."""
         schema = TABLES[table]
         frame = conform(frame, schema)
@@ -426,11 +426,29 @@ class Store:
             )
 
 
-def conform(frame: pd.DataFrame, schema: Table) -> pd.DataFrame:
-    """Order and complete a frame's columns as the table has them; JSON columns as text."""
-    missing = [c.name for c in schema.columns if not c.nullable and c.name not in frame.columns]
+def _with_scan_id(frame: pd.DataFrame | pa.Table, scan_id: str) -> pd.DataFrame | pa.Table:
+    if isinstance(frame, pa.Table):
+        frame = frame.drop_columns([c for c in ("scan_id",) if c in frame.column_names])
+        return frame.append_column("scan_id", pa.array([scan_id] * frame.num_rows, pa.string()))
+    return frame.assign(scan_id=scan_id)
+
+
+def conform(frame: pd.DataFrame | pa.Table, schema: Table) -> pd.DataFrame | pa.Table:
+    """Order and complete a frame's columns as the table has them; JSON columns as text.
+
+    An Arrow table's JSON columns must already be text (`horizon.record_batch` makes them so).
+    """
+    names = frame.column_names if isinstance(frame, pa.Table) else frame.columns
+    missing = [c.name for c in schema.columns if not c.nullable and c.name not in names]
     if missing and len(frame):  # no rows (a scan that found nothing) lack no value
         raise ValueError(f"{schema.name}: missing required columns {missing}")
+    if isinstance(frame, pa.Table):
+        return pa.table(
+            {
+                c.name: frame[c.name] if c.name in names else pa.nulls(len(frame), pa.string())
+                for c in schema.columns
+            }
+        )
     out = pd.DataFrame(index=frame.index)
     for col in schema.columns:
         values = (
