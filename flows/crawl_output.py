@@ -17,7 +17,12 @@ import numpy as np
 import pyarrow as pa
 
 from crawlers.merge import merge_table
-from horizon.record_batch import RECORD_JSON_SCHEMA, certain_rows, read_records_jsonl
+from horizon.record_batch import (
+    RECORD_JSON_SCHEMA,
+    JsonLines,
+    certain_rows,
+    read_records_jsonl,
+)
 from horizon.schemas import Record, Reject
 
 
@@ -60,15 +65,21 @@ class _Certain:
 
     tables: list[pa.Table] = field(default_factory=list)
     masks: list[np.ndarray] = field(default_factory=list)
-    lines: list[str] = field(default_factory=list)
+    lines: list[JsonLines] = field(default_factory=list)
 
-    def add(self, table: pa.Table, mask: np.ndarray, lines: list[str]) -> None:
+    def add(self, table: pa.Table, mask: np.ndarray, lines: JsonLines) -> None:
         self.tables.append(table.drop_columns([c for c in ("extra",) if c in table.column_names]))
         self.masks.append(mask)
-        self.lines.extend(lines)
+        self.lines.append(lines)
 
     def records(self, index: np.ndarray) -> list[Record]:
-        return [Record.model_validate(json.loads(self.lines[i])) for i in index]
+        """`Record`s of rows (numbered over every table) from their lines."""
+        first = np.cumsum([0, *map(len, self.lines)])
+        which = np.searchsorted(first, index, side="right") - 1
+        return [
+            Record.model_validate(json.loads(self.lines[f][i - first[f]]))
+            for f, i in zip(which.tolist(), np.asarray(index).tolist(), strict=True)
+        ]
 
 
 def _read_records(

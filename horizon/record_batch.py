@@ -15,7 +15,6 @@ import datetime as dt
 import hashlib
 import io
 import json
-import re
 from typing import Any
 
 import numpy as np
@@ -376,23 +375,49 @@ def _to_row(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def read_records_jsonl(data: bytes) -> tuple[pa.Table, list[str]] | None:
+#: Control characters: a line holding one (raw) may read differently in Arrow and Python.
+_CONTROL = bytes([*range(0x0A), *range(0x0B, 0x20)])
+
+
+class JsonLines:
+    """The non-blank lines of a JSON Lines text, decoded one at a time when asked for."""
+
+    def __init__(self, data: bytes) -> None:
+        arr = np.frombuffer(data, dtype=np.uint8)
+        breaks = np.flatnonzero(arr == 0x0A)
+        starts = np.concatenate([[0], breaks + 1])
+        ends = np.concatenate([breaks, [len(arr)]])
+        # a line is blank when empty or all spaces (no other whitespace gets past Arrow's reader)
+        maybe_blank = np.flatnonzero(
+            (ends == starts) | (arr[np.minimum(starts, len(arr) - 1)] == 0x20)
+        )
+        blank = [i for i in maybe_blank.tolist() if not data[starts[i] : ends[i]].strip()]
+        keep = np.ones(len(starts), dtype=bool)
+        keep[blank] = False
+        self.data, self.starts, self.ends = data, starts[keep], ends[keep]
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def __getitem__(self, i: int) -> str:
+        return self.data[self.starts[i] : self.ends[i]].decode("utf-8")
+
+
+def read_records_jsonl(data: bytes) -> tuple[pa.Table, JsonLines] | None:
     """Records JSON Lines as a table, and its non-blank lines (row i is line i); None when the
     text is one Arrow's strict reader and Python's `json` might read differently (a control
     character, a carriage return, bytes that are not UTF-8, a torn or malformed line...)."""
-    if not data.strip():
-        return None
-    if re.search(rb"[\x00-\x09\x0b-\x1f]", data):
+    if not data or data.isspace() or len(data.translate(None, _CONTROL)) != len(data):
         return None
     try:
-        text = data.decode("utf-8")
+        pa.array([data], pa.large_binary()).cast(pa.large_string())  # valid UTF-8, or raises
         options = pj.ParseOptions(
             explicit_schema=RECORD_JSON_SCHEMA, unexpected_field_behavior="infer"
         )
         table = pj.read_json(io.BytesIO(data), parse_options=options)
-    except (UnicodeDecodeError, pa.ArrowException):
+    except pa.ArrowException:
         return None
-    lines = [line for line in text.split("\n") if line.strip()]
+    lines = JsonLines(data)
     if len(lines) != table.num_rows or not _typed_as_expected(table.schema):
         return None
     return table, lines
