@@ -16,7 +16,8 @@ _NAMED = [("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\
 _UNNAMED_CONTROL = "[\\x00-\\x07\\x0b\\x0e-\\x1f]"
 
 
-def _flag(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
+def flag(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """A boolean array with nulls as False, as numpy."""
     return pc.fill_null(values, False).to_numpy(zero_copy_only=False).astype(bool)
 
 
@@ -24,12 +25,12 @@ def quoted(values: pa.Array, *, ensure_ascii: bool) -> tuple[pa.Array, np.ndarra
     """Each string as a JSON string literal; rows needing `\\uXXXX` escapes flagged."""
     hard = np.zeros(len(values), dtype=bool)
     if ensure_ascii:
-        hard |= ~_flag(pc.string_is_ascii(values))
-    special = _flag(pc.match_substring_regex(values, '[\\x00-\\x1f\\\\"]'))
+        hard |= ~flag(pc.string_is_ascii(values))
+    special = flag(pc.match_substring_regex(values, '[\\x00-\\x1f\\\\"]'))
     if special.any():  # one pass finds the few rows that need escapes; only they are rewritten
         mask = pa.array(special)
         some = values.filter(mask)
-        hard[special] |= _flag(pc.match_substring_regex(some, _UNNAMED_CONTROL))
+        hard[special] |= flag(pc.match_substring_regex(some, _UNNAMED_CONTROL))
         for raw, escaped in _NAMED:
             some = pc.replace_substring(some, raw, escaped)
         values = pc.replace_with_mask(values, mask, some)

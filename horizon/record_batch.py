@@ -53,6 +53,7 @@ FIELDS = frozenset(Record.model_fields)
 _SPACE_LIKE = "".join(
     f"\\x{{{c:x}}}" for c in range(0x3001) if chr(c).isspace() or c < 0x21 or 0x7F <= c <= 0xA0
 )
+#: The id schemes, read from the schema's own pattern (one list of them).
 _ID_PREFIXES = RECORD_ID_RE.pattern.split("(", 1)[1].split(")", 1)[0]
 _RECORD_ID_RE2 = f"^({_ID_PREFIXES}):[^{_SPACE_LIKE}]+$"
 _DATE_RE2 = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
@@ -60,13 +61,12 @@ _DATE_RE2 = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _DATETIME_RE2 = (
     r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-5][0-9](\.[0-9]{1,6})?(Z|\+00:00)?$"
 )
-#: Weight sums this close to 1 are within the schema's 1e-6 whatever order they are summed in.
+#: Weight sums this close to 1 are within the schema's 1e-6 whatever order they are summed in
+#: (half the schema's tolerance, far above float rounding; not read off any figure).
 _SUM_SLACK = 5e-7
 
 
-def _flag(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    """A boolean array with nulls as False, as numpy."""
-    return pc.fill_null(values, False).to_numpy(zero_copy_only=False).astype(bool)
+_flag = jc.flag
 
 
 def lists_ok(lists: pa.ChunkedArray | pa.Array, *, unique: bool = False) -> np.ndarray:
