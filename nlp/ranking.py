@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
-import duckdb
 import numpy as np
 import pandas as pd
 
@@ -49,7 +49,7 @@ def rank_terms(
     n_bins: int,
     recent_weeks: int,
     hint_of: dict[str, str],
-    con: duckdb.DuckDBPyConnection,
+    pairs: Callable[[pd.DataFrame], dict[str, np.ndarray]],
     keep_all: bool = False,
 ) -> pd.DataFrame:
     """`eligible` (k, term, language, n, cvalue, termhood, keyphrase, countable, selectivity) with
@@ -87,7 +87,7 @@ def rank_terms(
         growth=_growth(recent, before, expected),
         recency=np.power(0.5, age / RECENCY_HALF_LIFE_WEEKS),
     )
-    out = pd.concat([out, _spread(eligible, recs, hint_of, con).set_index(out.index)],
+    out = pd.concat([out, _spread(eligible, recs, hint_of, pairs).set_index(out.index)],
                     axis=1)  # fmt: skip
     if keep_all:
         return out
@@ -190,11 +190,12 @@ def _spread(
     eligible: pd.DataFrame,
     recs: pd.DataFrame,
     hint_of: dict[str, str],
-    con: duckdb.DuckDBPyConnection,
+    pairs: Callable[[pd.DataFrame], dict[str, np.ndarray]],
 ) -> pd.DataFrame:
     """Per term: divergence from the corpus over domains, records without a domain one more
     column (`domain_divergence`), and the share of its documents that have a domain
-    (`domain_share`); NaN without domain hints."""
+    (`domain_share`); NaN without domain hints. `pairs(hints)` counts the documents of each
+    term k per domain code d (`hints`: record_id, d)."""
     rows = len(eligible)
     out = pd.DataFrame(
         {"domain_divergence": np.full(rows, np.nan), "domain_share": np.full(rows, np.nan)}
@@ -208,13 +209,9 @@ def _spread(
         }
     )
     dcodes, dnames = pd.factorize(dom["domain"])
-    con.register("term_hints", dom.assign(d=dcodes))
-    pairs = con.execute(
-        "SELECT e.k, t.d, count(*) AS n FROM hits h JOIN eligible_terms e USING (term, language)"
-        " JOIN term_hints t USING (record_id) GROUP BY e.k, t.d"
-    ).fetchnumpy()
+    counted = pairs(dom.assign(d=dcodes))
     term_dom = np.zeros((rows, len(dnames)))
-    np.add.at(term_dom, (pairs["k"], pairs["d"]), pairs["n"])
+    np.add.at(term_dom, (counted["k"], counted["d"]), counted["n"])
     corpus_dom = np.bincount(dcodes, minlength=len(dnames)).astype(float)
     out["domain_divergence"] = spread_divergence(term_dom, corpus_dom)
     none = [i for i, name in enumerate(dnames) if name == ""]
