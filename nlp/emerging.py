@@ -22,16 +22,13 @@ from horizon.config.taxonomy import Taxonomy
 from horizon.schemas import Sharing
 from nlp.candidates import record_candidates
 from nlp.emerging_counts import KeptHits, WindowHits
-from nlp.nesting import c_values, fold_known, known_words, term_lengths
+from nlp.nesting import c_values
 from nlp.normalize import normalize_term
 from nlp.ranking import rank_terms
 from nlp.termhood import (
     document_ratio,
-    ends_with_known,
     head_selectivity,
     head_termhood,
-    head_word,
-    modifiers_of,
 )
 
 #: Weeks of publication dates looked at, ending with the week of `as_of` (three years): emerging
@@ -164,27 +161,27 @@ def rank_window(
     if eligible.empty:
         return pd.DataFrame(columns=EMERGING_COLUMNS)
     freq = eligible["n"].to_numpy(float)
-    cvalue, nested_max = c_values(eligible["term"], eligible["language"], freq)
-    termhood = _termhood(eligible, taxonomy)
+    marks = counts.term_marks(eligible, taxonomy)
+    cvalue, nested_max = c_values(eligible["term"], eligible["language"], freq, marks["pieces"])
+    termhood = _termhood(eligible, marks)
     keyphrase, countable = (
         _english_ratio(eligible, "about"),
         _english_ratio(eligible, "counted"),
     )
-    keep = ~fold_known(eligible["term"], eligible["language"], taxonomy)
+    keep = ~marks["known"].to_numpy(dtype=bool)
     if rejected:
         keep &= ~eligible["term"].map(normalize_term).isin(set(rejected)).to_numpy()
     # a term must stand on its own, outside longer candidates, in min_records documents, and
     # mostly: a phrase found inside one longer candidate in half its documents or more is a
     # fragment of that candidate ("multiple input" of "multiple input multiple output")
-    keep &= cvalue >= min_records * np.log2(
-        np.maximum(term_lengths(eligible["term"], eligible["language"]), 2)
-    )
+    keep &= cvalue >= min_records * np.log2(np.maximum(marks["length"].to_numpy(float), 2))
     keep &= freq - nested_max > freq / 2
     eligible = eligible[keep].assign(
         cvalue=cvalue[keep],
         termhood=termhood[keep],
         keyphrase=keyphrase[keep],
         countable=countable[keep],
+        mods=marks["mods"].to_numpy()[keep],
     )
     eligible["selectivity"] = _selectivity(eligible, counts)
     eligible = eligible.reset_index(drop=True)
@@ -227,15 +224,16 @@ def rank_window(
     return frame.reset_index(drop=True)
 
 
-def _termhood(eligible: pd.DataFrame, taxonomy: Taxonomy) -> np.ndarray:
+def _termhood(eligible: pd.DataFrame, marks: pd.DataFrame) -> np.ndarray:
     """Head termhood (`nlp.termhood`) of the English candidates, learnt over all of them (the
     known ones included); 1 for Japanese, whose compounds have no head here."""
     out = np.ones(len(eligible))
     english = (eligible["language"] == "en").to_numpy()
     if english.any():
-        terms = eligible["term"][english]
-        labelled = ends_with_known(terms, known_words(taxonomy))
-        out[english] = head_termhood(terms.map(head_word), labelled)
+        out[english] = head_termhood(
+            pd.Series(marks["head"].to_numpy()[english]),
+            marks["labelled"].to_numpy(dtype=bool)[english],
+        )
     return out
 
 
@@ -246,9 +244,9 @@ def _selectivity(eligible: pd.DataFrame, counts: WindowHits | KeptHits) -> np.nd
     english = (eligible["language"] == "en").to_numpy()
     if english.any():
         part = eligible[english]
-        totals = counts.modifier_totals(modifiers_of(part["term"]).unique())
+        totals = counts.modifier_totals(part["mods"].unique())
         out[english] = head_selectivity(
-            part["term"], part["n"].to_numpy(), totals.set_index("mods")["n"]
+            part["term"], part["n"].to_numpy(), totals.set_index("mods")["n"], part["mods"]
         )
     return out
 

@@ -17,12 +17,16 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 from collections.abc import Iterator
 from typing import Any
 
 import duckdb
 import numpy as np
 import pandas as pd
+
+from horizon.config.taxonomy import Taxonomy
+from nlp.nesting import term_marks
 
 #: Changes when the kept tables' meaning changes, so an older database is not read as current.
 KEPT_FORMAT = "1"
@@ -97,6 +101,10 @@ class WindowHits:
             [min_records, min_sources],
         ).df()
 
+    def term_marks(self, eligible: pd.DataFrame, taxonomy: Taxonomy) -> pd.DataFrame:
+        """`nlp.nesting.term_marks` of the eligible phrases, in their order."""
+        return term_marks(eligible["term"], eligible["language"], taxonomy)
+
     def modifier_totals(self, mods: pd.Series) -> pd.DataFrame:
         """mods, n: the records of all English phrases with these words before the head."""
         # one hits row per phrase and record: the records of all phrases with these modifiers
@@ -147,6 +155,9 @@ CREATE TABLE IF NOT EXISTS terms (tid BIGINT, term VARCHAR, language VARCHAR, mo
 CREATE TABLE IF NOT EXISTS hits (tid BIGINT, rid BIGINT, keyphrase BOOLEAN, countable BOOLEAN);
 CREATE TABLE IF NOT EXISTS cached (record_id VARCHAR, content_sha256 VARCHAR, part VARCHAR);
 CREATE TABLE IF NOT EXISTS parts (part VARCHAR);
+CREATE TABLE IF NOT EXISTS marks (tid BIGINT, known BOOLEAN, length DOUBLE, pieces VARCHAR[],
+    head VARCHAR, labelled BOOLEAN, mods VARCHAR);
+CREATE TABLE IF NOT EXISTS marks_taxonomy (digest VARCHAR);
 """
 
 
@@ -155,7 +166,7 @@ def open_kept(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(_SCHEMA)
     kept = con.execute("SELECT format FROM kept_format").fetchall()
     if kept != [(KEPT_FORMAT,)]:
-        for table in ("kept_format", "recs", "terms", "hits", "cached", "parts"):
+        for table in ("kept_format", "recs", "terms", "hits", "cached", "parts", "marks"):
             con.execute(f"DELETE FROM {table}")
         con.execute("INSERT INTO kept_format VALUES (?)", [KEPT_FORMAT])
 
@@ -283,6 +294,27 @@ class KeptHits:
             """,
             [min_records, min_sources] if sources else [min_records],
         ).df()
+
+    def term_marks(self, eligible: pd.DataFrame, taxonomy: Taxonomy) -> pd.DataFrame:
+        """As `WindowHits.term_marks`, kept per phrase for the taxonomy they were made with: only
+        phrases eligible for the first time since (or since the taxonomy changed) are marked."""
+        digest = hashlib.sha256(taxonomy.model_dump_json().encode()).hexdigest()
+        if self.con.execute("SELECT digest FROM marks_taxonomy").fetchall() != [(digest,)]:
+            self.con.execute("DELETE FROM marks")
+            self.con.execute("DELETE FROM marks_taxonomy")
+            self.con.execute("INSERT INTO marks_taxonomy VALUES (?)", [digest])
+        cols = "tid, known, length, pieces, head, labelled, mods"
+        found = _ask(
+            self.con, f"SELECT {cols} FROM marks JOIN wanted USING (tid)", wanted=eligible[["tid"]]
+        )
+        new = eligible[~eligible["tid"].isin(found["tid"])]
+        if not new.empty:
+            made = term_marks(new["term"], new["language"], taxonomy)
+            made.insert(0, "tid", new["tid"].to_numpy())
+            with _registered(self.con, "made", made):
+                self.con.execute(f"INSERT INTO marks SELECT {cols} FROM made")
+            found = pd.concat([found, made], ignore_index=True)
+        return found.set_index("tid").loc[eligible["tid"].to_numpy()].reset_index(drop=True)
 
     def modifier_totals(self, mods: pd.Series) -> pd.DataFrame:
         """As `WindowHits.modifier_totals`."""
