@@ -33,6 +33,7 @@ def emerging_terms(
     meta: pd.DataFrame,
     hints: Callable[[list[str]], dict[str, str]] | None = None,
     kept: str | None = None,
+    recs: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, int, int]:
     """Emerging terms of the records `meta` alone (record_id, content_sha256, published_date,
     source, sharing, codes): the terms, how many records' phrases were computed, records in
@@ -41,7 +42,8 @@ def emerging_terms(
     Every count, minimum, burst baseline and the window's end come from these records only, so
     the terms of an audience's records say nothing of the records it may not see. `kept` names
     the counts kept between calls (one name per set of records that changes a little each week:
-    the scan's, an audience's); without it the counts are made from scratch.
+    the scan's, an audience's); without it the counts are made from scratch. `recs`: the
+    records' `window_records`, where already made.
     """
     from flows.stages import _as_of, _hints_once
     from nlp.emerging import window_records
@@ -49,7 +51,7 @@ def emerging_terms(
 
     store = ctx.workspace.store()
     as_of = _as_of(meta, ctx.as_of)
-    recs = window_records(meta, as_of)
+    recs = window_records(meta, as_of) if recs is None else recs
     del meta
     cache = ctx.workspace.candidates_dir
     cache.mkdir(parents=True, exist_ok=True)

@@ -286,10 +286,12 @@ def emerging(ctx: ScanContext) -> dict[str, Any]:
     """Candidate technology terms not in the taxonomy, with growth and bursts.
 
     Candidate phrases are computed only for records of the window whose content has no cached
-    phrases yet (new or changed records); counting runs in DuckDB over the cached Parquet parts.
+    phrases yet (new or changed records); the window's counts are kept between scans, so a week
+    counts the records that changed (`flows.emerging_terms`).
     """
     from flows import reuse
     from flows.emerging_terms import emerging_terms
+    from nlp.emerging import window_records
 
     store = ctx.workspace.store()
     meta = store.corpus(
@@ -297,35 +299,39 @@ def emerging(ctx: ScanContext) -> dict[str, Any]:
     )
     folder = ctx.workspace.home / "cache" / "emerging"
     hints = _hints_once(store, ctx.scan_id)  # the key and the counting ask for the same window
-    key = _emerging_key(ctx, store, meta, hints)
+    as_of = _as_of(meta, ctx.as_of)
+    recs = window_records(meta, as_of)
+    key = _emerging_key(ctx, meta, recs, as_of, hints)
     donor = reuse.find_donor(folder, key, store, ctx.scan_id)
     if donor is not None:  # the same records, hints and config: the same terms
         reuse.copy_rows(store, donor["scan_id"], ctx.scan_id, ["emerging_terms"])
         return {**donor["counts"], "candidates_computed": 0, "window_records": donor["window"]}
-    terms, computed, window = emerging_terms(ctx, meta, hints, kept="scan")
+    terms, computed, window = emerging_terms(ctx, meta, hints, kept="scan", recs=recs)
     counts = {"emerging_terms": store.replace_rows("emerging_terms", ctx.scan_id, terms)}
     reuse.remember(folder, key, ctx.scan_id, counts, window=window)
     return {**counts, "candidates_computed": computed, "window_records": window}
 
 
 def _emerging_key(
-    ctx: ScanContext, store: Any, meta: pd.DataFrame, hints: Callable[[list[str]], dict[str, str]]
+    ctx: ScanContext,
+    meta: pd.DataFrame,
+    recs: pd.DataFrame,
+    as_of: dt.date,
+    hints: Callable[[list[str]], dict[str, str]],
 ) -> str:
     """The fingerprint of what emerging terms are found from: every value of the records'
     dates, sources, labels and content hashes (a phrase is a function of the content), each
-    window record's domain hint, the config (rejected terms included), the date, the code."""
+    window record's (`recs`) domain hint, the config (rejected terms included), the date `as_of`,
+    the code."""
     from flows import reuse
     from horizon.config import config_hashes
-    from nlp.emerging import window_records
 
     frame = meta[sorted(meta.columns)].reset_index(drop=True)
     try:
         rows = np.sort(pd.util.hash_pandas_object(frame, index=False).to_numpy())
     except TypeError:  # unhashable cells: hash their text
         rows = np.sort(pd.util.hash_pandas_object(frame.astype(str), index=False).to_numpy())
-    as_of = _as_of(meta, ctx.as_of)
-    ids = list(window_records(meta, as_of)["record_id"])
-    hinted = sorted(hints(ids).items())
+    hinted = sorted(hints(list(recs["record_id"])).items())
     return reuse.stage_key(
         [
             "emerging",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from itertools import chain
 
 import numpy as np
 import pandas as pd
@@ -130,19 +131,29 @@ def c_values(
     one word per two characters in compound nouns). Also returns, per candidate, the frequency of
     the most frequent longer candidate containing it. `pieces`: each candidate's distinct
     `term_pieces`, where already known."""
-    index = {(t, lang): i for i, (t, lang) in enumerate(zip(terms, languages, strict=False))}
     if pieces is None:
         pieces = term_pieces(terms, languages)
+    # (longer candidate i, candidate j among its pieces) pairs, by a join on the pieces' text
+    sizes = np.fromiter((len(p) for p in pieces), dtype=np.int64, count=len(terms))
+    outer = pd.DataFrame(
+        {
+            "term": list(chain.from_iterable(pieces)),
+            "language": np.repeat(np.asarray(languages, dtype=object), sizes),
+            "i": np.repeat(np.arange(len(terms)), sizes),
+        }
+    )
+    inner = pd.DataFrame(
+        {"term": np.asarray(terms, dtype=object), "language": np.asarray(languages, dtype=object),
+         "j": np.arange(len(terms))}
+    )  # fmt: skip
+    pairs = outer.merge(inner, on=["term", "language"])
+    i, j = pairs["i"].to_numpy(), pairs["j"].to_numpy()
     nested_sum = np.zeros(len(terms))
     nested_n = np.zeros(len(terms))
     nested_max = np.zeros(len(terms))
-    for i, (lang, parts) in enumerate(zip(languages, pieces, strict=True)):
-        for piece in parts:
-            j = index.get((piece, lang))
-            if j is not None:
-                nested_sum[j] += freqs[i]
-                nested_n[j] += 1
-                nested_max[j] = max(nested_max[j], freqs[i])
+    np.add.at(nested_sum, j, freqs[i])  # whole counts: exact in any order
+    np.add.at(nested_n, j, 1)
+    np.maximum.at(nested_max, j, freqs[i])
     length = term_lengths(terms, languages)
     own = freqs - np.where(nested_n > 0, nested_sum / np.maximum(nested_n, 1), 0.0)
     return np.log2(length) * own, nested_max
