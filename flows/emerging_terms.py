@@ -69,6 +69,7 @@ def _window_terms(
     ctx: ScanContext, recs: pd.DataFrame, options: dict, kept: str | None
 ) -> tuple[pd.DataFrame, int, int]:
     """`emerging_terms` of the window's records `recs` (`window_records`)."""
+    from flows import reuse
     from horizon.store import DUCKDB_MEMORY
     from nlp.emerging import EMERGING_COLUMNS, aggregate_emerging, first_week_of, rank_window
     from nlp.emerging_counts import KeptHits
@@ -103,7 +104,7 @@ def _window_terms(
             return _window_terms(ctx, recs, options, None)
         if recs.empty:
             return pd.DataFrame(columns=EMERGING_COLUMNS), computed, 0
-        counts = KeptHits(con, recs, first_week_of(recs))
+        counts = KeptHits(con, recs, first_week_of(recs), reuse.code_digest("nlp"))
         return rank_window(counts, recs, ctx.taxonomy(), **options), computed, len(recs)
     finally:
         con.close()

@@ -1,16 +1,17 @@
 """The counts emerging terms are ranked from, asked of the window's candidate rows ("hits").
 
-`rank_window` (`nlp.emerging`) asks five questions of the hits (one row per phrase and record of
-the window): the phrases in enough records, the records of the phrases sharing modifiers, the
-documents per term, source, stream and week, per term and domain hint, and the records of the top
-terms. Two answers to them give the same figures:
+`rank_window` (`nlp.emerging`) asks six questions of the hits (one row per phrase and record of
+the window): the phrases in enough records, what is known of each phrase alone (`term_marks`),
+the records of the phrases sharing modifiers, the documents per term, source, stream and week, per
+term and domain hint, and the records of the top terms. Two answers give the same figures:
 
 - `WindowHits`: a temporary table built from all candidate rows of the window's records (one
   computation from scratch);
-- `KeptHits`: tables kept between scans in a DuckDB database (`update_kept_hits`): the window's
-  records with their source, stream and week, a dictionary of phrases and the hit rows by integer
-  ids; a scan adds the rows of records new to the window or changed (content, source, stream,
-  week) and deletes those of records gone or changed, so a week pays for what changed.
+- `KeptHits`: tables kept between scans in a DuckDB database (`window_changes`, `add_hits`): the
+  window's records with their source, stream and week, a dictionary of phrases, the hit rows by
+  integer ids and each phrase's marks; a scan adds the rows of records new to the window or
+  changed (content, source, stream, week) and deletes those of records gone or changed, so a week
+  pays for what changed.
 """
 
 from __future__ import annotations
@@ -267,12 +268,14 @@ def add_hits(con: duckdb.DuckDBPyConnection, added: pd.DataFrame, files: list, s
 
 
 class KeptHits:
-    """The counts over the kept tables (`update_kept_hits` brought them up to `recs`)."""
+    """The counts over the kept tables (`window_changes` and `add_hits` brought them up to
+    `recs`); `code` names the code that marks phrases (`term_marks`), so marks kept by other code
+    are made again."""
 
     def __init__(
-        self, con: duckdb.DuckDBPyConnection, recs: pd.DataFrame, first_week: dt.date
+        self, con: duckdb.DuckDBPyConnection, recs: pd.DataFrame, first_week: dt.date, code: str
     ) -> None:
-        self.con, self.recs, self.first_week = con, recs, first_week
+        self.con, self.recs, self.first_week, self.code = con, recs, first_week, code
 
     def eligible(self, min_records: int, min_sources: int) -> pd.DataFrame:
         """As `WindowHits.eligible` (one hit row per phrase and record: count(*) is the records)."""
@@ -296,9 +299,10 @@ class KeptHits:
         ).df()
 
     def term_marks(self, eligible: pd.DataFrame, taxonomy: Taxonomy) -> pd.DataFrame:
-        """As `WindowHits.term_marks`, kept per phrase for the taxonomy they were made with: only
-        phrases eligible for the first time since (or since the taxonomy changed) are marked."""
-        digest = hashlib.sha256(taxonomy.model_dump_json().encode()).hexdigest()
+        """As `WindowHits.term_marks`, kept per phrase for the taxonomy and code they were made
+        with: only phrases eligible for the first time since (or since either changed) are
+        marked."""
+        digest = hashlib.sha256((self.code + taxonomy.model_dump_json()).encode()).hexdigest()
         if self.con.execute("SELECT digest FROM marks_taxonomy").fetchall() != [(digest,)]:
             self.con.execute("DELETE FROM marks")
             self.con.execute("DELETE FROM marks_taxonomy")
