@@ -2,6 +2,7 @@
 
 import datetime as dt
 import random
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -67,7 +68,9 @@ def as_record(row: dict) -> dict:
     ).to_row()
 
 
-def scan(home: Path, scan_id: str, rows: list[dict], as_of: dt.date) -> tuple[ScanContext, dict]:
+def scan(
+    home: Path, scan_id: str, rows: list[dict], as_of: dt.date, config: Path = REPO / "data/config"
+) -> tuple[ScanContext, dict]:
     """One scan of `rows` (records and a TECH entity of each record's domain): the emerging stage."""
     store = Workspace(home).ensure().store()
     store.begin_scan(scan_id, demo=False, code_version="t", config_sha256={}, parameters={})
@@ -79,7 +82,7 @@ def scan(home: Path, scan_id: str, rows: list[dict], as_of: dt.date) -> tuple[Sc
         for row, rec in zip(rows, records.to_dict("records"), strict=True)
     ]  # fmt: skip
     store.replace_rows("entities", scan_id, pd.DataFrame(tech))
-    ctx = ScanContext(home=str(home), config_dir=str(REPO / "data/config"), scan_id=scan_id,
+    ctx = ScanContext(home=str(home), config_dir=str(config), scan_id=scan_id,
                       as_of=as_of.isoformat())  # fmt: skip
     out = stages.emerging(ctx)
     store.finish_scan(scan_id, "completed")
@@ -114,11 +117,23 @@ def test_kept_counts_give_the_terms_of_a_scan_from_scratch(tmp_path):
     new = generated(252, seed=4)[240:]
     second += [dict(r, i=r["i"] + 1000, week=155) for r in new]
     later = AS_OF + dt.timedelta(weeks=1)
+    # then the taxonomy learns one of the phrases: what was marked of each phrase is marked again
+    config = tmp_path / "config"
+    shutil.copytree(REPO / "data/config", config)
+    taxonomy = (config / "taxonomy.yaml").read_text("utf-8")
+    learnt = "photonic spiking accelerator"
+    (config / "taxonomy.yaml").write_text(
+        taxonomy.replace("en: [genome editing,", f"en: [{learnt}, genome editing,", 1), "utf-8"
+    )
     kept = tmp_path / "kept"
     results = []
-    for number, (rows, as_of) in enumerate([(first, AS_OF), (second, later)], start=1):
-        ctx, out = scan(kept, f"s{number}", rows, as_of)
-        scratch_ctx, scratch_out = scan(tmp_path / f"scratch{number}", f"s{number}", rows, as_of)
+    scans = [(first, AS_OF, REPO / "data/config"), (second, later, REPO / "data/config"),
+             (second, later, config)]  # fmt: skip
+    for number, (rows, as_of, conf) in enumerate(scans, start=1):
+        ctx, out = scan(kept, f"s{number}", rows, as_of, conf)
+        scratch_ctx, scratch_out = scan(
+            tmp_path / f"scratch{number}", f"s{number}", rows, as_of, conf
+        )
         assert out["window_records"] == scratch_out["window_records"] == kept_window(kept)
         incremental, from_scratch = stored_terms(ctx), stored_terms(scratch_ctx)
         assert len(incremental) > 5
@@ -130,7 +145,9 @@ def test_kept_counts_give_the_terms_of_a_scan_from_scratch(tmp_path):
         assert len(scratch) > 5
         pd.testing.assert_frame_equal(stages._visible_terms(ctx, visible), scratch)
         results.append((out, incremental))
-    (out1, terms1), (out2, terms2) = results
+    (out1, terms1), (out2, terms2), (out3, terms3) = results
     assert out2["candidates_computed"] == 13  # the new records and the changed one
     assert out2["window_records"] == out1["window_records"] - 6 - 1 + 12
     assert not terms1.equals(terms2)  # what changed shows in the terms
+    assert out3["candidates_computed"] == 0
+    assert learnt in set(terms2["term"]) and learnt not in set(terms3["term"])
