@@ -127,25 +127,36 @@ def stream_bursts(
     a, b, c = periods
     weights = np.zeros(rows)
     totals = np.zeros((rows, 2))
+    by_source = dict(tuple(cells.groupby("source", sort=False)))
     for source in sorted(set(recs["source"])):
+        part = by_source.get(source)
+        if part is None:
+            continue
         mine = (recs["source"] == source).to_numpy()
         names, codes = np.unique(recs["stream"].to_numpy()[mine], return_inverse=True)
         volume = np.zeros((len(names), n_bins))
         np.add.at(volume, (codes, weeks[mine]), 1)
         mix = volume / np.maximum(volume.sum(axis=1, keepdims=True), 1)  # V_ct / V_c
-        part = cells[cells["source"] == source]
-        k = part["k"].to_numpy()
-        stream = np.searchsorted(names, part["stream"].to_numpy())
-        ks = np.unique(k)
+        # the source's cells by term, so each chunk of terms is one slice of them
+        order = np.argsort(part["k"].to_numpy(), kind="stable")
+        k = part["k"].to_numpy()[order]
+        week = part["week"].to_numpy()[order].astype(np.int64)
+        stream = pd.Index(names).get_indexer(part["stream"].to_numpy())[order]
+        n = part["n"].to_numpy()[order].astype(float)  # whole counts: sums exact in any order
+        ks, first = np.unique(k, return_index=True)
+        bounds = np.append(first, len(k))
         for start in range(0, len(ks), BURST_CHUNK):
             chunk = ks[start : start + BURST_CHUNK]
-            pos = np.searchsorted(chunk, k)
-            inside = (pos < len(chunk)) & (chunk[np.minimum(pos, len(chunk) - 1)] == k)
-            n = part["n"].to_numpy()[inside]
-            counts = np.zeros((len(chunk), n_bins))
-            np.add.at(counts, (pos[inside], part["week"].to_numpy()[inside]), n)
-            by_stream = np.zeros((len(chunk), len(names)))
-            np.add.at(by_stream, (pos[inside], stream[inside]), n)
+            rows_of = slice(bounds[start], bounds[start + len(chunk)])
+            pos = np.searchsorted(chunk, k[rows_of])
+            counts = np.bincount(
+                pos * n_bins + week[rows_of], weights=n[rows_of], minlength=len(chunk) * n_bins
+            ).reshape(len(chunk), n_bins)
+            by_stream = np.bincount(
+                pos * len(names) + stream[rows_of],
+                weights=n[rows_of],
+                minlength=len(chunk) * len(names),
+            ).reshape(len(chunk), len(names))
             expected = by_stream @ mix
             totals[chunk] += np.stack(
                 [expected[:, a:b].sum(axis=1), expected[:, b:c].sum(axis=1)], axis=1
