@@ -160,9 +160,14 @@ def rank_window(
     eligible = counts.eligible(min_records, min_sources)
     if eligible.empty:
         return pd.DataFrame(columns=EMERGING_COLUMNS)
+    # plain Python strings: the phrases are walked one by one below
+    eligible = eligible.astype({"term": object, "language": object})
     freq = eligible["n"].to_numpy(float)
     marks = counts.term_marks(eligible, taxonomy)
-    cvalue, nested_max = c_values(eligible["term"], eligible["language"], freq, marks["pieces"])
+    lengths = marks["length"].to_numpy(float)
+    cvalue, nested_max = c_values(
+        eligible["term"], eligible["language"], freq, marks["pieces"], lengths
+    )
     termhood = _termhood(eligible, marks)
     keyphrase, countable = (
         _english_ratio(eligible, "about"),
@@ -174,7 +179,7 @@ def rank_window(
     # a term must stand on its own, outside longer candidates, in min_records documents, and
     # mostly: a phrase found inside one longer candidate in half its documents or more is a
     # fragment of that candidate ("multiple input" of "multiple input multiple output")
-    keep &= cvalue >= min_records * np.log2(np.maximum(marks["length"].to_numpy(float), 2))
+    keep &= cvalue >= min_records * np.log2(np.maximum(lengths, 2))
     keep &= freq - nested_max > freq / 2
     eligible = eligible[keep].assign(
         cvalue=cvalue[keep],
@@ -182,6 +187,7 @@ def rank_window(
         keyphrase=keyphrase[keep],
         countable=countable[keep],
         mods=marks["mods"].to_numpy()[keep],
+        variant=marks["variant"].to_numpy()[keep],
     )
     eligible["selectivity"] = _selectivity(eligible, counts)
     eligible = eligible.reset_index(drop=True)

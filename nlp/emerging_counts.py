@@ -30,7 +30,7 @@ from horizon.config.taxonomy import Taxonomy
 from nlp.nesting import term_marks
 
 #: Changes when the kept tables' meaning changes, so an older database is not read as current.
-KEPT_FORMAT = "1"
+KEPT_FORMAT = "2"
 #: The record attributes a hit row depends on: a record whose attributes differ from the kept
 #: ones is removed and added again.
 RECORD_KEY = ("record_id", "content_sha256", "source", "stream", "week")
@@ -157,18 +157,19 @@ CREATE TABLE IF NOT EXISTS hits (tid BIGINT, rid BIGINT, keyphrase BOOLEAN, coun
 CREATE TABLE IF NOT EXISTS cached (record_id VARCHAR, content_sha256 VARCHAR, part VARCHAR);
 CREATE TABLE IF NOT EXISTS parts (part VARCHAR);
 CREATE TABLE IF NOT EXISTS marks (tid BIGINT, known BOOLEAN, length DOUBLE, pieces VARCHAR[],
-    head VARCHAR, labelled BOOLEAN, mods VARCHAR);
+    head VARCHAR, labelled BOOLEAN, mods VARCHAR, variant VARCHAR);
 CREATE TABLE IF NOT EXISTS marks_taxonomy (digest VARCHAR);
 """
+_TABLES = ("recs", "terms", "hits", "cached", "parts", "marks", "marks_taxonomy")
 
 
 def open_kept(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the kept tables where missing; empty them when they were kept in another format."""
-    con.execute(_SCHEMA)
-    kept = con.execute("SELECT format FROM kept_format").fetchall()
-    if kept != [(KEPT_FORMAT,)]:
-        for table in ("kept_format", "recs", "terms", "hits", "cached", "parts", "marks"):
-            con.execute(f"DELETE FROM {table}")
+    """Create the kept tables where missing; anew when they were kept in another format."""
+    con.execute("CREATE TABLE IF NOT EXISTS kept_format (format VARCHAR)")
+    if con.execute("SELECT format FROM kept_format").fetchall() != [(KEPT_FORMAT,)]:
+        for table in ("kept_format", *_TABLES):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+        con.execute(_SCHEMA)
         con.execute("INSERT INTO kept_format VALUES (?)", [KEPT_FORMAT])
 
 
@@ -307,7 +308,7 @@ class KeptHits:
             self.con.execute("DELETE FROM marks")
             self.con.execute("DELETE FROM marks_taxonomy")
             self.con.execute("INSERT INTO marks_taxonomy VALUES (?)", [digest])
-        cols = "tid, known, length, pieces, head, labelled, mods"
+        cols = "tid, known, length, pieces, head, labelled, mods, variant"
         found = _ask(
             self.con, f"SELECT {cols} FROM marks JOIN wanted USING (tid)", wanted=eligible[["tid"]]
         )

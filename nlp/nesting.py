@@ -125,12 +125,13 @@ def c_values(
     languages: pd.Series,
     freqs: np.ndarray,
     pieces: Sequence[Iterable[str]] | None = None,
+    lengths: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """C-value (Frantzi, Ananiadou & Mima 2000): log2|a| · (f(a) − mean f(b) over the longer
     candidates b that contain a), f = documents. Japanese length |a| is characters / 2 (about
     one word per two characters in compound nouns). Also returns, per candidate, the frequency of
     the most frequent longer candidate containing it. `pieces`: each candidate's distinct
-    `term_pieces`, where already known."""
+    `term_pieces`, `lengths` its `term_lengths`, where already known."""
     if pieces is None:
         pieces = term_pieces(terms, languages)
     # (longer candidate i, candidate j among its pieces) pairs, by a join on the pieces' text
@@ -154,7 +155,7 @@ def c_values(
     np.add.at(nested_sum, j, freqs[i])  # whole counts: exact in any order
     np.add.at(nested_n, j, 1)
     np.maximum.at(nested_max, j, freqs[i])
-    length = term_lengths(terms, languages)
+    length = term_lengths(terms, languages) if lengths is None else lengths
     own = freqs - np.where(nested_n > 0, nested_sum / np.maximum(nested_n, 1), 0.0)
     return np.log2(length) * own, nested_max
 
@@ -174,7 +175,7 @@ def term_marks(terms: pd.Series, languages: pd.Series, taxonomy: Taxonomy) -> pd
     so it can be kept per phrase): known (`fold_known`), length (`term_lengths`), pieces
     (`term_pieces`), and for English head (`termhood.head_word`), labelled
     (`termhood.ends_with_known`: its last words are a known term's) and mods
-    (`termhood.modifiers_of`)."""
+    (`termhood.modifiers_of`), and variant (`plural_variant`)."""
     english = (languages == "en").to_numpy()
     en_terms = terms[english]
     head = np.full(len(terms), None, dtype=object)
@@ -192,5 +193,15 @@ def term_marks(terms: pd.Series, languages: pd.Series, taxonomy: Taxonomy) -> pd
             "head": head,
             "labelled": labelled,
             "mods": mods,
+            "variant": plural_variant(terms, languages),
         }
     )
+
+
+def plural_variant(terms: pd.Series, languages: pd.Series) -> list[str]:
+    """Each candidate with its English words singular (Japanese as written): a plural and its
+    singular share it."""
+    return [
+        t if lang == "ja" else " ".join(_singular(w) for w in t.split())
+        for t, lang in zip(terms, languages, strict=False)
+    ]

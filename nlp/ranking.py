@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from nlp.burst import burst_weights
-from nlp.termhood import singular as _singular
+from nlp.nesting import plural_variant
 
 #: Candidate terms per burst computation (terms × weeks float matrices stay a few hundred MB).
 BURST_CHUNK = 2000
@@ -187,10 +187,9 @@ def order_terms(frame: pd.DataFrame) -> pd.DataFrame:
     )  # fmt: skip
     variant = pd.DataFrame(
         {
-            "term": [
-                t if lang == "ja" else " ".join(_singular(w) for w in t.split())
-                for t, lang in zip(out["term"], out["language"], strict=False)
-            ],
+            "term": out["variant"].to_numpy()
+            if "variant" in out
+            else plural_variant(out["term"], out["language"]),
             "language": out["language"].to_numpy(),
         }
     )
@@ -216,7 +215,7 @@ def _spread(
     dom = pd.DataFrame(
         {
             "record_id": recs["record_id"].to_numpy(),
-            "domain": [hint_of.get(r, "") for r in recs["record_id"]],
+            "domain": [hint_of.get(r, "") for r in recs["record_id"].to_numpy()],
         }
     )
     dcodes, dnames = pd.factorize(dom["domain"])
