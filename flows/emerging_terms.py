@@ -123,7 +123,9 @@ def _connect(folder: Path, kept: str | None) -> duckdb.DuckDBPyConnection:
         return duckdb.connect()
 
 
-def _update_kept(ctx: ScanContext, con: duckdb.DuckDBPyConnection, cache: Path, recs) -> int:
+def _update_kept(
+    ctx: ScanContext, con: duckdb.DuckDBPyConnection, cache: Path, recs: pd.DataFrame
+) -> int:
     """Bring the kept counts up to the window `recs`, computing the phrases of records without
     cached ones; how many records' phrases were computed."""
     from flows.stages import _sql_path
@@ -145,7 +147,9 @@ def _update_kept(ctx: ScanContext, con: duckdb.DuckDBPyConnection, cache: Path, 
     return computed
 
 
-def _compute_missing(ctx: ScanContext, con, cache: Path, missing: pd.DataFrame) -> int:
+def _compute_missing(
+    ctx: ScanContext, con: duckdb.DuckDBPyConnection, cache: Path, missing: pd.DataFrame
+) -> int:
     """Compute and write the candidate phrases of the records `missing` (record_id,
     content_sha256); how many."""
     from nlp.candidates import record_candidates

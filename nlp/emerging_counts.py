@@ -19,7 +19,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -199,7 +200,9 @@ def window_changes(con: duckdb.DuckDBPyConnection, recs: pd.DataFrame) -> pd.Dat
     return added
 
 
-def index_parts(con: duckdb.DuckDBPyConnection, files: list, sql_path) -> None:
+def index_parts(
+    con: duckdb.DuckDBPyConnection, files: list[Path], sql_path: Callable[[Path], str]
+) -> None:
     """Bring the kept index of which candidate part holds which record content up to `files`."""
     names = {p.name: p for p in files}
     known = set(con.execute("SELECT part FROM parts").df()["part"])
@@ -224,7 +227,12 @@ def uncached(con: duckdb.DuckDBPyConnection, added: pd.DataFrame) -> pd.DataFram
         ).df()
 
 
-def add_hits(con: duckdb.DuckDBPyConnection, added: pd.DataFrame, files: list, sql_path) -> None:
+def add_hits(
+    con: duckdb.DuckDBPyConnection,
+    added: pd.DataFrame,
+    files: list[Path],
+    sql_path: Callable[[Path], str],
+) -> None:
     """Add the records `added` (from `window_changes`) and their candidate rows, read from the
     parts (`files`) that hold them, to the kept tables."""
     if added.empty:
