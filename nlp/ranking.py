@@ -75,12 +75,7 @@ def rank_terms(
     recent_start = n_bins - recent_weeks
     periods = (max(recent_start - recent_weeks, 0), max(recent_start, 0), n_bins)
     weights, expected = stream_bursts(cells, recs, weeks, n_bins, rows, periods)
-    per_week = np.zeros((rows, n_bins))
-    np.add.at(per_week, (cells["k"].to_numpy(), cells["week"].to_numpy()), cells["n"].to_numpy())
-    recent = per_week[:, periods[1] :].sum(axis=1)
-    before = per_week[:, periods[0] : periods[1]].sum(axis=1)
-    cumulative = per_week.cumsum(axis=1)
-    median_bin = (cumulative >= cumulative[:, -1:] / 2).argmax(axis=1)
+    recent, before, median_bin = _week_totals(cells, rows, periods)
     age = n_bins - 1 - median_bin
     out = eligible.assign(
         burst_weight=weights,
@@ -97,6 +92,32 @@ def rank_terms(
             & (out["domain_share"] >= MIN_DOMAIN_SHARE)
         ]
     return order_terms(out)
+
+
+def _week_totals(
+    cells: pd.DataFrame, rows: int, periods: tuple[int, int, int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per term k < `rows` (`cells`: k, week, n): its documents in bins [b, c) and [a, b),
+    `periods` = (a, b, c), and the first bin by which half of them were published (the median
+    document's week), from the cells alone (no terms × weeks matrix)."""
+    a, b, _ = periods
+    k = cells["k"].to_numpy().astype(np.int64)
+    week = cells["week"].to_numpy().astype(np.int64)
+    n = cells["n"].to_numpy().astype(float)  # whole counts: sums exact in any order
+    recent = np.bincount(k[week >= b], weights=n[week >= b], minlength=rows)
+    inside = (week >= a) & (week < b)
+    before = np.bincount(k[inside], weights=n[inside], minlength=rows)
+    order = np.lexsort((week, k))
+    k, week, n = k[order], week[order], n[order]
+    running = np.cumsum(n)
+    running -= np.concatenate([[0.0], running])[np.searchsorted(k, np.arange(rows))][k]
+    total = np.bincount(k, weights=n, minlength=rows)
+    # a week's cells of several streams: half is reached within the week it is reached by
+    reached = np.flatnonzero(running >= total[k] / 2)
+    terms, first = np.unique(k[reached], return_index=True)
+    median_bin = np.zeros(rows, dtype=np.int64)
+    median_bin[terms] = week[reached[first]]
+    return recent, before, median_bin
 
 
 def _growth(recent: np.ndarray, before: np.ndarray, expected: np.ndarray) -> np.ndarray:
