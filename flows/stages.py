@@ -246,17 +246,16 @@ def run_stage(ctx: ScanContext, table: str, shard_size: int = 50_000) -> dict[st
     return combine_shards(ctx, plan, [run_shard(ctx, table, s) for s in plan["shards"]])
 
 
-#: Records whose candidate phrases are computed and written as one Parquet part.
-CANDIDATE_BATCH = 20_000
-
-
 def emerging(ctx: ScanContext) -> dict[str, Any]:
     """Candidate technology terms not in the taxonomy, with growth and bursts.
 
     Candidate phrases are computed only for records of the window whose content has no cached
-    phrases yet (new or changed records); counting runs in DuckDB over the cached Parquet parts.
+    phrases yet (new or changed records); the window's counts are kept between scans, so a week
+    counts the records that changed (`flows.emerging_terms`).
     """
     from flows import reuse
+    from flows.emerging_terms import emerging_terms
+    from nlp.emerging import window_records
 
     store = ctx.workspace.store()
     meta = store.corpus(
@@ -264,35 +263,39 @@ def emerging(ctx: ScanContext) -> dict[str, Any]:
     )
     folder = ctx.workspace.home / "cache" / "emerging"
     hints = _hints_once(store, ctx.scan_id)  # the key and the counting ask for the same window
-    key = _emerging_key(ctx, store, meta, hints)
+    as_of = _as_of(meta, ctx.as_of)
+    recs = window_records(meta, as_of)
+    key = _emerging_key(ctx, meta, recs, as_of, hints)
     donor = reuse.find_donor(folder, key, store, ctx.scan_id)
     if donor is not None:  # the same records, hints and config: the same terms
         reuse.copy_rows(store, donor["scan_id"], ctx.scan_id, ["emerging_terms"])
         return {**donor["counts"], "candidates_computed": 0, "window_records": donor["window"]}
-    terms, computed, window = _emerging_terms(ctx, meta, hints)
+    terms, computed, window = emerging_terms(ctx, meta, hints, kept="scan", recs=recs)
     counts = {"emerging_terms": store.replace_rows("emerging_terms", ctx.scan_id, terms)}
     reuse.remember(folder, key, ctx.scan_id, counts, window=window)
     return {**counts, "candidates_computed": computed, "window_records": window}
 
 
 def _emerging_key(
-    ctx: ScanContext, store: Any, meta: pd.DataFrame, hints: Callable[[list[str]], dict[str, str]]
+    ctx: ScanContext,
+    meta: pd.DataFrame,
+    recs: pd.DataFrame,
+    as_of: dt.date,
+    hints: Callable[[list[str]], dict[str, str]],
 ) -> str:
     """The fingerprint of what emerging terms are found from: every value of the records'
     dates, sources, labels and content hashes (a phrase is a function of the content), each
-    window record's domain hint, the config (rejected terms included), the date, the code."""
+    window record's (`recs`) domain hint, the config (rejected terms included), the date `as_of`,
+    the code."""
     from flows import reuse
     from horizon.config import config_hashes
-    from nlp.emerging import window_records
 
     frame = meta[sorted(meta.columns)].reset_index(drop=True)
     try:
         rows = np.sort(pd.util.hash_pandas_object(frame, index=False).to_numpy())
     except TypeError:  # unhashable cells: hash their text
         rows = np.sort(pd.util.hash_pandas_object(frame.astype(str), index=False).to_numpy())
-    as_of = _as_of(meta, ctx.as_of)
-    ids = list(window_records(meta, as_of)["record_id"])
-    hinted = sorted(hints(ids).items())
+    hinted = sorted(hints(list(recs["record_id"])).items())
     return reuse.stage_key(
         [
             "emerging",
@@ -303,116 +306,6 @@ def _emerging_key(
             hashlib.sha256(json.dumps(hinted).encode()).hexdigest(),
         ]
     )
-
-
-def _emerging_terms(
-    ctx: ScanContext,
-    meta: pd.DataFrame,
-    hints: Callable[[list[str]], dict[str, str]] | None = None,
-) -> tuple[pd.DataFrame, int, int]:
-    """Emerging terms of the records `meta` alone (record_id, content_sha256, published_date,
-    source, sharing, codes): the terms, how many records' phrases were computed, records in
-    the window.
-
-    Every count, minimum, burst baseline and the window's end come from these records only, so
-    the terms of an audience's records say nothing of the records it may not see.
-    """
-    import duckdb
-
-    from horizon.store import DUCKDB_MEMORY
-    from nlp.candidates import record_candidates
-    from nlp.emerging import aggregate_emerging, window_records
-    from nlp.taxonomy_edit import rejected_terms
-
-    store = ctx.workspace.store()
-    as_of = _as_of(meta, ctx.as_of)
-    recs = window_records(meta, as_of)
-    del meta
-    cache = ctx.workspace.candidates_dir
-    cache.mkdir(parents=True, exist_ok=True)
-    spill = ctx.workspace.scan_dir(ctx.scan_id) / "work" / "emerging"
-    spill.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect()
-    try:
-        con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")  # the store's cap; spills past it
-        con.execute("SET temp_directory = ?", [str(spill)])
-        con.execute("SET preserve_insertion_order = false")
-        missing = _uncached(con, cache, recs[["record_id", "content_sha256"]])
-        for start in range(0, len(missing), CANDIDATE_BATCH):
-            batch = missing.iloc[start : start + CANDIDATE_BATCH]
-            with store.connect() as scon:
-                scon.register("wanted", batch)
-                texts = scon.execute(
-                    "SELECT DISTINCT ON (r.record_id) r.record_id, r.content_sha256, r.title, r.text"
-                    " FROM records r JOIN wanted w USING (record_id, content_sha256)"
-                ).df()
-                scon.unregister("wanted")
-            cands = record_candidates(texts)
-            bare = texts.loc[~texts["record_id"].isin(set(cands["record_id"]))]
-            bare = bare[["record_id", "content_sha256"]].assign(
-                term="", language="", keyphrase=False, countable=False
-            )
-            _write_part(cache, ctx.scan_id, start, pd.concat([cands, bare], ignore_index=True))
-        parts = f"read_parquet({_parts(cache)})" if _part_files(cache) else None
-        candidates = (
-            f"SELECT record_id, content_sha256, term, language, keyphrase, countable FROM {parts}"
-            if parts
-            else "SELECT NULL::VARCHAR AS record_id, NULL::VARCHAR AS content_sha256,"
-            " NULL::VARCHAR AS term, NULL::VARCHAR AS language, NULL::BOOLEAN AS keyphrase,"
-            " NULL::BOOLEAN AS countable WHERE false"
-        )
-        terms = aggregate_emerging(
-            con,
-            candidates,
-            recs,
-            ctx.taxonomy(),
-            as_of=as_of,
-            hints=hints or _hints_once(store, ctx.scan_id),
-            rejected=rejected_terms(Path(ctx.config_dir) / "rejected_terms.jsonl"),
-        )
-    finally:
-        con.close()
-    return terms, len(missing), len(recs)
-
-
-def _part_files(cache: Path) -> list[Path]:
-    """The cache's parts, listed by name: the folder's own path may hold glob characters."""
-    if not cache.is_dir():
-        return []
-    return sorted(
-        p for p in cache.iterdir() if p.name.startswith("part-") and p.name.endswith(".parquet")
-    )
-
-
-def _parts(cache: Path) -> str:
-    """The parts as a DuckDB list of file names (each read as named, never as a pattern)."""
-    return "[" + ", ".join(f"'{_sql_path(p)}'" for p in _part_files(cache)) + "]"
-
-
-def _uncached(con: Any, cache: Path, wanted: pd.DataFrame) -> pd.DataFrame:
-    """The (record_id, content_sha256) pairs of `wanted` without cached candidate phrases."""
-    if not _part_files(cache):
-        return wanted.drop_duplicates().reset_index(drop=True)
-    con.register("wanted", wanted)
-    try:
-        return con.execute(
-            "SELECT DISTINCT record_id, content_sha256 FROM wanted EXCEPT"
-            f" SELECT record_id, content_sha256 FROM read_parquet({_parts(cache)})"
-        ).df()
-    finally:
-        con.unregister("wanted")
-
-
-def _write_part(cache: Path, scan_id: str, start: int, frame: pd.DataFrame) -> None:
-    """Write one part atomically (a killed scan leaves no half-written part behind).
-
-    A record without any candidate phrase gets one row with an empty term, so it is not
-    recomputed next week; empty terms are never counted.
-    """
-    name = f"part-{scan_id}-{start:09d}-{uuid.uuid4().hex[:8]}.parquet"
-    tmp = cache / f".{name}.tmp"
-    frame.to_parquet(tmp, index=False)
-    os.replace(tmp, cache / name)
 
 
 def _hints_once(store: Any, scan_id: str) -> Callable[[list[str]], dict[str, str]]:
@@ -644,9 +537,14 @@ def rescore_visible(ctx: ScanContext, records: pd.DataFrame) -> dict[str, pd.Dat
 
 
 def _visible_terms(ctx: ScanContext, records: pd.DataFrame) -> pd.DataFrame:
-    """The emerging terms of `records` alone (with the scan's own minimums)."""
+    """The emerging terms of `records` alone (with the scan's own minimums), counts kept per set of
+    labels the records carry (an audience's records change a little each week, as the scan's)."""
+    from flows.emerging_terms import emerging_terms
+
     cols = ["record_id", "content_sha256", "published_date", "source", "sharing"]
-    return _emerging_terms(ctx, records.reindex(columns=cols))[0]
+    labels = sorted({str(s) for s in records["sharing"]}) if "sharing" in records else []
+    kept = "visible-" + hashlib.sha256("\0".join(labels).encode()).hexdigest()[:16]
+    return emerging_terms(ctx, records.reindex(columns=cols), kept=kept)[0]
 
 
 #: Re-scorings unused for this long are deleted (a weekly scan uses this week's and last week's).

@@ -8,11 +8,11 @@ a window of weeks and computes growth and Kleinberg burst weights for the terms 
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 from collections import Counter
 from collections.abc import Callable
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -21,16 +21,14 @@ import pandas as pd
 from horizon.config.taxonomy import Taxonomy
 from horizon.schemas import Sharing
 from nlp.candidates import record_candidates
-from nlp.nesting import c_values, fold_known, known_words, term_lengths
+from nlp.emerging_counts import KeptHits, WindowHits
+from nlp.nesting import c_values
 from nlp.normalize import normalize_term
 from nlp.ranking import rank_terms
 from nlp.termhood import (
     document_ratio,
-    ends_with_known,
     head_selectivity,
     head_termhood,
-    head_word,
-    modifiers_of,
 )
 
 #: Weeks of publication dates looked at, ending with the week of `as_of` (three years): emerging
@@ -114,6 +112,29 @@ def aggregate_emerging(
     candidates: str,
     recs: pd.DataFrame,
     taxonomy: Taxonomy,
+    **options: Any,
+) -> pd.DataFrame:
+    """Emerging terms from the candidate rows `candidates` (a SQL relation) of the records `recs`,
+    counted from scratch; `options` are those of `rank_window`.
+
+    `recs` comes from `window_records`; a candidate row counts when its record id and content hash
+    match one of them.
+    """
+    if recs.empty:
+        return pd.DataFrame(columns=EMERGING_COLUMNS)
+    return rank_window(WindowHits(con, candidates, recs, first_week_of(recs)), recs, taxonomy,
+                       **options)  # fmt: skip
+
+
+def first_week_of(recs: pd.DataFrame) -> dt.date:
+    """Monday of the week of the window's earliest record (`window_records`, not empty)."""
+    return _week_start(pd.Timestamp(recs["day"].min()).date())
+
+
+def rank_window(
+    counts: WindowHits | KeptHits,
+    recs: pd.DataFrame,
+    taxonomy: Taxonomy,
     *,
     as_of: dt.date,
     hints: Callable[[list[str]], dict[str, str]] | None = None,
@@ -123,98 +144,64 @@ def aggregate_emerging(
     min_sources: int = 1,
     rejected: frozenset[str] | set[str] = frozenset(),
 ) -> pd.DataFrame:
-    """Emerging terms from the candidate rows `candidates` (a SQL relation) of the records `recs`.
+    """Emerging terms from the window's counts (`nlp.emerging_counts`) of the records `recs`
+    (`window_records`, not empty): the same terms whichever way the counts are kept.
 
-    `recs` comes from `window_records`; a candidate row counts when its record id and content hash
-    match one of them. Candidates in fewer than `min_records` documents or `min_sources` sources,
-    known to the taxonomy (or a sub- or super-phrase of a known term), `rejected`, mostly nested
-    in longer candidates (C-value) or spread like boilerplate are dropped. `hints(record_ids)`
-    gives each record's main taxonomy domain (for `domain_hint` and the boilerplate test). The
-    rest are ranked by `emerging_score` (see `rank_terms`), burst measured per source.
+    Candidates in fewer than `min_records` documents or `min_sources` sources, known to the
+    taxonomy (or a sub- or super-phrase of a known term), `rejected`, mostly nested in longer
+    candidates (C-value) or spread like boilerplate are dropped. `hints(record_ids)` gives each
+    record's main taxonomy domain (for `domain_hint` and the boilerplate test). The rest are
+    ranked by `emerging_score` (see `rank_terms`), burst measured per source.
     """
-    if recs.empty:
-        return pd.DataFrame(columns=EMERGING_COLUMNS)
-    first_week = _week_start(pd.Timestamp(recs["day"].min()).date())
+    first_week = first_week_of(recs)
     last_week = _week_start(as_of)
     n_bins = (last_week - first_week).days // 7 + 1
     bins = [first_week + dt.timedelta(weeks=i) for i in range(n_bins)]
-    con.register("window_recs", recs)
-    try:
-        con.execute(
-            f"""
-            CREATE OR REPLACE TEMP TABLE hits AS
-            SELECT c.term, c.language, r.record_id, r.source, r.stream,
-                   (date_diff('day', ?::DATE, date_trunc('week', r.day)::DATE) // 7)::INTEGER AS week,
-                   coalesce(bool_or(c.keyphrase), false) AS keyphrase,
-                   coalesce(bool_or(c.countable), false) AS countable
-            FROM ({candidates}) c JOIN window_recs r
-              ON c.record_id = r.record_id AND coalesce(c.content_sha256, '') = r.content_sha256
-            WHERE c.term <> ''
-            GROUP BY ALL
-            """,
-            [first_week],
-        )
-        eligible = con.execute(
-            """
-            SELECT term, language, count(DISTINCT record_id) AS n, count(DISTINCT source) AS s,
-                   count(*) FILTER (WHERE keyphrase) AS about,
-                   count(*) FILTER (WHERE countable) AS counted
-            FROM hits GROUP BY term, language
-            HAVING count(DISTINCT record_id) >= ? AND count(DISTINCT source) >= ?
-            ORDER BY term, language
-            """,
-            [min_records, min_sources],
-        ).df()
-        if eligible.empty:
-            return pd.DataFrame(columns=EMERGING_COLUMNS)
-        freq = eligible["n"].to_numpy(float)
-        cvalue, nested_max = c_values(eligible["term"], eligible["language"], freq)
-        termhood = _termhood(eligible, taxonomy)
-        keyphrase, countable = (
-            _english_ratio(eligible, "about"),
-            _english_ratio(eligible, "counted"),
-        )
-        keep = ~fold_known(eligible["term"], eligible["language"], taxonomy)
+    eligible = counts.eligible(min_records, min_sources)
+    if eligible.empty:
+        return pd.DataFrame(columns=EMERGING_COLUMNS)
+    # plain Python strings: the phrases are walked one by one below
+    eligible = eligible.astype({"term": object, "language": object})
+    freq = eligible["n"].to_numpy(float)
+    marks = counts.term_marks(eligible, taxonomy)
+    lengths = marks["length"].to_numpy(float)
+    cvalue, nested_max = c_values(
+        eligible["term"], eligible["language"], freq, marks["pieces"], lengths
+    )
+    termhood = _termhood(eligible, marks)
+    keyphrase, countable = (
+        _english_ratio(eligible, "about"),
+        _english_ratio(eligible, "counted"),
+    )
+    keep = ~marks["known"].to_numpy(dtype=bool)
+    if rejected:
         keep &= ~eligible["term"].map(normalize_term).isin(set(rejected)).to_numpy()
-        # a term must stand on its own, outside longer candidates, in min_records documents, and
-        # mostly: a phrase found inside one longer candidate in half its documents or more is a
-        # fragment of that candidate ("multiple input" of "multiple input multiple output")
-        keep &= cvalue >= min_records * np.log2(
-            np.maximum(term_lengths(eligible["term"], eligible["language"]), 2)
-        )
-        keep &= freq - nested_max > freq / 2
-        eligible = eligible[keep].assign(
-            cvalue=cvalue[keep],
-            termhood=termhood[keep],
-            keyphrase=keyphrase[keep],
-            countable=countable[keep],
-        )
-        eligible["selectivity"] = _selectivity(eligible, con)
-        eligible = eligible.reset_index(drop=True)
-        if eligible.empty:
-            return pd.DataFrame(columns=EMERGING_COLUMNS)
-        eligible["k"] = np.arange(len(eligible))
-        con.register("eligible_terms", eligible[["k", "term", "language"]])
-        cells = con.execute(
-            "SELECT e.k, h.source, h.stream, h.week, count(*) AS n FROM hits h"
-            " JOIN eligible_terms e USING (term, language) GROUP BY e.k, h.source, h.stream, h.week"
-        ).df()
-        hint_of = hints(list(recs["record_id"])) if hints is not None else {}
-        eligible = rank_terms(eligible, cells, recs, first_week, n_bins, recent_weeks, hint_of, con)
-        top = eligible.head(limit)
-        con.register("top_terms", top[["k", "term", "language"]])
-        detail = con.execute(
-            """
-            SELECT t.k, h.record_id, h.week, r.day, r.source, r.sharing
-            FROM hits h JOIN top_terms t USING (term, language)
-            JOIN window_recs r USING (record_id)
-            ORDER BY t.k, r.day, h.record_id
-            """
-        ).df()
-    finally:
-        for name in ("window_recs", "top_terms", "eligible_terms", "term_hints"):
-            with contextlib.suppress(duckdb.Error):
-                con.unregister(name)
+    # a term must stand on its own, outside longer candidates, in min_records documents, and
+    # mostly: a phrase found inside one longer candidate in half its documents or more is a
+    # fragment of that candidate ("multiple input" of "multiple input multiple output")
+    keep &= cvalue >= min_records * np.log2(np.maximum(lengths, 2))
+    keep &= freq - nested_max > freq / 2
+    eligible = eligible[keep].assign(
+        cvalue=cvalue[keep],
+        termhood=termhood[keep],
+        keyphrase=keyphrase[keep],
+        countable=countable[keep],
+        mods=marks["mods"].to_numpy()[keep],
+        variant=marks["variant"].to_numpy()[keep],
+    )
+    eligible["selectivity"] = _selectivity(eligible, counts)
+    eligible = eligible.reset_index(drop=True)
+    if eligible.empty:
+        return pd.DataFrame(columns=EMERGING_COLUMNS)
+    eligible["k"] = np.arange(len(eligible))
+    cells = counts.cells(eligible)
+    hint_of = hints(list(recs["record_id"])) if hints is not None else {}
+    eligible = rank_terms(
+        eligible, cells, recs, first_week, n_bins, recent_weeks, hint_of,
+        lambda dom: counts.domain_pairs(eligible, dom),
+    )  # fmt: skip
+    top = eligible.head(limit)
+    detail = counts.detail(top)
     detail = detail.drop_duplicates(["k", "record_id"])
     groups = dict(tuple(detail.groupby("k", sort=False)))
     rows = []
@@ -243,36 +230,29 @@ def aggregate_emerging(
     return frame.reset_index(drop=True)
 
 
-def _termhood(eligible: pd.DataFrame, taxonomy: Taxonomy) -> np.ndarray:
+def _termhood(eligible: pd.DataFrame, marks: pd.DataFrame) -> np.ndarray:
     """Head termhood (`nlp.termhood`) of the English candidates, learnt over all of them (the
     known ones included); 1 for Japanese, whose compounds have no head here."""
     out = np.ones(len(eligible))
     english = (eligible["language"] == "en").to_numpy()
     if english.any():
-        terms = eligible["term"][english]
-        labelled = ends_with_known(terms, known_words(taxonomy))
-        out[english] = head_termhood(terms.map(head_word), labelled)
+        out[english] = head_termhood(
+            pd.Series(marks["head"].to_numpy()[english]),
+            marks["labelled"].to_numpy(dtype=bool)[english],
+        )
     return out
 
 
-def _selectivity(eligible: pd.DataFrame, con: duckdb.DuckDBPyConnection) -> np.ndarray:
+def _selectivity(eligible: pd.DataFrame, counts: WindowHits | KeptHits) -> np.ndarray:
     """`nlp.termhood.head_selectivity` of the English candidates, against every English candidate
-    phrase in the window's records (table `hits`); 1 for Japanese."""
+    phrase in the window's records; 1 for Japanese."""
     out = np.ones(len(eligible))
     english = (eligible["language"] == "en").to_numpy()
     if english.any():
         part = eligible[english]
-        con.register("selective_mods", pd.DataFrame({"mods": modifiers_of(part["term"]).unique()}))
-        try:
-            # one hits row per phrase and record: the records of all phrases with these modifiers
-            totals = con.execute(
-                "SELECT mods, count(*) AS n FROM (SELECT regexp_replace(term, ' [^ ]+$', '') AS mods"
-                " FROM hits WHERE language = 'en') JOIN selective_mods USING (mods) GROUP BY mods"
-            ).df()
-        finally:
-            con.unregister("selective_mods")
+        totals = counts.modifier_totals(part["mods"].unique())
         out[english] = head_selectivity(
-            part["term"], part["n"].to_numpy(), totals.set_index("mods")["n"]
+            part["term"], part["n"].to_numpy(), totals.set_index("mods")["n"], part["mods"]
         )
     return out
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
+from itertools import chain
 
 import numpy as np
 import pandas as pd
@@ -11,6 +13,7 @@ from horizon.config.taxonomy import Taxonomy
 from nlp.candidates import JA_CHARS, WORD
 from nlp.extract import term_index_for
 from nlp.normalize import normalize_term
+from nlp.termhood import ends_with_known, head_word, modifiers_of
 from nlp.termhood import singular as _singular
 
 
@@ -70,6 +73,13 @@ def _is_elision(words: tuple[str, ...], known: list[tuple[str, ...]]) -> bool:
     return False
 
 
+def term_pieces(terms: pd.Series, languages: pd.Series) -> list[list[str]]:
+    """Each candidate's distinct contiguous parts shorter than it (`c_values` looks them up)."""
+    return [
+        sorted(set(_pieces(t, lang == "ja"))) for t, lang in zip(terms, languages, strict=False)
+    ]
+
+
 def fold_known(terms: pd.Series, languages: pd.Series, taxonomy: Taxonomy) -> np.ndarray:
     """True where a candidate is a taxonomy term, a variant (plural, elision), a sub-phrase or a
     super-phrase of one (so not a new technology)."""
@@ -111,24 +121,41 @@ def term_lengths(terms: pd.Series, languages: pd.Series) -> np.ndarray:
 
 
 def c_values(
-    terms: pd.Series, languages: pd.Series, freqs: np.ndarray
+    terms: pd.Series,
+    languages: pd.Series,
+    freqs: np.ndarray,
+    pieces: Sequence[Iterable[str]] | None = None,
+    lengths: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """C-value (Frantzi, Ananiadou & Mima 2000): log2|a| · (f(a) − mean f(b) over the longer
     candidates b that contain a), f = documents. Japanese length |a| is characters / 2 (about
     one word per two characters in compound nouns). Also returns, per candidate, the frequency of
-    the most frequent longer candidate containing it."""
-    index = {(t, lang): i for i, (t, lang) in enumerate(zip(terms, languages, strict=False))}
+    the most frequent longer candidate containing it. `pieces`: each candidate's distinct
+    `term_pieces`, `lengths` its `term_lengths`, where already known."""
+    if pieces is None:
+        pieces = term_pieces(terms, languages)
+    # (longer candidate i, candidate j among its pieces) pairs, by a join on the pieces' text
+    sizes = np.fromiter((len(p) for p in pieces), dtype=np.int64, count=len(terms))
+    outer = pd.DataFrame(
+        {
+            "term": list(chain.from_iterable(pieces)),
+            "language": np.repeat(np.asarray(languages, dtype=object), sizes),
+            "i": np.repeat(np.arange(len(terms)), sizes),
+        }
+    )
+    inner = pd.DataFrame(
+        {"term": np.asarray(terms, dtype=object), "language": np.asarray(languages, dtype=object),
+         "j": np.arange(len(terms))}
+    )  # fmt: skip
+    pairs = outer.merge(inner, on=["term", "language"])
+    i, j = pairs["i"].to_numpy(), pairs["j"].to_numpy()
     nested_sum = np.zeros(len(terms))
     nested_n = np.zeros(len(terms))
     nested_max = np.zeros(len(terms))
-    for i, (term, lang) in enumerate(zip(terms, languages, strict=False)):
-        for piece in set(_pieces(term, lang == "ja")):
-            j = index.get((piece, lang))
-            if j is not None:
-                nested_sum[j] += freqs[i]
-                nested_n[j] += 1
-                nested_max[j] = max(nested_max[j], freqs[i])
-    length = term_lengths(terms, languages)
+    np.add.at(nested_sum, j, freqs[i])  # whole counts: exact in any order
+    np.add.at(nested_n, j, 1)
+    np.maximum.at(nested_max, j, freqs[i])
+    length = term_lengths(terms, languages) if lengths is None else lengths
     own = freqs - np.where(nested_n > 0, nested_sum / np.maximum(nested_n, 1), 0.0)
     return np.log2(length) * own, nested_max
 
@@ -141,3 +168,40 @@ def known_words(taxonomy: Taxonomy) -> set[tuple[str, ...]]:
         if not re.search(r"[\u3040-\u9fff]", key) and (words := WORD.findall(key.lower())):
             out.add(tuple(_singular(w) for w in words))
     return out
+
+
+def term_marks(terms: pd.Series, languages: pd.Series, taxonomy: Taxonomy) -> pd.DataFrame:
+    """What the ranking reads of each candidate alone (a function of the phrase and the taxonomy,
+    so it can be kept per phrase): known (`fold_known`), length (`term_lengths`), pieces
+    (`term_pieces`), and for English head (`termhood.head_word`), labelled
+    (`termhood.ends_with_known`: its last words are a known term's) and mods
+    (`termhood.modifiers_of`), and variant (`plural_variant`)."""
+    english = (languages == "en").to_numpy()
+    en_terms = terms[english]
+    head = np.full(len(terms), None, dtype=object)
+    labelled = np.zeros(len(terms), dtype=bool)
+    mods = np.full(len(terms), None, dtype=object)
+    if english.any():
+        head[english] = en_terms.map(head_word).to_numpy()
+        labelled[english] = ends_with_known(en_terms, known_words(taxonomy))
+        mods[english] = modifiers_of(en_terms).to_numpy()
+    return pd.DataFrame(
+        {
+            "known": fold_known(terms, languages, taxonomy),
+            "length": term_lengths(terms, languages),
+            "pieces": term_pieces(terms, languages),
+            "head": head,
+            "labelled": labelled,
+            "mods": mods,
+            "variant": plural_variant(terms, languages),
+        }
+    )
+
+
+def plural_variant(terms: pd.Series, languages: pd.Series) -> list[str]:
+    """Each candidate with its English words singular (Japanese as written): a plural and its
+    singular share it."""
+    return [
+        t if lang == "ja" else " ".join(_singular(w) for w in t.split())
+        for t, lang in zip(terms, languages, strict=False)
+    ]

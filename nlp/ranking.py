@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
-import duckdb
 import numpy as np
 import pandas as pd
 
 from nlp.burst import burst_weights
-from nlp.termhood import singular as _singular
+from nlp.nesting import plural_variant
 
 #: Candidate terms per burst computation (terms × weeks float matrices stay a few hundred MB).
 BURST_CHUNK = 2000
@@ -49,7 +49,7 @@ def rank_terms(
     n_bins: int,
     recent_weeks: int,
     hint_of: dict[str, str],
-    con: duckdb.DuckDBPyConnection,
+    pairs: Callable[[pd.DataFrame], dict[str, np.ndarray]],
     keep_all: bool = False,
 ) -> pd.DataFrame:
     """`eligible` (k, term, language, n, cvalue, termhood, keyphrase, countable, selectivity) with
@@ -75,19 +75,14 @@ def rank_terms(
     recent_start = n_bins - recent_weeks
     periods = (max(recent_start - recent_weeks, 0), max(recent_start, 0), n_bins)
     weights, expected = stream_bursts(cells, recs, weeks, n_bins, rows, periods)
-    per_week = np.zeros((rows, n_bins))
-    np.add.at(per_week, (cells["k"].to_numpy(), cells["week"].to_numpy()), cells["n"].to_numpy())
-    recent = per_week[:, periods[1] :].sum(axis=1)
-    before = per_week[:, periods[0] : periods[1]].sum(axis=1)
-    cumulative = per_week.cumsum(axis=1)
-    median_bin = (cumulative >= cumulative[:, -1:] / 2).argmax(axis=1)
+    recent, before, median_bin = _week_totals(cells, rows, periods)
     age = n_bins - 1 - median_bin
     out = eligible.assign(
         burst_weight=weights,
         growth=_growth(recent, before, expected),
         recency=np.power(0.5, age / RECENCY_HALF_LIFE_WEEKS),
     )
-    out = pd.concat([out, _spread(eligible, recs, hint_of, con).set_index(out.index)],
+    out = pd.concat([out, _spread(eligible, recs, hint_of, pairs).set_index(out.index)],
                     axis=1)  # fmt: skip
     if keep_all:
         return out
@@ -97,6 +92,32 @@ def rank_terms(
             & (out["domain_share"] >= MIN_DOMAIN_SHARE)
         ]
     return order_terms(out)
+
+
+def _week_totals(
+    cells: pd.DataFrame, rows: int, periods: tuple[int, int, int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per term k < `rows` (`cells`: k, week, n): its documents in bins [b, c) and [a, b),
+    `periods` = (a, b, c), and the first bin by which half of them were published (the median
+    document's week), from the cells alone (no terms × weeks matrix)."""
+    a, b, _ = periods
+    k = cells["k"].to_numpy().astype(np.int64)
+    week = cells["week"].to_numpy().astype(np.int64)
+    n = cells["n"].to_numpy().astype(float)  # whole counts: sums exact in any order
+    recent = np.bincount(k[week >= b], weights=n[week >= b], minlength=rows)
+    inside = (week >= a) & (week < b)
+    before = np.bincount(k[inside], weights=n[inside], minlength=rows)
+    order = np.lexsort((week, k))
+    k, week, n = k[order], week[order], n[order]
+    running = np.cumsum(n)
+    running -= np.concatenate([[0.0], running])[np.searchsorted(k, np.arange(rows))][k]
+    total = np.bincount(k, weights=n, minlength=rows)
+    # a week's cells of several streams: half is reached within the week it is reached by
+    reached = np.flatnonzero(running >= total[k] / 2)
+    terms, first = np.unique(k[reached], return_index=True)
+    median_bin = np.zeros(rows, dtype=np.int64)
+    median_bin[terms] = week[reached[first]]
+    return recent, before, median_bin
 
 
 def _growth(recent: np.ndarray, before: np.ndarray, expected: np.ndarray) -> np.ndarray:
@@ -127,25 +148,36 @@ def stream_bursts(
     a, b, c = periods
     weights = np.zeros(rows)
     totals = np.zeros((rows, 2))
+    by_source = dict(tuple(cells.groupby("source", sort=False)))
     for source in sorted(set(recs["source"])):
+        part = by_source.get(source)
+        if part is None:
+            continue
         mine = (recs["source"] == source).to_numpy()
         names, codes = np.unique(recs["stream"].to_numpy()[mine], return_inverse=True)
         volume = np.zeros((len(names), n_bins))
         np.add.at(volume, (codes, weeks[mine]), 1)
         mix = volume / np.maximum(volume.sum(axis=1, keepdims=True), 1)  # V_ct / V_c
-        part = cells[cells["source"] == source]
-        k = part["k"].to_numpy()
-        stream = np.searchsorted(names, part["stream"].to_numpy())
-        ks = np.unique(k)
+        # the source's cells by term, so each chunk of terms is one slice of them
+        order = np.argsort(part["k"].to_numpy(), kind="stable")
+        k = part["k"].to_numpy()[order]
+        week = part["week"].to_numpy()[order].astype(np.int64)
+        stream = pd.Index(names).get_indexer(part["stream"].to_numpy())[order]
+        n = part["n"].to_numpy()[order].astype(float)  # whole counts: sums exact in any order
+        ks, first = np.unique(k, return_index=True)
+        bounds = np.append(first, len(k))
         for start in range(0, len(ks), BURST_CHUNK):
             chunk = ks[start : start + BURST_CHUNK]
-            pos = np.searchsorted(chunk, k)
-            inside = (pos < len(chunk)) & (chunk[np.minimum(pos, len(chunk) - 1)] == k)
-            n = part["n"].to_numpy()[inside]
-            counts = np.zeros((len(chunk), n_bins))
-            np.add.at(counts, (pos[inside], part["week"].to_numpy()[inside]), n)
-            by_stream = np.zeros((len(chunk), len(names)))
-            np.add.at(by_stream, (pos[inside], stream[inside]), n)
+            rows_of = slice(bounds[start], bounds[start + len(chunk)])
+            pos = np.searchsorted(chunk, k[rows_of])
+            counts = np.bincount(
+                pos * n_bins + week[rows_of], weights=n[rows_of], minlength=len(chunk) * n_bins
+            ).reshape(len(chunk), n_bins)
+            by_stream = np.bincount(
+                pos * len(names) + stream[rows_of],
+                weights=n[rows_of],
+                minlength=len(chunk) * len(names),
+            ).reshape(len(chunk), len(names))
             expected = by_stream @ mix
             totals[chunk] += np.stack(
                 [expected[:, a:b].sum(axis=1), expected[:, b:c].sum(axis=1)], axis=1
@@ -176,10 +208,9 @@ def order_terms(frame: pd.DataFrame) -> pd.DataFrame:
     )  # fmt: skip
     variant = pd.DataFrame(
         {
-            "term": [
-                t if lang == "ja" else " ".join(_singular(w) for w in t.split())
-                for t, lang in zip(out["term"], out["language"], strict=False)
-            ],
+            "term": out["variant"].to_numpy()
+            if "variant" in out
+            else plural_variant(out["term"], out["language"]),
             "language": out["language"].to_numpy(),
         }
     )
@@ -190,11 +221,12 @@ def _spread(
     eligible: pd.DataFrame,
     recs: pd.DataFrame,
     hint_of: dict[str, str],
-    con: duckdb.DuckDBPyConnection,
+    pairs: Callable[[pd.DataFrame], dict[str, np.ndarray]],
 ) -> pd.DataFrame:
     """Per term: divergence from the corpus over domains, records without a domain one more
     column (`domain_divergence`), and the share of its documents that have a domain
-    (`domain_share`); NaN without domain hints."""
+    (`domain_share`); NaN without domain hints. `pairs(hints)` counts the documents of each
+    term k per domain code d (`hints`: record_id, d)."""
     rows = len(eligible)
     out = pd.DataFrame(
         {"domain_divergence": np.full(rows, np.nan), "domain_share": np.full(rows, np.nan)}
@@ -204,17 +236,13 @@ def _spread(
     dom = pd.DataFrame(
         {
             "record_id": recs["record_id"].to_numpy(),
-            "domain": [hint_of.get(r, "") for r in recs["record_id"]],
+            "domain": [hint_of.get(r, "") for r in recs["record_id"].to_numpy()],
         }
     )
     dcodes, dnames = pd.factorize(dom["domain"])
-    con.register("term_hints", dom.assign(d=dcodes))
-    pairs = con.execute(
-        "SELECT e.k, t.d, count(*) AS n FROM hits h JOIN eligible_terms e USING (term, language)"
-        " JOIN term_hints t USING (record_id) GROUP BY e.k, t.d"
-    ).fetchnumpy()
+    counted = pairs(dom.assign(d=dcodes))
     term_dom = np.zeros((rows, len(dnames)))
-    np.add.at(term_dom, (pairs["k"], pairs["d"]), pairs["n"])
+    np.add.at(term_dom, (counted["k"], counted["d"]), counted["n"])
     corpus_dom = np.bincount(dcodes, minlength=len(dnames)).astype(float)
     out["domain_divergence"] = spread_divergence(term_dom, corpus_dom)
     none = [i for i, name in enumerate(dnames) if name == ""]

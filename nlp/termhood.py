@@ -131,10 +131,13 @@ def modifiers_of(phrases: pd.Series) -> pd.Series:
     return phrases.str.rsplit(" ", n=1).str[0]
 
 
-def head_selectivity(terms: pd.Series, freqs: np.ndarray, totals: pd.Series) -> np.ndarray:
+def head_selectivity(
+    terms: pd.Series, freqs: np.ndarray, totals: pd.Series, mods: pd.Series | None = None
+) -> np.ndarray:
     """Per phrase (2+ words): its records `freqs` over the records of all candidates with the same
     words before the head (`totals`: `modifiers_of` → records, over every candidate of the scan),
-    P(head | modifiers)."""
+    P(head | modifiers). `mods`: `modifiers_of(terms)`, where already known."""
     freqs = np.asarray(freqs, dtype=float)
-    own = modifiers_of(terms.reset_index(drop=True)).map(totals).to_numpy(dtype=float)
+    mods = modifiers_of(terms) if mods is None else mods
+    own = pd.Series(mods.to_numpy()).map(totals).to_numpy(dtype=float)
     return freqs / np.maximum(np.nan_to_num(own), np.maximum(freqs, 1))
