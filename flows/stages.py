@@ -519,11 +519,12 @@ SCORED_ENTITIES = (
 def load_corpus(ctx: ScanContext) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Records (the columns scoring uses), assignments and entities of the corpus as of this scan."""
     from flows.briefing_scope import RECORD_COLUMNS
+    from flows.scored_corpus import SCORED_ASSIGNMENTS, scored_rows
 
     store = ctx.workspace.store()
     return (
         store.corpus("records", ctx.scan_id, RECORD_COLUMNS),
-        store.corpus("assignments", ctx.scan_id),
+        scored_rows(store, ctx.scan_id, "assignments", SCORED_ASSIGNMENTS),
         store.corpus("entities", ctx.scan_id, *SCORED_ENTITIES),
     )
 
@@ -624,7 +625,7 @@ def rescore_visible(ctx: ScanContext, records: pd.DataFrame) -> dict[str, pd.Dat
     import pickle
 
     import scoring
-    from flows.briefing_scope import member
+    from flows.scored_corpus import SCORED_ASSIGNMENTS, scored_rows
     from horizon.config import config_hashes
 
     key = hashlib.sha256()
@@ -656,13 +657,11 @@ def rescore_visible(ctx: ScanContext, records: pd.DataFrame) -> dict[str, pd.Dat
         except (OSError, EOFError, pickle.UnpicklingError, AttributeError):
             pass
     store = ctx.workspace.store()
-    ids = records["record_id"]
-    assignments = store.corpus("assignments", ctx.scan_id)
-    entities = store.corpus("entities", ctx.scan_id, *SCORED_ENTITIES)
+    ids = records["record_id"].dropna().unique()  # only the rows of these records are read
     result = scoring.score_domains(
         records,
-        assignments[member(assignments["record_id"], ids)],
-        entities[member(entities["record_id"], ids)],
+        scored_rows(store, ctx.scan_id, "assignments", SCORED_ASSIGNMENTS, ids),
+        scored_rows(store, ctx.scan_id, "entities", SCORED_ENTITIES, ids),
         ctx.taxonomy(),
         ctx.weights(),
         as_of=_as_of(records, ctx.as_of),
