@@ -32,7 +32,7 @@ def _record(i: int, title: str, sharing: str = "CLEAR") -> dict:
     ).to_row()  # fmt: skip
 
 
-def _rows(store, scan_id: str, ids: list[int], title: str) -> None:
+def write_rows(store, scan_id: str, ids: list[int], title: str) -> None:
     """Records `ids` in a scan, each with assignments to two domains and entities of three
     labels (TECH and MONEY are scored, ORG is not)."""
     recs = [_record(i, f"{title} {i}", "GREEN" if i % 4 == 0 else "CLEAR") for i in ids]
@@ -58,10 +58,10 @@ def ctx(tmp_path) -> ScanContext:
     """Two scans: the second changes records 2 and 3 and brings 12 and 13."""
     store = Workspace(tmp_path).ensure().store()
     store.begin_scan("s1", demo=False, code_version="t", config_sha256={}, parameters={})
-    _rows(store, "s1", list(range(12)), "Photonic accelerator survey")
+    write_rows(store, "s1", list(range(12)), "Photonic accelerator survey")
     store.finish_scan("s1", "completed")
     store.begin_scan("s2", demo=False, code_version="t", config_sha256={}, parameters={})
-    _rows(store, "s2", [2, 3, 12, 13], "Revised photonic accelerator survey")
+    write_rows(store, "s2", [2, 3, 12, 13], "Revised photonic accelerator survey")
     return ScanContext(home=str(tmp_path), config_dir=str(REPO / "data/config"), scan_id="s2",
                        as_of=AS_OF)  # fmt: skip
 
