@@ -11,9 +11,11 @@ from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from flows.briefing_tables import EXPORT_TABLES, ExportTable
 
@@ -73,23 +75,21 @@ def safe_link(url: Any) -> str | None:
     return url if ok and not ILLEGAL_CHARACTERS_RE.search(url) else None
 
 
-def _write_rows(ws: Any, headers: list[str], rows: list[list[Any]], types: list[str]) -> None:
-    """Header row, data rows as text or numbers (never formulas), widths and formats."""
-    ws.append([cell_text(h) for h in headers])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(vertical="top", wrap_text=True)
-    for r, row in enumerate(rows, start=2):
-        for c, value in enumerate(row, start=1):
-            cell = ws.cell(row=r, column=c)
-            value = cell_value(value)
-            cell.value = value
-            if isinstance(value, str):
-                cell.data_type = "s"  # a title starting with "=" stays text
-            fmt = NUMBER_FORMATS.get(types[c - 1])
-            if fmt and value is not None:
-                cell.number_format = fmt
+def _write_rows(
+    ws: Any,
+    headers: list[str],
+    rows: list[list[Any]],
+    types: list[str],
+    links: list[str | None] | None = None,
+    linked: tuple[int, ...] = (),
+) -> None:
+    """Header row, data rows as text or numbers (never formulas), widths and formats; `links`
+    (one per data row, or None) on the cells of the columns `linked` (0-based).
+
+    The sheet is streamed (a write-only workbook): what its top holds (widths, frozen panes,
+    print setup) is set before the first row, and a cell object is made only where a cell needs
+    more than its value (a format, a link, text that would read as a formula).
+    """
     for c, header in enumerate(headers, start=1):
         sample = [display_width(str(r[c - 1])) for r in rows[:200] if r[c - 1] is not None]
         width = max([display_width(header), *sample], default=8)
@@ -98,11 +98,42 @@ def _write_rows(ws: Any, headers: list[str], rows: list[list[Any]], types: list[
     _print_setup(ws)
     if rows:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(rows) + 1}"
+    head = []
+    for h in headers:
+        cell = WriteOnlyCell(ws, cell_text(h))
+        cell.data_type = "s"
+        cell.font, cell.fill = Font(bold=True), HEADER_FILL
+        cell.alignment = Alignment(vertical="top", wrap_text=True)
+        head.append(cell)
+    ws.append(head)
+    formats = [NUMBER_FORMATS.get(t) for t in types]
+    for r, row in enumerate(rows):
+        link = links[r] if links is not None else None
+        out = []
+        for c, value in enumerate(row):
+            value = cell_value(value)
+            fmt = formats[c] if value is not None else None
+            # text openpyxl would read as a formula or an error code is made text below
+            coded = isinstance(value, str) and (value.startswith("=") or value in ERROR_CODES)
+            here = link if c in linked else None
+            if not (fmt or coded or here):
+                out.append(value)
+                continue
+            cell = WriteOnlyCell(ws, value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # a title starting with "=" stays text
+            if fmt:
+                cell.number_format = fmt
+            if here:
+                cell.hyperlink = here
+                cell.style = "Hyperlink"
+            out.append(cell)
+        ws.append(out)
 
 
 def _print_setup(ws: Any) -> None:
     """Printed on A4 landscape, every column on one page wide, the header row on each page."""
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape"
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.fitToWidth = 1
@@ -110,23 +141,30 @@ def _print_setup(ws: Any) -> None:
     ws.print_title_rows = "1:1"
 
 
-def _table_sheet(wb: Workbook, table: ExportTable, frame: pd.DataFrame, language: str) -> None:
-    ws = wb.create_sheet(sheet_name(table.sheet(language)))
+def _sheet(wb: Workbook, title: str, warning: str | None) -> Any:
+    """A streamed sheet; `warning` is its printed header and footer and colours its tab."""
+    ws = wb.create_sheet(sheet_name(title))
+    if warning:
+        text = cell_text(warning)[:250].replace("&", "&&")  # & starts a header code
+        ws.oddHeader.center.text = ws.oddFooter.center.text = text
+        ws.sheet_properties.tabColor = "C00000"
+    return ws
+
+
+def _table_sheet(
+    wb: Workbook, table: ExportTable, frame: pd.DataFrame, language: str, warning: str | None
+) -> None:
+    ws = _sheet(wb, table.sheet(language), warning)
     headers = [c.header(language) for c in table.columns]
     # ranks are whole places even where stored as DOUBLE (percentiles, the previous scan's)
     types = [RANK_TYPES.get(c.name, c.column.type) for c in table.columns]
     rows = frame[table.names].astype(object).values.tolist()
-    _write_rows(ws, headers, rows, types)
+    links, linked = None, ()
     if table.name in LINKED:
         text_col, url_col = LINKED[table.name]
-        tc, uc = table.names.index(text_col) + 1, table.names.index(url_col) + 1
-        for r, url in enumerate(frame[url_col].tolist(), start=2):
-            link = safe_link(url)
-            if link:
-                for col in (tc, uc):
-                    cell = ws.cell(row=r, column=col)
-                    cell.hyperlink = link
-                    cell.style = "Hyperlink"
+        links = [safe_link(url) for url in frame[url_col].tolist()]
+        linked = (table.names.index(text_col), table.names.index(url_col))
+    _write_rows(ws, headers, rows, types, links, linked)
 
 
 def write_workbook(
@@ -143,14 +181,13 @@ def write_workbook(
     `warning` (an unfinished scan read anyway) is every sheet's printed header and footer and
     colours every tab; the About sheet's note carries it too.
     """
-    wb = Workbook()
-    first = wb.active
-    first.title = sheet_name(ABOUT_SHEET[language])
+    wb = Workbook(write_only=True)
+    first = _sheet(wb, ABOUT_SHEET[language], warning)
     heads = {"ja": ["項目", "内容"], "en": ["Item", "Value"]}[language]
     _write_rows(first, heads, [[k, str(v)] for k, v in about], ["VARCHAR", "VARCHAR"])
     for name, table in EXPORT_TABLES.items():
-        _table_sheet(wb, table, tables[name], language)
-    ws = wb.create_sheet(sheet_name(DICTIONARY_SHEET[language]))
+        _table_sheet(wb, table, tables[name], language, warning)
+    ws = _sheet(wb, DICTIONARY_SHEET[language], warning)
     cols = [
         "table",
         "column",
@@ -164,10 +201,5 @@ def write_workbook(
         "en": ["Table", "Column", "Header", "Type", "Description", "Source"],
     }[language]
     _write_rows(ws, heads, dictionary[cols].astype(object).values.tolist(), ["VARCHAR"] * len(cols))
-    if warning:
-        for sheet in wb.worksheets:
-            text = cell_text(warning)[:250].replace("&", "&&")  # & starts a header code
-            sheet.oddHeader.center.text = sheet.oddFooter.center.text = text
-            sheet.sheet_properties.tabColor = "C00000"
     wb.save(path)
     return path

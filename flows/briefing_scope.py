@@ -106,7 +106,12 @@ ENTITY_KEYS = ["text", "term_id", "subtech", "domain", "sharing"]
 
 
 def read_scan(
-    store: Store, scan_id: str, *, documents: bool = True, audience: Sharing | None = None
+    store: Store,
+    scan_id: str,
+    *,
+    documents: bool = True,
+    audience: Sharing | None = None,
+    columns: str = RECORD_COLUMNS,
 ) -> ScanFrames:
     """Read every table of a scan a briefing needs (absent optional tables come back empty).
 
@@ -114,13 +119,14 @@ def read_scan(
     a briefing takes of the previous scan is its figures, scoped by its records. With `audience`,
     the records are chosen by label in DuckDB (the others' ids and titles apart) and the
     assignments left out too: `read_assignments` reads the audience's when they are needed.
+    `columns`: the record columns read (`record_id`, `title` and `sharing` at least).
     """
     if audience is not None:
         labels = visible_labels(store, audience)
-        records = visible_records(store, scan_id, labels, RECORD_COLUMNS)
+        records = visible_records(store, scan_id, labels, columns)
         hidden = hidden_records(store, scan_id, labels)
     else:
-        records = store.corpus("records", scan_id, RECORD_COLUMNS)
+        records = store.corpus("records", scan_id, columns)
         hidden = None
     assignments = store.corpus(
         "assignments", scan_id, ASSIGNMENT_COLUMNS, "" if documents and not audience else "false"

@@ -42,10 +42,13 @@ def scope_both(
     re-scorings made, and the counts over the visible corpus (the report's map, the trends, the
     sources); the scan's documents are then dropped but for the evidence's."""
     rescored: list[Any] = []
+    labels = visible_labels(store, audience)
     scoped = scope_scan(
         read_scan(store, scan_id, audience=audience),
         audience,
-        rescore=keeping(rescore, rescored) if rescore is not None else None,
+        rescore=keeping(_named(rescore, store, scan_id, labels), rescored)
+        if rescore is not None
+        else None,
         taxonomy=taxonomy,
         weights=weights,
         mark_withheld=mark_withheld,
@@ -56,7 +59,6 @@ def scope_both(
     checks = scoped_checks(store, scoped, restricted, taxonomy, weights)
     documents = len(scoped.frames.records)
     scoped = _slim(scoped)  # before the counts' rows and the previous scan are read beside it
-    labels = visible_labels(store, audience)
     counts = Counts(
         documents=documents,
         countries=country_counts(store, scan_id, labels),
@@ -65,20 +67,53 @@ def scope_both(
     )
     prev_id = previous_scan_id(store, scan_id)
     previous = (
-        scope_scan(
-            read_scan(store, prev_id, documents=False, audience=audience),  # its scores, as seen
-            audience,
-            rescore=rescore,
-            taxonomy=taxonomy,
-            weights=weights,
-            mark_withheld=mark_withheld,
-        )
+        _scope_previous(store, prev_id, audience, rescore, labels, taxonomy, weights, mark_withheld)
         if prev_id
         else None
     )
     if previous is not None:  # its figures are what the briefing takes of it
         previous = replace(previous, frames=replace(previous.frames, records=_no_rows(previous)))
     return scoped, previous, prev_id, checks, rescored, counts
+
+
+def _scope_previous(
+    store: Store,
+    prev_id: str,
+    audience: Sharing,
+    rescore: Rescore | None,
+    labels: list[str],
+    taxonomy: Any,
+    weights: Any,
+    mark_withheld: bool,
+) -> Scoped:
+    """The previous scan as the audience sees it: its figures and its withheld ids and titles.
+    Where its re-scoring was kept and named (`flows.rescore_seen`), it is found by the digest of
+    its visible records, and of those only the ids, titles and labels are read."""
+    known = getattr(rescore, "known", None)
+    found = known(store, prev_id, labels) if known is not None else None
+    if found is not None:
+        frames = read_scan(store, prev_id, documents=False, audience=audience, columns=_LIGHT)
+        return scope_scan(frames, audience, rescore=lambda _records: found, taxonomy=taxonomy,
+                          weights=weights, mark_withheld=mark_withheld)  # fmt: skip
+    return scope_scan(
+        read_scan(store, prev_id, documents=False, audience=audience),  # its scores, as seen
+        audience,
+        rescore=_named(rescore, store, prev_id, labels) if rescore is not None else None,
+        taxonomy=taxonomy,
+        weights=weights,
+        mark_withheld=mark_withheld,
+    )
+
+
+#: What `scope_scan` reads of the previous scan's records when its figures were kept.
+_LIGHT = '"record_id", "title", "sharing"'
+
+
+def _named(rescore: Rescore, store: Store, scan_id: str, labels: list[str]) -> Rescore:
+    """`rescore` for the records `labels` allow in a scan, named by their digest where it can
+    be (a KeptRescore), so a later briefing finds it without reading them."""
+    for_scan = getattr(rescore, "for_scan", None)
+    return for_scan(store, scan_id, labels) if for_scan is not None else rescore
 
 
 @dataclass(frozen=True)

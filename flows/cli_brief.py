@@ -26,7 +26,8 @@ def rescorer(
 ) -> Callable[[pd.DataFrame], Any] | None:
     """Re-scoring on the visible records as the scan flow does it, or None where it is not available."""
     try:
-        from flows.stages import ScanContext, rescore_visible
+        from flows.rescore_seen import KeptRescore
+        from flows.stages import ScanContext
     except ImportError:
         return None
     params = json.loads(scan.get("parameters") or "{}")
@@ -44,7 +45,7 @@ def rescorer(
         demo=bool(scan.get("demo")),
         as_of=as_of,
     )
-    return lambda records: rescore_visible(ctx, records)
+    return KeptRescore(ctx)  # named, so next week's briefing finds it by digest
 
 
 def summary(folder: Path) -> str:

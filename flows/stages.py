@@ -376,11 +376,12 @@ SCORED_ENTITIES = (
 def load_corpus(ctx: ScanContext) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Records (the columns scoring uses), assignments and entities of the corpus as of this scan."""
     from flows.briefing_scope import RECORD_COLUMNS
+    from flows.scored_corpus import SCORED_ASSIGNMENTS, scored_rows
 
     store = ctx.workspace.store()
     return (
         store.corpus("records", ctx.scan_id, RECORD_COLUMNS),
-        store.corpus("assignments", ctx.scan_id),
+        scored_rows(store, ctx.scan_id, "assignments", SCORED_ASSIGNMENTS),
         store.corpus("entities", ctx.scan_id, *SCORED_ENTITIES),
     )
 
@@ -469,29 +470,24 @@ UNSCORED_COLUMNS = frozenset({"fetched_at"})
 RESCORE_FORMAT = "2"
 
 
-def rescore_visible(ctx: ScanContext, records: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Score again, and find the emerging terms again, on the records an audience may see (for
-    briefings below the top label): table name → frame, `emerging_terms` included.
-
-    The result is kept in the workspace under a hash of the records (every value of every row),
-    the config and the classifier, which together fix every input of the scoring: the briefings
-    of one audience in both languages, a resumed scan, and next week's comparison with this scan
-    score it only once.
-    """
-    import pickle
-
-    import scoring
-    from flows.briefing_scope import member
+def rescore_prefix(ctx: ScanContext) -> list[str]:
+    """What fixes a re-scoring besides its records: the format, date, config and classifier."""
     from horizon.config import config_hashes
 
-    key = hashlib.sha256()
     model = ctx.workspace.models_dir / "domain_classifier.json"
-    for part in (
+    return [
         RESCORE_FORMAT,
         ctx.as_of or "",
         json.dumps(config_hashes(Path(ctx.config_dir)), sort_keys=True),
         model.read_text("utf-8") if model.exists() else "",
-    ):
+    ]
+
+
+def rescore_path(ctx: ScanContext, records: pd.DataFrame) -> Path:
+    """Where the re-scoring of `records` is kept: a hash of every value of every row (in any row
+    order) and of `rescore_prefix`."""
+    key = hashlib.sha256()
+    for part in rescore_prefix(ctx):
         key.update(part.encode() + b"\0")
     # every column scoring reads: the time a record was fetched is none of them, so a week that
     # fetched the same records again finds its re-scoring here
@@ -503,7 +499,26 @@ def rescore_visible(ctx: ScanContext, records: pd.DataFrame) -> dict[str, pd.Dat
     except TypeError:  # unhashable cells (lists): hash their text
         rows = pd.util.hash_pandas_object(frame.astype(str), index=False).to_numpy()
     key.update(np.sort(rows).tobytes())  # every value of every row, in any row order
-    cached = ctx.workspace.home / "cache" / "rescore" / f"{key.hexdigest()}.pkl"
+    return ctx.workspace.home / "cache" / "rescore" / f"{key.hexdigest()}.pkl"
+
+
+def rescore_visible(
+    ctx: ScanContext, records: pd.DataFrame, cached: Path | None = None
+) -> dict[str, pd.DataFrame]:
+    """Score again, and find the emerging terms again, on the records an audience may see (for
+    briefings below the top label): table name → frame, `emerging_terms` included.
+
+    The result is kept in the workspace under a hash of the records (every value of every row),
+    the config and the classifier, which together fix every input of the scoring: the briefings
+    of one audience in both languages, a resumed scan, and next week's comparison with this scan
+    score it only once. `cached`: `rescore_path(ctx, records)`, when the caller has it.
+    """
+    import pickle
+
+    import scoring
+    from flows.scored_corpus import SCORED_ASSIGNMENTS, scored_rows
+
+    cached = cached or rescore_path(ctx, records)
     if cached.exists():
         try:
             with cached.open("rb") as fh:
@@ -513,13 +528,11 @@ def rescore_visible(ctx: ScanContext, records: pd.DataFrame) -> dict[str, pd.Dat
         except (OSError, EOFError, pickle.UnpicklingError, AttributeError):
             pass
     store = ctx.workspace.store()
-    ids = records["record_id"]
-    assignments = store.corpus("assignments", ctx.scan_id)
-    entities = store.corpus("entities", ctx.scan_id, *SCORED_ENTITIES)
+    ids = records["record_id"].dropna().unique()  # only the rows of these records are read
     result = scoring.score_domains(
         records,
-        assignments[member(assignments["record_id"], ids)],
-        entities[member(entities["record_id"], ids)],
+        scored_rows(store, ctx.scan_id, "assignments", SCORED_ASSIGNMENTS, ids),
+        scored_rows(store, ctx.scan_id, "entities", SCORED_ENTITIES, ids),
         ctx.taxonomy(),
         ctx.weights(),
         as_of=_as_of(records, ctx.as_of),
@@ -532,7 +545,7 @@ def rescore_visible(ctx: ScanContext, records: pd.DataFrame) -> dict[str, pd.Dat
     with tmp.open("wb") as fh:
         pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(tmp, cached)
-    _prune(cached.parent, RESCORE_KEEP_DAYS)
+    prune_files(cached.parent, "*.pkl", RESCORE_KEEP_DAYS)
     return result
 
 
@@ -551,10 +564,11 @@ def _visible_terms(ctx: ScanContext, records: pd.DataFrame) -> pd.DataFrame:
 RESCORE_KEEP_DAYS = 35
 
 
-def _prune(folder: Path, days: float) -> None:
-    """Delete the files of `folder` not written or read for `days` (they are recomputed if asked)."""
+def prune_files(folder: Path, pattern: str, days: float) -> None:
+    """Delete the `pattern` files of `folder` not written or read for `days` (they are
+    recomputed if asked)."""
     cutoff = dt.datetime.now().timestamp() - days * 86_400
-    for path in folder.glob("*.pkl"):
+    for path in folder.glob(pattern):
         with contextlib.suppress(OSError):
             if path.stat().st_mtime < cutoff:
                 path.unlink()
@@ -573,6 +587,7 @@ def brief(
     the briefings of every language, which then scope and check the scan once)."""
     from flows.briefing import build_briefing
     from flows.briefing_checks import scan_sources
+    from flows.rescore_seen import KeptRescore
     from horizon.schemas import Sharing
 
     ws = ctx.workspace
@@ -587,7 +602,7 @@ def brief(
         out_dir=out_dir or ws.briefing_dir(ctx.scan_id, label.value, language),
         taxonomy=ctx.taxonomy(),
         weights=ctx.weights(),
-        rescore=lambda records: rescore_visible(ctx, records),
+        rescore=KeptRescore(ctx),
         run_by=run_by,
         sources=sources,
         shared=shared,
