@@ -14,7 +14,7 @@ from horizon.schemas import Sharing
 from horizon.store import Store
 
 #: The corpus's records an audience may see (`?`: the labels at or below it, as written).
-_VISIBLE = "SELECT * FROM ({records}) WHERE list_contains(?, sharing)"
+VISIBLE = "SELECT * FROM ({records}) WHERE list_contains(?, sharing)"
 #: Their assignments whose own label (where set) the audience may see too, in `corpus` order.
 _ASSIGNED = """
     WITH r AS ({visible})
@@ -46,7 +46,7 @@ def visible_labels(store: Store, audience: Sharing) -> list[str]:
 
 def visible_records(store: Store, scan_id: str, labels: list[str], columns: str) -> pd.DataFrame:
     """The `columns` of the records the labels allow, in `Store.corpus` order."""
-    sql = f"SELECT {columns} FROM ({_VISIBLE}) v JOIN _order o ON o._k = v._row ORDER BY o._p"
+    sql = f"SELECT {columns} FROM ({VISIBLE}) v JOIN _order o ON o._k = v._row ORDER BY o._p"
     return store.corpus_query(sql, scan_id, [labels], order_of="records")
 
 
@@ -65,7 +65,7 @@ def visible_assignments(
 
 
 def _assigned(store: Store, scan_id: str, labels: list[str], columns: str) -> pd.DataFrame:
-    sql = _ASSIGNED.format(visible=_VISIBLE, columns=columns)
+    sql = _ASSIGNED.format(visible=VISIBLE, columns=columns)
     return store.corpus_query(
         f"{sql} ORDER BY o._p", scan_id, [labels, labels], order_of="assignments"
     )
@@ -84,7 +84,7 @@ def country_counts(store: Store, scan_id: str, labels: list[str]) -> pd.DataFram
     countries parsed once by DuckDB's JSON reader instead of once per cell in Python."""
     items = f"""
         SELECT record_id, scan_id, _row, unnest(c) AS item, generate_subscripts(c, 1) AS i
-        FROM (SELECT *, from_json(countries, '{_COUNTRY_ITEMS}') AS c FROM ({_VISIBLE})
+        FROM (SELECT *, from_json(countries, '{_COUNTRY_ITEMS}') AS c FROM ({VISIBLE})
               WHERE json_valid(countries) AND json_type(countries) = 'ARRAY')
     """
     sql = f"""
@@ -105,7 +105,7 @@ def source_snapshots(store: Store, scan_id: str, labels: list[str]) -> dict[str,
     """Per source: visible records and the span of their fetch dates."""
     sql = f"""
         SELECT trim(s) AS source, count(*) AS n, min(fetched_at) AS first, max(fetched_at) AS last
-        FROM ({_VISIBLE}) r, unnest(string_split(r.source, ',')) AS u(s)
+        FROM ({VISIBLE}) r, unnest(string_split(r.source, ',')) AS u(s)
         GROUP BY ALL
     """
     rows = store.corpus_query(sql, scan_id, [labels])
@@ -121,5 +121,5 @@ def source_snapshots(store: Store, scan_id: str, labels: list[str]) -> dict[str,
 
 def count_visible(store: Store, scan_id: str, labels: list[str]) -> int:
     """How many of the corpus's records the labels allow."""
-    found = store.corpus_query(f"SELECT count(*) AS n FROM ({_VISIBLE})", scan_id, [labels])
+    found = store.corpus_query(f"SELECT count(*) AS n FROM ({VISIBLE})", scan_id, [labels])
     return int(found["n"].iloc[0])

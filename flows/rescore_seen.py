@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from flows import stages
-from flows.briefing_corpus import _VISIBLE
+from flows.briefing_corpus import VISIBLE
 from flows.briefing_scope import RECORD_COLUMNS, Rescore
 from horizon.store import Store
 
@@ -76,7 +76,7 @@ class KeptRescore:
         cols = ", ".join(KEYED)
         sums = store.corpus_query(
             f"SELECT count(*)::VARCHAR AS n, sum(hash({cols})::HUGEINT)::VARCHAR AS a,"
-            f" sum(hash({cols}, 'horizon')::HUGEINT)::VARCHAR AS b FROM ({_VISIBLE})",
+            f" sum(hash({cols}, 'horizon')::HUGEINT)::VARCHAR AS b FROM ({VISIBLE})",
             scan_id,
             [labels],
         )
